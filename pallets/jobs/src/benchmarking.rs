@@ -1,0 +1,171 @@
+//! Benchmarks of the job calls and the agenda hook, each at its worst case: the most providers
+//! a model can have (assignment scans them all), the longest prompt, the longest output.
+
+use super::*;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, EnsureOrigin, Hooks};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use pallet_models::ModelRegistry;
+use pallet_providers::{Price, ProviderRegistry};
+use sp_runtime::{traits::Bounded, Perbill, Saturating};
+
+fn dapp<T: Config>(i: u32) -> T::AccountId {
+	let who: T::AccountId = account("dapp", i, 0);
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	who
+}
+
+fn market<T: Config>() -> ModelId {
+	let model = T::Models::benchmark_models(1).first().copied().unwrap_or_default();
+	T::Providers::benchmark_providers(model, 1_000);
+	model
+}
+
+fn max_price<T: Config>() -> Price<BalanceOf<T>> {
+	Price { input: 10u32.into(), output: 10u32.into() }
+}
+
+fn budget<T: Config>() -> BalanceOf<T> {
+	1_000_000_000u32.into()
+}
+
+/// Submits a job for `who`, `tokens` output tokens, a prompt of `len` bytes; returns its id.
+fn submitted<T: Config>(who: &T::AccountId, model: ModelId, len: u32, tokens: u32) -> JobId {
+	let id = NextJobId::<T>::get();
+	let deadline = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
+	let _ = Pallet::<T>::submit_job(
+		RawOrigin::Signed(who.clone()).into(),
+		model,
+		alloc::vec![b'a'; len as usize],
+		GenParams::greedy(tokens),
+		max_price::<T>(),
+		None,
+		budget::<T>(),
+		deadline,
+	);
+	id
+}
+
+fn provider_of<T: Config>(id: JobId) -> Option<T::AccountId> {
+	match Jobs::<T>::get(id)?.status {
+		JobStatus::Assigned { provider, .. } => Some(provider),
+		_ => None,
+	}
+}
+
+/// A correct result of `tokens` output tokens for job `id`.
+fn answer<T: Config>(id: JobId, tokens: u32) -> Option<(Vec<TokenId>, [u8; 32])> {
+	let job = Jobs::<T>::get(id)?;
+	let hash = T::Models::limits(job.model)?.weights_hash;
+	let output: Vec<TokenId> = (0..tokens).collect();
+	let c = attesta_primitives::commitment(&hash, &job.prompt, &job.params, &output);
+	Some((output, c))
+}
+
+#[benchmarks]
+mod benches {
+	use super::*;
+
+	#[benchmark]
+	fn submit_job(p: Linear<1, { T::MaxPromptLen::get() }>) -> Result<(), BenchmarkError> {
+		let model = market::<T>();
+		let who = dapp::<T>(0);
+		let tokens = T::Models::limits(model)
+			.map(|l| l.max_output_tokens.min(T::MaxOutputTokens::get()))
+			.unwrap_or(1);
+		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			model,
+			alloc::vec![b'a'; p as usize],
+			GenParams::greedy(tokens),
+			max_price::<T>(),
+			None,
+			budget::<T>(),
+			deadline,
+		);
+		assert_eq!(NextJobId::<T>::get(), 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn accept_job() -> Result<(), BenchmarkError> {
+		let model = market::<T>();
+		let id = submitted::<T>(&dapp::<T>(0), model, 16, 4);
+		let provider = provider_of::<T>(id).ok_or(BenchmarkError::Stop("not assigned"))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_result(o: Linear<1, { T::MaxOutputTokens::get() }>) -> Result<(), BenchmarkError> {
+		let model = market::<T>();
+		let max = T::Models::limits(model).map(|l| l.max_output_tokens).unwrap_or(1);
+		let o = o.min(max);
+		let id = submitted::<T>(&dapp::<T>(0), model, T::MaxPromptLen::get().min(256), o);
+		let provider = provider_of::<T>(id).ok_or(BenchmarkError::Stop("not assigned"))?;
+		let (output, c) = answer::<T>(id, o).ok_or(BenchmarkError::Stop("no job"))?;
+		let text = alloc::vec![b'x'; T::MaxOutputLen::get() as usize];
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id, 1, output, text, c);
+		assert!(Results::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_job() -> Result<(), BenchmarkError> {
+		let model = market::<T>();
+		let who = dapp::<T>(0);
+		let id = submitted::<T>(&who, model, 16, 4);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_challenge_window() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let new: BlockNumberFor<T> = 2u32.into();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, new);
+		assert_eq!(ChallengeWindow::<T>::get(), new);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_verification_fee_share() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, Perbill::from_percent(3));
+		Ok(())
+	}
+
+	/// `n` jobs due in one block, each at its costliest: a missed deadline with a failover that
+	/// scans every provider of the model.
+	#[benchmark]
+	fn on_initialize(n: Linear<0, { T::MaxJobsPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let model = market::<T>();
+		let now = frame_system::Pallet::<T>::block_number();
+		for i in 0..n {
+			submitted::<T>(&dapp::<T>(i), model, 16, 4);
+		}
+		let due = now.saturating_add(11u32.into());
+		// Whatever the search put elsewhere, gather the jobs on the one block measured.
+		let ids: Vec<JobId> = (0..n as u64).collect();
+		let _ = Agenda::<T>::clear(u32::MAX, None);
+		Agenda::<T>::insert(due, BoundedVec::truncate_from(ids));
+		frame_system::Pallet::<T>::set_block_number(due);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(due);
+		}
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

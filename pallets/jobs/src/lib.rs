@@ -1,0 +1,949 @@
+//! # Jobs pallet
+//!
+//! The inference market's order book. A dapp submits a job (model, prompt, generation
+//! parameters, the most it pays per token, an optional region, a budget and a deadline); the
+//! budget is held in escrow and the job is assigned at once to an eligible provider, drawn so
+//! that no provider can pick its jobs, at a price locked for that provider. The provider posts
+//! the output and a commitment the chain recomputes. After a challenge window the job settles:
+//! the provider is paid for the tokens it produced, a share goes to the checkers' pool, the dapp
+//! gets the rest back. A missed deadline moves the job to the next eligible provider; when none
+//! is left, the dapp is refunded in full. Finished jobs are pruned after a retention period.
+//!
+//! Time-driven work (deadlines, settlement, pruning) runs from `on_initialize` through a bounded
+//! per-block agenda, so each block's work has a known upper bound.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use attesta_primitives::{GenParams, JobId, ModelId, TokenId};
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// How the audits pallet (sampled re-execution, disputes) holds settlement back.
+pub trait JobAudit {
+	/// Whether `job` is under dispute, in which case it must not settle yet.
+	fn is_disputed(job: JobId) -> bool;
+}
+
+/// No audits: nothing is ever disputed.
+impl JobAudit for () {
+	fn is_disputed(_job: JobId) -> bool {
+		false
+	}
+}
+
+/// Highest sampling temperature a job may ask for, × 1000.
+pub const MAX_TEMPERATURE_MILLI: u32 = 2_000;
+/// How many later blocks the agenda tries when the intended block is full.
+pub const AGENDA_SEARCH: u32 = 64;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::{Fortitude, Precision, Preservation, Restriction},
+		},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_models::ModelRegistry;
+	use pallet_providers::{JobOutcome, Price, ProviderRegistry, Region};
+	use sp_runtime::{
+		traits::{AccountIdConversion, Saturating, Zero},
+		Perbill,
+	};
+
+	/// The balance type of the escrow currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A job as stored.
+	pub type JobOf<T> = Job<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxPromptLen,
+		<T as Config>::MaxAttempts,
+	>;
+	/// A result as stored.
+	pub type JobResultOf<T> =
+		JobResult<<T as Config>::MaxOutputTokens, <T as Config>::MaxOutputLen>;
+	/// A job's status as stored.
+	pub type StatusOf<T> =
+		JobStatus<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A dapp's budget for an open job.
+		JobEscrow,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+		/// The currency budgets are escrowed in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons, which include this pallet's.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// The model registry.
+		type Models: ModelRegistry;
+		/// The provider registry.
+		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+		/// Holds settlement back while a job is disputed.
+		type Audit: JobAudit;
+		/// Who may change the challenge window and the fee share: the council or root.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Derives the account of the checkers' pool, which receives the verification fees.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+		/// Longest prompt, in bytes.
+		#[pallet::constant]
+		type MaxPromptLen: Get<u32>;
+		/// Most output tokens of any job (models may allow fewer).
+		#[pallet::constant]
+		type MaxOutputTokens: Get<u32>;
+		/// Longest decoded output text, in bytes.
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+		/// Tokens the chat template adds around a prompt; a prompt of `n` bytes is billed for at
+		/// most `n` + this many input tokens (byte-level tokenizers never make more tokens than
+		/// bytes).
+		#[pallet::constant]
+		type PromptOverheadTokens: Get<u32>;
+		/// Most agenda entries (deadlines, settlements, prunings) handled in one block.
+		#[pallet::constant]
+		type MaxJobsPerBlock: Get<u32>;
+		/// Most jobs open at once, chain-wide: keeps the agenda and the escrow bounded.
+		#[pallet::constant]
+		type MaxOpenJobs: Get<u32>;
+		/// Most providers one job is tried with (first assignment plus failovers).
+		#[pallet::constant]
+		type MaxAttempts: Get<u32>;
+		/// Longest response window a dapp may give, in blocks.
+		#[pallet::constant]
+		type MaxResponseWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks a finished job stays readable before it is pruned.
+		#[pallet::constant]
+		type RetentionPeriod: Get<BlockNumberFor<Self>>;
+		/// Challenge window until governance sets one.
+		#[pallet::constant]
+		type DefaultChallengeWindow: Get<BlockNumberFor<Self>>;
+		/// Verification fee share until governance sets one.
+		#[pallet::constant]
+		type DefaultVerificationFeeShare: Get<Perbill>;
+		/// Weights of this pallet's calls and hook, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Jobs by id: open ones, and finished ones until pruned. `Twox64Concat`: ids are sequential,
+	/// assigned by the pallet.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// Results by job id, kept as long as the job.
+	#[pallet::storage]
+	pub type Results<T: Config> = StorageMap<_, Twox64Concat, JobId, JobResultOf<T>>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Number of open jobs (assigned or awaiting settlement).
+	#[pallet::storage]
+	pub type OpenJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Jobs to look at in a given block (deadline, end of challenge window, or pruning time).
+	/// Entries that no longer apply are skipped. `Twox64Concat`: keys are block numbers.
+	#[pallet::storage]
+	pub type Agenda<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxJobsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// Blocks between a result and its settlement, during which it can be checked and
+	/// disputed. Governed.
+	#[pallet::storage]
+	pub type ChallengeWindow<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultChallengeWindow>;
+
+	/// Share of each payment that goes to the checkers' pool. Governed.
+	#[pallet::storage]
+	pub type VerificationFeeShare<T: Config> =
+		StorageValue<_, Perbill, ValueQuery, T::DefaultVerificationFeeShare>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A dapp submitted a job; its budget is in escrow.
+		JobSubmitted {
+			/// The job.
+			job_id: JobId,
+			/// The dapp.
+			who: T::AccountId,
+			/// The model.
+			model: ModelId,
+			/// Escrowed budget.
+			budget: BalanceOf<T>,
+		},
+		/// A provider got the job (first assignment or failover) at a locked price.
+		JobAssigned {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// The locked price.
+			price: Price<BalanceOf<T>>,
+			/// Last block for its result.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The provider said it started; the dapp can no longer cancel.
+		JobStarted {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// The provider posted its result; it settles at `settle_at` unless disputed.
+		ResultSubmitted {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Number of output tokens.
+			output_tokens: u32,
+			/// The commitment.
+			commitment: [u8; 32],
+			/// When it settles.
+			settle_at: BlockNumberFor<T>,
+		},
+		/// The job was paid out.
+		JobSettled {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Paid to the provider.
+			paid: BalanceOf<T>,
+			/// Paid to the checkers' pool.
+			fee: BalanceOf<T>,
+			/// Returned to the dapp.
+			refunded: BalanceOf<T>,
+		},
+		/// A provider let the deadline pass.
+		DeadlineMissed {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// No provider delivered and none is left: the dapp got its budget back.
+		JobExpired {
+			/// The job.
+			job_id: JobId,
+			/// Returned to the dapp.
+			refunded: BalanceOf<T>,
+		},
+		/// The dapp cancelled the job and got its budget back.
+		JobCancelled {
+			/// The job.
+			job_id: JobId,
+			/// Returned to the dapp.
+			refunded: BalanceOf<T>,
+		},
+		/// Governance changed the challenge window.
+		ChallengeWindowUpdated {
+			/// Before.
+			old: BlockNumberFor<T>,
+			/// After.
+			new: BlockNumberFor<T>,
+		},
+		/// Governance changed the verification fee share.
+		VerificationFeeShareUpdated {
+			/// Before.
+			old: Perbill,
+			/// After.
+			new: Perbill,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No model has this id.
+		UnknownModel,
+		/// The model is retired and takes no new jobs.
+		ModelRetired,
+		/// The prompt is empty.
+		EmptyPrompt,
+		/// The prompt is longer than `MaxPromptLen` bytes.
+		PromptTooLong,
+		/// `max_tokens` is zero or above the model's (or the chain's) output limit, or the output
+		/// is longer than the job allows.
+		OutputTooLong,
+		/// Prompt and output together exceed the model's context.
+		ContextTooLong,
+		/// Temperature above 2.0 or top-p outside (0, 1].
+		InvalidParams,
+		/// The region label is empty or longer than 16 bytes.
+		BadRegion,
+		/// The deadline is not after the current block.
+		DeadlineInPast,
+		/// The deadline is further away than `MaxResponseWindow`.
+		DeadlineTooFar,
+		/// The budget does not cover the job at any eligible provider's price.
+		BudgetBelowQuote,
+		/// No registered provider can take this job now (model, price, region, capacity).
+		NoEligibleProvider,
+		/// Not enough free balance to escrow the budget.
+		InsufficientBalance,
+		/// `MaxOpenJobs` jobs are open chain-wide; try again later.
+		TooManyOpenJobs,
+		/// The agenda is full for the coming blocks; try again later.
+		AgendaFull,
+		/// No job has this id (or it was pruned).
+		UnknownJob,
+		/// Only the provider the job is assigned to may do this.
+		NotAssignedProvider,
+		/// Only the dapp that submitted the job may do this.
+		NotJobOwner,
+		/// A result was already posted for this job.
+		ResultAlreadySubmitted,
+		/// The job is not waiting for a result (settled, expired or cancelled).
+		JobNotOpen,
+		/// The provider already started this job.
+		JobAlreadyStarted,
+		/// The deadline for this result has passed.
+		DeadlinePassed,
+		/// The output text is longer than `MaxOutputLen` bytes.
+		OutputTextTooLong,
+		/// More input tokens than the prompt can make.
+		TooManyInputTokens,
+		/// The commitment is not the hash of this model, prompt, parameters and output.
+		CommitmentMismatch,
+		/// The challenge window must be at least one block and shorter than the retention period.
+		InvalidChallengeWindow,
+		/// The verification fee share may be at most 50 %.
+		FeeShareTooHigh,
+		/// An amount overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let due = Agenda::<T>::take(now);
+			let n = due.len() as u32;
+			for job_id in due {
+				Self::process(job_id, now);
+			}
+			T::WeightInfo::on_initialize(n)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxJobsPerBlock::get() > 0, "MaxJobsPerBlock must be positive");
+			assert!(T::MaxAttempts::get() > 0, "MaxAttempts must be positive");
+			assert!(T::MaxPromptLen::get() > 0, "MaxPromptLen must be positive");
+			// Each open job has at most two live agenda entries (deadline or settlement, and a
+			// stale one); finished ones one. The search window must hold them all.
+			let room = (T::MaxJobsPerBlock::get() as u64).saturating_mul(AGENDA_SEARCH as u64);
+			assert!(
+				room >= 3 * T::MaxOpenJobs::get() as u64,
+				"agenda search window too small for MaxOpenJobs"
+			);
+			assert!(
+				T::DefaultChallengeWindow::get() < T::RetentionPeriod::get(),
+				"challenge window must be shorter than retention"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Submits an inference job: escrows `budget` and assigns the job to an eligible
+		/// provider. `deadline` is the last block for the provider's result; a provider that
+		/// takes over after a missed deadline gets the same number of blocks.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()))]
+		pub fn submit_job(
+			origin: OriginFor<T>,
+			model: ModelId,
+			prompt: Vec<u8>,
+			params: GenParams,
+			max_price: Price<BalanceOf<T>>,
+			region: Option<Vec<u8>>,
+			budget: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let limits = T::Models::limits(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(limits.active, Error::<T>::ModelRetired);
+			ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
+			let prompt: BoundedVec<u8, T::MaxPromptLen> =
+				prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
+			ensure!(
+				params.max_tokens >= 1 &&
+					params.max_tokens <= limits.max_output_tokens &&
+					params.max_tokens <= T::MaxOutputTokens::get(),
+				Error::<T>::OutputTooLong
+			);
+			let input_bound = Self::input_token_bound(prompt.len());
+			ensure!(
+				input_bound.saturating_add(params.max_tokens) <= limits.max_context_tokens,
+				Error::<T>::ContextTooLong
+			);
+			ensure!(
+				params.temperature_milli <= MAX_TEMPERATURE_MILLI &&
+					params.top_p_milli >= 1 &&
+					params.top_p_milli <= 1_000,
+				Error::<T>::InvalidParams
+			);
+			let region: Option<Region> = match region {
+				Some(r) if r.is_empty() => return Err(Error::<T>::BadRegion.into()),
+				Some(r) => Some(r.try_into().map_err(|_| Error::<T>::BadRegion)?),
+				None => None,
+			};
+			ensure!(deadline > now, Error::<T>::DeadlineInPast);
+			let response_window = deadline.saturating_sub(now);
+			ensure!(response_window <= T::MaxResponseWindow::get(), Error::<T>::DeadlineTooFar);
+			ensure!(OpenJobs::<T>::get() < T::MaxOpenJobs::get(), Error::<T>::TooManyOpenJobs);
+
+			let job_id = NextJobId::<T>::get();
+			let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			let candidates = T::Providers::candidates(model, &max_price, region.as_ref(), &[]);
+			ensure!(!candidates.is_empty(), Error::<T>::NoEligibleProvider);
+			let (provider, price) =
+				Self::draw(job_id, 0, input_bound, params.max_tokens, budget, candidates)
+					.ok_or(Error::<T>::BudgetBelowQuote)?;
+			let free =
+				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
+			ensure!(free >= budget, Error::<T>::InsufficientBalance);
+			// Looked at the block after the deadline: the provider may answer in the deadline
+			// block.
+			let slot = Self::free_slot(deadline.saturating_add(1u32.into()))
+				.ok_or(Error::<T>::AgendaFull)?;
+
+			// Every check passed: from here on, write.
+			T::Providers::job_assigned(&provider)?;
+			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
+			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
+				.map_err(|_| Error::<T>::AgendaFull)?;
+			let mut attempts = BoundedVec::new();
+			attempts.try_push(provider.clone()).map_err(|_| Error::<T>::Overflow)?;
+			Jobs::<T>::insert(
+				job_id,
+				Job {
+					owner: who.clone(),
+					model,
+					prompt,
+					params,
+					max_price,
+					region,
+					budget,
+					response_window,
+					submitted_at: now,
+					price,
+					attempts,
+					status: JobStatus::Assigned {
+						provider: provider.clone(),
+						assigned_at: now,
+						deadline,
+						started: false,
+					},
+				},
+			);
+			NextJobId::<T>::put(next_id);
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_add(1));
+			Self::deposit_event(Event::JobSubmitted { job_id, who, model, budget });
+			Self::deposit_event(Event::JobAssigned { job_id, provider, price, deadline });
+			Ok(())
+		}
+
+		/// The assigned provider says it started the job; from then on the dapp cannot cancel.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::accept_job())]
+		pub fn accept_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Jobs::<T>::try_mutate(job_id, |job| {
+				let job = job.as_mut().ok_or(Error::<T>::UnknownJob)?;
+				match &mut job.status {
+					JobStatus::Assigned { provider, started, .. } => {
+						ensure!(*provider == who, Error::<T>::NotAssignedProvider);
+						ensure!(!*started, Error::<T>::JobAlreadyStarted);
+						*started = true;
+						Ok(())
+					},
+					JobStatus::ResultPosted { .. } => Err(Error::<T>::ResultAlreadySubmitted),
+					_ => Err(Error::<T>::JobNotOpen),
+				}
+			})?;
+			Self::deposit_event(Event::JobStarted { job_id, provider: who });
+			Ok(())
+		}
+
+		/// The assigned provider posts its result: the output tokens, their decoded text, the
+		/// number of input tokens it billed, and the commitment (which the chain recomputes).
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_result(T::MaxOutputTokens::get()))]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			input_tokens: u32,
+			output_tokens: Vec<TokenId>,
+			output_text: Vec<u8>,
+			commitment: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+			let (assigned_at, deadline) = match &job.status {
+				JobStatus::Assigned { provider, assigned_at, deadline, .. } => {
+					ensure!(*provider == who, Error::<T>::NotAssignedProvider);
+					(*assigned_at, *deadline)
+				},
+				JobStatus::ResultPosted { .. } =>
+					return Err(Error::<T>::ResultAlreadySubmitted.into()),
+				_ => return Err(Error::<T>::JobNotOpen.into()),
+			};
+			ensure!(now <= deadline, Error::<T>::DeadlinePassed);
+			ensure!(
+				output_tokens.len() as u64 <= job.params.max_tokens as u64,
+				Error::<T>::OutputTooLong
+			);
+			let output_tokens: BoundedVec<TokenId, T::MaxOutputTokens> =
+				output_tokens.try_into().map_err(|_| Error::<T>::OutputTooLong)?;
+			let output_text: BoundedVec<u8, T::MaxOutputLen> =
+				output_text.try_into().map_err(|_| Error::<T>::OutputTextTooLong)?;
+			ensure!(
+				input_tokens <= Self::input_token_bound(job.prompt.len()),
+				Error::<T>::TooManyInputTokens
+			);
+			let limits = T::Models::limits(job.model).ok_or(Error::<T>::UnknownModel)?;
+			let expected = attesta_primitives::commitment(
+				&limits.weights_hash,
+				&job.prompt,
+				&job.params,
+				&output_tokens,
+			);
+			ensure!(expected == commitment, Error::<T>::CommitmentMismatch);
+			let settle_at = now.saturating_add(ChallengeWindow::<T>::get());
+			let slot = Self::free_slot(settle_at).ok_or(Error::<T>::AgendaFull)?;
+
+			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
+				.map_err(|_| Error::<T>::AgendaFull)?;
+			let count = output_tokens.len() as u32;
+			Results::<T>::insert(
+				job_id,
+				JobResult { input_tokens, output_tokens, output_text, commitment },
+			);
+			job.status = JobStatus::ResultPosted {
+				provider: who.clone(),
+				assigned_at,
+				posted_at: now,
+				settle_at: slot,
+			};
+			Jobs::<T>::insert(job_id, job);
+			T::Providers::job_finished(
+				&who,
+				JobOutcome::Completed { latency: now.saturating_sub(assigned_at) },
+			);
+			Self::deposit_event(Event::ResultSubmitted {
+				job_id,
+				provider: who,
+				output_tokens: count,
+				commitment,
+				settle_at: slot,
+			});
+			Ok(())
+		}
+
+		/// The dapp cancels a job no provider has started, and gets its budget back.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(job.owner == who, Error::<T>::NotJobOwner);
+			let provider = match &job.status {
+				JobStatus::Assigned { started: true, .. } =>
+					return Err(Error::<T>::JobAlreadyStarted.into()),
+				JobStatus::Assigned { provider, .. } => provider.clone(),
+				JobStatus::ResultPosted { .. } =>
+					return Err(Error::<T>::ResultAlreadySubmitted.into()),
+				_ => return Err(Error::<T>::JobNotOpen.into()),
+			};
+			let prune_at = Self::free_slot(now.saturating_add(T::RetentionPeriod::get()))
+				.ok_or(Error::<T>::AgendaFull)?;
+			Agenda::<T>::try_mutate(prune_at, |v| v.try_push(job_id))
+				.map_err(|_| Error::<T>::AgendaFull)?;
+			let refunded = Self::refund(&job);
+			job.status = JobStatus::Cancelled { at: now };
+			Jobs::<T>::insert(job_id, job);
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			T::Providers::job_finished(&provider, JobOutcome::Cancelled);
+			Self::deposit_event(Event::JobCancelled { job_id, refunded });
+			Ok(())
+		}
+
+		/// Sets the challenge window for results posted from now on.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_challenge_window())]
+		pub fn set_challenge_window(
+			origin: OriginFor<T>,
+			new: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(
+				!new.is_zero() && new < T::RetentionPeriod::get(),
+				Error::<T>::InvalidChallengeWindow
+			);
+			let old = ChallengeWindow::<T>::get();
+			ChallengeWindow::<T>::put(new);
+			Self::deposit_event(Event::ChallengeWindowUpdated { old, new });
+			Ok(())
+		}
+
+		/// Sets the share of each payment that funds the checkers' pool.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_verification_fee_share())]
+		pub fn set_verification_fee_share(origin: OriginFor<T>, new: Perbill) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(new <= Perbill::from_percent(50), Error::<T>::FeeShareTooHigh);
+			let old = VerificationFeeShare::<T>::get();
+			VerificationFeeShare::<T>::put(new);
+			Self::deposit_event(Event::VerificationFeeShareUpdated { old, new });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The checkers' pool account, which collects the verification fees.
+		pub fn pool_account() -> T::AccountId {
+			T::PalletId::get().into_account_truncating()
+		}
+
+		/// Most input tokens a prompt of `len` bytes can make, chat template included.
+		pub fn input_token_bound(len: usize) -> u32 {
+			(len as u32).saturating_add(T::PromptOverheadTokens::get())
+		}
+
+		/// Picks a provider among `candidates` whose worst-case cost fits `budget`.
+		///
+		/// The draw hashes the parent block hash with the job id and attempt number: fixed before
+		/// the job exists, so neither the dapp's nor any provider's transaction can steer it.
+		pub(crate) fn draw(
+			job_id: JobId,
+			attempt: u32,
+			input_tokens: u32,
+			max_tokens: u32,
+			budget: BalanceOf<T>,
+			candidates: Vec<(T::AccountId, Price<BalanceOf<T>>)>,
+		) -> Option<(T::AccountId, Price<BalanceOf<T>>)> {
+			let affordable: Vec<_> = candidates
+				.into_iter()
+				.filter(|(_, p)| job_cost(p, input_tokens, max_tokens).is_some_and(|c| c <= budget))
+				.collect();
+			if affordable.is_empty() {
+				return None;
+			}
+			let seed =
+				(b"attesta/assign", frame_system::Pallet::<T>::parent_hash(), job_id, attempt)
+					.using_encoded(sp_crypto_hashing::blake2_256);
+			let mut word = [0u8; 8];
+			word.copy_from_slice(seed.get(..8)?);
+			let index = u64::from_le_bytes(word) % affordable.len() as u64;
+			affordable.into_iter().nth(index as usize)
+		}
+
+		/// The first block from `at` on whose agenda has room.
+		fn free_slot(at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+			let mut block = at;
+			for _ in 0..AGENDA_SEARCH {
+				if (Agenda::<T>::decode_len(block).unwrap_or(0) as u32) < T::MaxJobsPerBlock::get()
+				{
+					return Some(block);
+				}
+				block = block.saturating_add(1u32.into());
+			}
+			None
+		}
+
+		/// Puts `job_id` on the first agenda with room from `at` on; returns the block.
+		fn schedule(job_id: JobId, at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+			let slot = Self::free_slot(at)?;
+			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id)).ok()?;
+			Some(slot)
+		}
+
+		/// Returns a job's whole escrow to its dapp.
+		fn refund(job: &JobOf<T>) -> BalanceOf<T> {
+			T::Currency::release(
+				&HoldReason::JobEscrow.into(),
+				&job.owner,
+				job.budget,
+				Precision::BestEffort,
+			)
+			.unwrap_or_default()
+		}
+
+		/// Handles one agenda entry at block `now`, according to the job's state.
+		fn process(job_id: JobId, now: BlockNumberFor<T>) {
+			let Some(job) = Jobs::<T>::get(job_id) else { return };
+			match job.status.clone() {
+				JobStatus::Assigned { provider, deadline, .. } if deadline < now =>
+					Self::fail_over(job_id, job, provider, now),
+				JobStatus::ResultPosted { provider, settle_at, .. } if settle_at <= now => {
+					if T::Audit::is_disputed(job_id) {
+						// Looked at again next block; the dispute decides what happens.
+						let _ = Self::schedule(job_id, now.saturating_add(1u32.into()));
+					} else {
+						Self::settle(job_id, job, provider, now);
+					}
+				},
+				status => {
+					if status
+						.ended_at()
+						.is_some_and(|at| at.saturating_add(T::RetentionPeriod::get()) <= now)
+					{
+						Jobs::<T>::remove(job_id);
+						Results::<T>::remove(job_id);
+					}
+				},
+			}
+		}
+
+		/// Pays out a job whose challenge window passed without dispute.
+		fn settle(
+			job_id: JobId,
+			mut job: JobOf<T>,
+			provider: T::AccountId,
+			now: BlockNumberFor<T>,
+		) {
+			let reason: T::RuntimeHoldReason = HoldReason::JobEscrow.into();
+			let (input, output) = Results::<T>::get(job_id)
+				.map(|r| (r.input_tokens, r.output_tokens.len() as u32))
+				.unwrap_or_default();
+			let cost = job_cost(&job.price, input, output).unwrap_or(job.budget).min(job.budget);
+			let fee = VerificationFeeShare::<T>::get() * cost;
+			let mut paid = T::Currency::transfer_on_hold(
+				&reason,
+				&job.owner,
+				&provider,
+				cost.saturating_sub(fee),
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.unwrap_or_default();
+			let fee = if fee.is_zero() {
+				fee
+			} else {
+				T::Currency::transfer_on_hold(
+					&reason,
+					&job.owner,
+					&Self::pool_account(),
+					fee,
+					Precision::BestEffort,
+					Restriction::Free,
+					Fortitude::Polite,
+				)
+				.unwrap_or_default()
+			};
+			// Whatever could not be paid out (e.g. below the pool's existential deposit) goes back.
+			let refunded = T::Currency::release(
+				&reason,
+				&job.owner,
+				T::Currency::balance_on_hold(&reason, &job.owner)
+					.min(job.budget.saturating_sub(paid).saturating_sub(fee)),
+				Precision::BestEffort,
+			)
+			.unwrap_or_default();
+			paid = paid.min(cost);
+			job.status =
+				JobStatus::Settled { provider: provider.clone(), at: now, paid, fee, refunded };
+			Jobs::<T>::insert(job_id, job);
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
+			Self::deposit_event(Event::JobSettled { job_id, provider, paid, fee, refunded });
+		}
+
+		/// Moves a job whose provider missed the deadline to the next eligible provider, or
+		/// refunds the dapp when none is left.
+		fn fail_over(
+			job_id: JobId,
+			mut job: JobOf<T>,
+			missed: T::AccountId,
+			now: BlockNumberFor<T>,
+		) {
+			T::Providers::job_finished(&missed, JobOutcome::Missed);
+			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
+			let attempt = job.attempts.len() as u32;
+			let next = if attempt < T::MaxAttempts::get() {
+				let candidates = T::Providers::candidates(
+					job.model,
+					&job.max_price,
+					job.region.as_ref(),
+					&job.attempts,
+				);
+				Self::draw(
+					job_id,
+					attempt,
+					Self::input_token_bound(job.prompt.len()),
+					job.params.max_tokens,
+					job.budget,
+					candidates,
+				)
+			} else {
+				None
+			};
+			let deadline = now.saturating_add(job.response_window);
+			if let Some((provider, price)) = next {
+				if T::Providers::job_assigned(&provider).is_ok() {
+					let booked = job.attempts.try_push(provider.clone()).is_ok() &&
+						Self::schedule(job_id, deadline.saturating_add(1u32.into())).is_some();
+					if booked {
+						job.price = price;
+						job.status = JobStatus::Assigned {
+							provider: provider.clone(),
+							assigned_at: now,
+							deadline,
+							started: false,
+						};
+						Jobs::<T>::insert(job_id, job);
+						Self::deposit_event(Event::JobAssigned {
+							job_id,
+							provider,
+							price,
+							deadline,
+						});
+						return;
+					}
+					T::Providers::job_finished(&provider, JobOutcome::Cancelled);
+				}
+			}
+			let refunded = Self::refund(&job);
+			job.status = JobStatus::Expired { at: now };
+			Jobs::<T>::insert(job_id, job);
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
+			Self::deposit_event(Event::JobExpired { job_id, refunded });
+		}
+
+		/// What a job would cost now: the eligible providers and the cheapest worst-case cost.
+		pub fn quote(
+			model: ModelId,
+			prompt_len: u32,
+			max_tokens: u32,
+			max_price: Price<BalanceOf<T>>,
+			region: Option<Vec<u8>>,
+		) -> Result<(u32, BalanceOf<T>), Error<T>> {
+			let limits = T::Models::limits(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(limits.active, Error::<T>::ModelRetired);
+			ensure!(prompt_len <= T::MaxPromptLen::get(), Error::<T>::PromptTooLong);
+			ensure!(
+				max_tokens >= 1 && max_tokens <= limits.max_output_tokens,
+				Error::<T>::OutputTooLong
+			);
+			let region: Option<Region> = match region {
+				Some(r) => Some(r.try_into().map_err(|_| Error::<T>::BadRegion)?),
+				None => None,
+			};
+			let input = Self::input_token_bound(prompt_len as usize);
+			let costs: Vec<BalanceOf<T>> =
+				T::Providers::candidates(model, &max_price, region.as_ref(), &[])
+					.iter()
+					.filter_map(|(_, p)| job_cost(p, input, max_tokens))
+					.collect();
+			let cheapest = costs.iter().min().copied().ok_or(Error::<T>::NoEligibleProvider)?;
+			Ok((costs.len() as u32, cheapest))
+		}
+
+		/// A job and its result, as dapps see them.
+		pub fn job_view(
+			job_id: JobId,
+		) -> Option<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+			let job = Jobs::<T>::get(job_id)?;
+			let result = Results::<T>::get(job_id).map(|r| ResultView {
+				input_tokens: r.input_tokens,
+				output_tokens: r.output_tokens.into_inner(),
+				output_text: r.output_text.into_inner(),
+				commitment: r.commitment,
+			});
+			Some(JobView {
+				owner: job.owner,
+				model: job.model,
+				prompt: job.prompt.into_inner(),
+				params: job.params,
+				budget: job.budget,
+				price: job.price,
+				attempts: job.attempts.into_inner(),
+				status: job.status,
+				result,
+			})
+		}
+
+		/// Invariants: each dapp's escrow hold equals the budgets of its open jobs; the open-job
+		/// counter matches; results exist only for jobs past assignment.
+		#[cfg(any(feature = "try-runtime", feature = "std", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::btree_map::BTreeMap;
+			let reason: T::RuntimeHoldReason = HoldReason::JobEscrow.into();
+			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut open = 0u32;
+			for (id, job) in Jobs::<T>::iter() {
+				ensure!(id < NextJobId::<T>::get(), "job id at or beyond NextJobId");
+				if job.status.is_open() {
+					open = open.saturating_add(1);
+					let e = escrow.entry(job.owner.clone()).or_default();
+					*e = e.saturating_add(job.budget);
+				}
+				if matches!(job.status, JobStatus::Assigned { .. }) {
+					ensure!(!Results::<T>::contains_key(id), "result stored for an unanswered job");
+				}
+			}
+			ensure!(open == OpenJobs::<T>::get(), "OpenJobs out of sync");
+			for (who, amount) in escrow {
+				ensure!(
+					T::Currency::balance_on_hold(&reason, &who) == amount,
+					"escrow hold differs from open budgets"
+				);
+			}
+			for id in Results::<T>::iter_keys() {
+				ensure!(Jobs::<T>::contains_key(id), "result without a job");
+			}
+			Ok(())
+		}
+	}
+}

@@ -1,0 +1,234 @@
+//! A runtime with balances, models, providers and jobs, plus a switchable dispute flag, for this
+//! pallet's tests.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate as pallet_jobs;
+use frame_support::{
+	derive_impl, ord_parameter_types, parameter_types,
+	traits::{fungible::InspectHold, ConstU128, ConstU32, ConstU64, Hooks},
+	PalletId,
+};
+use frame_system::EnsureSignedBy;
+use pallet_models::VerificationRule;
+use pallet_providers::{HardwareClass, Price};
+use sp_runtime::{BuildStorage, Perbill};
+use std::{cell::RefCell, collections::BTreeSet};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+/// Balances in the mock are plain `u128`.
+pub type Balance = u128;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Models = pallet_models;
+	#[runtime::pallet_index(3)]
+	pub type Providers = pallet_providers;
+	#[runtime::pallet_index(4)]
+	pub type Jobs = pallet_jobs;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExistentialDeposit = ConstU128<ED>;
+}
+
+/// Account 1 plays the council.
+pub const ADMIN: u64 = 1;
+/// A dapp.
+pub const DAPP: u64 = 2;
+/// Another dapp.
+pub const DAPP2: u64 = 3;
+/// Providers.
+pub const P1: u64 = 10;
+/// Providers.
+pub const P2: u64 = 11;
+/// Providers.
+pub const P3: u64 = 12;
+/// The model.
+pub const MODEL: u32 = 0;
+/// Its weights hash.
+pub const MODEL_HASH: [u8; 32] = [7; 32];
+/// Existential deposit.
+pub const ED: Balance = 10;
+/// Provider stake.
+pub const STAKE: Balance = 10_000;
+/// Blocks of the challenge window.
+pub const WINDOW: u64 = 5;
+/// Blocks finished jobs are kept.
+pub const RETENTION: u64 = 20;
+/// Template tokens billed beyond the prompt bytes.
+pub const OVERHEAD: u32 = 8;
+
+ord_parameter_types! {
+	pub const Admin: u64 = ADMIN;
+}
+parameter_types! {
+	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
+	pub const FeeShare: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_models::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type MaxModels = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+impl pallet_providers::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type DefaultMinimumStake = ConstU128<1_000>;
+	type UnbondingPeriod = ConstU64<10>;
+	type MaxModelsPerProvider = ConstU32<4>;
+	type MaxProvidersPerModel = ConstU32<8>;
+	type MaxCapacity = ConstU32<16>;
+	type WeightInfo = ();
+}
+
+thread_local! {
+	/// Jobs the mock audit reports as disputed.
+	pub static DISPUTED: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// The audit stand-in: disputes are whatever the test puts in [`DISPUTED`].
+pub struct MockAudit;
+impl crate::JobAudit for MockAudit {
+	fn is_disputed(job: u64) -> bool {
+		DISPUTED.with(|d| d.borrow().contains(&job))
+	}
+}
+
+impl pallet_jobs::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Providers = Providers;
+	type Audit = MockAudit;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type PalletId = JobsPalletId;
+	type MaxPromptLen = ConstU32<256>;
+	type MaxOutputTokens = ConstU32<64>;
+	type MaxOutputLen = ConstU32<512>;
+	type PromptOverheadTokens = ConstU32<OVERHEAD>;
+	type MaxJobsPerBlock = ConstU32<4>;
+	type MaxOpenJobs = ConstU32<16>;
+	type MaxAttempts = ConstU32<3>;
+	type MaxResponseWindow = ConstU64<50>;
+	type RetentionPeriod = ConstU64<RETENTION>;
+	type DefaultChallengeWindow = ConstU64<WINDOW>;
+	type DefaultVerificationFeeShare = FeeShare;
+	type WeightInfo = ();
+}
+
+/// Prices of provider `P1`; `P2` asks 2×, `P3` 3×.
+pub fn price_of(p: u64) -> Price<Balance> {
+	let k = (p - P1 + 1) as Balance;
+	Price { input: k, output: 2 * k }
+}
+
+/// One model; three providers (P1 in `eu`, P2 and P3 in `us`), capacity 2 each; funded dapps;
+/// the pool account pre-funded with its existential deposit. Block 1.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let pool = crate::Pallet::<Test>::pool_account();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(DAPP, 1_000_000),
+			(DAPP2, 1_000_000),
+			(P1, 100_000),
+			(P2, 100_000),
+			(P3, 100_000),
+			(pool, ED),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let rule =
+		VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 };
+	pallet_models::GenesisConfig::<Test> {
+		models: vec![(b"model".to_vec(), MODEL_HASH, 512, 64, rule)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		for (p, region) in [(P1, &b"eu"[..]), (P2, b"us"), (P3, b"us")] {
+			Providers::register(
+				RuntimeOrigin::signed(p),
+				STAKE,
+				vec![MODEL],
+				price_of(p),
+				region.to_vec(),
+				HardwareClass::Cpu,
+				2,
+			)
+			.unwrap();
+		}
+		DISPUTED.with(|d| d.borrow_mut().clear());
+	});
+	ext
+}
+
+/// Runs `test`, then checks every pallet's invariants and that no money appeared or vanished.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		let issuance = pallet_balances::TotalIssuance::<Test>::get();
+		test();
+		crate::Pallet::<Test>::do_try_state().expect("jobs try_state");
+		Providers::do_try_state().expect("providers try_state");
+		Models::do_try_state().expect("models try_state");
+		assert_eq!(pallet_balances::TotalIssuance::<Test>::get(), issuance, "issuance changed");
+		// No escrow left behind on accounts without open jobs.
+		let reason: RuntimeHoldReason = crate::HoldReason::JobEscrow.into();
+		for who in [DAPP, DAPP2] {
+			let open: Balance = crate::Jobs::<Test>::iter_values()
+				.filter(|j| j.owner == who && j.status.is_open())
+				.map(|j| j.budget)
+				.sum();
+			assert_eq!(Balances::balance_on_hold(&reason, &who), open, "escrow of {who}");
+		}
+	});
+}
+
+/// Advances to block `n`, running the jobs hook at each block.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Jobs::on_initialize(next);
+	}
+}

@@ -1,0 +1,239 @@
+//! submit_result, settlement, disputes, failover, expiry and pruning, over many blocks.
+
+use super::*;
+use crate::{Agenda, Error, Event, OpenJobs, Results};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+
+#[test]
+fn submit_result_checks_everything() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let p = provider_of(0);
+		let other = if p == P1 { P2 } else { P1 };
+		let j = JobsMap::<Test>::get(0).unwrap();
+		let good = attesta_primitives::commitment(&MODEL_HASH, b"hi", &j.params, &[5, 6]);
+		let post = |who, input, out: Vec<u32>, text: Vec<u8>, c| {
+			crate::Pallet::<Test>::submit_result(RuntimeOrigin::signed(who), 0, input, out, text, c)
+		};
+		assert_noop!(
+			crate::Pallet::<Test>::submit_result(
+				RuntimeOrigin::signed(p),
+				9,
+				1,
+				vec![5],
+				vec![],
+				good
+			),
+			Error::<Test>::UnknownJob
+		);
+		assert_noop!(post(other, 3, vec![5, 6], vec![], good), Error::<Test>::NotAssignedProvider);
+		assert_noop!(post(p, 3, vec![1, 2, 3, 4, 5], vec![], good), Error::<Test>::OutputTooLong);
+		assert_noop!(
+			post(p, 3, vec![5, 6], vec![b'x'; 513], good),
+			Error::<Test>::OutputTextTooLong
+		);
+		// "hi" is 2 bytes + 8 template tokens.
+		assert_noop!(post(p, 11, vec![5, 6], vec![], good), Error::<Test>::TooManyInputTokens);
+		assert_noop!(post(p, 3, vec![5, 7], vec![], good), Error::<Test>::CommitmentMismatch);
+		assert_noop!(post(p, 3, vec![5, 6], vec![], [0; 32]), Error::<Test>::CommitmentMismatch);
+		assert_ok!(post(p, 3, vec![5, 6], b"ok".to_vec(), good));
+		System::assert_last_event(
+			Event::ResultSubmitted {
+				job_id: 0,
+				provider: p,
+				output_tokens: 2,
+				commitment: good,
+				settle_at: 1 + WINDOW,
+			}
+			.into(),
+		);
+		assert_eq!(Results::<Test>::get(0).unwrap().output_text.into_inner(), b"ok".to_vec());
+		assert_noop!(post(p, 3, vec![5, 6], vec![], good), Error::<Test>::ResultAlreadySubmitted);
+		let info = pallet_providers::Providers::<Test>::get(p).unwrap();
+		assert_eq!((info.active_jobs, info.reputation.jobs_completed), (0, 1));
+	});
+}
+
+#[test]
+fn result_after_deadline_is_refused() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let j = JobsMap::<Test>::get(0).unwrap();
+		let c = attesta_primitives::commitment(&MODEL_HASH, b"hi", &j.params, &[1]);
+		let p = provider_of(0);
+		// The deadline block itself is still in time.
+		System::set_block_number(11);
+		let late = System::block_number() + 1;
+		System::set_block_number(late);
+		assert_noop!(
+			crate::Pallet::<Test>::submit_result(
+				RuntimeOrigin::signed(p),
+				0,
+				1,
+				vec![1],
+				vec![],
+				c
+			),
+			Error::<Test>::DeadlinePassed
+		);
+	});
+}
+
+#[test]
+fn settlement_pays_provider_pool_and_refunds_the_rest() {
+	build_and_execute(|| {
+		let dapp_before = Balances::free_balance(DAPP);
+		let pool = crate::Pallet::<Test>::pool_account();
+		assert_ok!(submit(DAPP, b"hello", 8, 1_000));
+		let p = provider_of(0);
+		let p_before = Balances::free_balance(p);
+		assert_ok!(answer(0, 6, vec![1, 2, 3]));
+		// Not paid before the window closes.
+		run_to_block(WINDOW);
+		assert_eq!(Balances::free_balance(p), p_before);
+		assert!(JobsMap::<Test>::get(0).unwrap().status.is_open());
+		run_to_block(1 + WINDOW);
+		let price = price_of(p);
+		let cost = 6 * price.input + 3 * price.output;
+		let fee = cost / 10;
+		System::assert_has_event(
+			Event::JobSettled {
+				job_id: 0,
+				provider: p,
+				paid: cost - fee,
+				fee,
+				refunded: 1_000 - cost,
+			}
+			.into(),
+		);
+		assert_eq!(Balances::free_balance(p), p_before + cost - fee);
+		assert_eq!(Balances::free_balance(pool), ED + fee);
+		assert_eq!(Balances::free_balance(DAPP), dapp_before - cost);
+		assert_eq!(OpenJobs::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_disputed_job_does_not_settle_until_the_dispute_ends() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		assert_ok!(answer(0, 3, vec![1]));
+		DISPUTED.with(|d| d.borrow_mut().insert(0));
+		run_to_block(1 + WINDOW + 10);
+		assert!(matches!(JobsMap::<Test>::get(0).unwrap().status, JobStatus::ResultPosted { .. }));
+		DISPUTED.with(|d| d.borrow_mut().clear());
+		run_to_block(1 + WINDOW + 11);
+		assert!(matches!(JobsMap::<Test>::get(0).unwrap().status, JobStatus::Settled { .. }));
+	});
+}
+
+#[test]
+fn missed_deadline_fails_over_then_expires_with_full_refund() {
+	build_and_execute(|| {
+		let before = Balances::free_balance(DAPP);
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let first = provider_of(0);
+		run_to_block(12);
+		System::assert_has_event(Event::DeadlineMissed { job_id: 0, provider: first }.into());
+		let second = provider_of(0);
+		assert_ne!(first, second);
+		assert_eq!(
+			pallet_providers::Providers::<Test>::get(first)
+				.unwrap()
+				.reputation
+				.deadlines_missed,
+			1
+		);
+		match JobsMap::<Test>::get(0).unwrap().status {
+			JobStatus::Assigned { deadline, assigned_at, .. } => {
+				assert_eq!((assigned_at, deadline), (12, 12 + 10));
+			},
+			s => panic!("{s:?}"),
+		}
+		// The second answers late? No: it misses too, and so does the third.
+		run_to_block(23);
+		let third = provider_of(0);
+		assert!(![first, second].contains(&third));
+		run_to_block(34);
+		System::assert_has_event(Event::JobExpired { job_id: 0, refunded: 1_000 }.into());
+		assert_eq!(Balances::free_balance(DAPP), before);
+		assert_eq!(OpenJobs::<Test>::get(), 0);
+		for p in [P1, P2, P3] {
+			assert_eq!(pallet_providers::Providers::<Test>::get(p).unwrap().active_jobs, 0);
+		}
+	});
+}
+
+#[test]
+fn failover_provider_can_answer_and_gets_paid() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		run_to_block(12);
+		let second = provider_of(0);
+		let before = Balances::free_balance(second);
+		assert_ok!(answer(0, 3, vec![9]));
+		run_to_block(12 + WINDOW);
+		let price = price_of(second);
+		let cost = 3 * price.input + price.output;
+		assert_eq!(Balances::free_balance(second), before + cost - cost / 10);
+	});
+}
+
+#[test]
+fn finished_jobs_are_pruned_after_retention() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		assert_ok!(answer(0, 3, vec![1]));
+		run_to_block(1 + WINDOW);
+		assert!(JobsMap::<Test>::contains_key(0));
+		run_to_block(1 + WINDOW + RETENTION - 1);
+		assert!(JobsMap::<Test>::contains_key(0));
+		run_to_block(1 + WINDOW + RETENTION);
+		assert!(!JobsMap::<Test>::contains_key(0));
+		assert!(!Results::<Test>::contains_key(0));
+		// The agenda holds nothing more for it.
+		assert_eq!(Agenda::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn many_jobs_over_many_blocks_keep_the_books_straight() {
+	build_and_execute(|| {
+		let total_before: Balance = [DAPP, DAPP2, P1, P2, P3]
+			.iter()
+			.map(|a| Balances::total_balance(a))
+			.sum::<Balance>() +
+			Balances::total_balance(&crate::Pallet::<Test>::pool_account());
+		let mut submitted = 0u64;
+		for block in 2..120u64 {
+			run_to_block(block);
+			System::set_parent_hash(sp_core::H256::repeat_byte(block as u8));
+			let who = if block % 2 == 0 { DAPP } else { DAPP2 };
+			if submit(who, b"prompt", 4, 500).is_ok() {
+				submitted += 1;
+			}
+			// Answer every job whose number is not a multiple of 3; let the rest time out.
+			for id in 0..submitted {
+				if id % 3 != 0 {
+					if let Some(JobStatus::Assigned { .. }) =
+						JobsMap::<Test>::get(id).map(|j| j.status)
+					{
+						let _ = answer(id, 8, vec![1, 2]);
+					}
+				}
+			}
+			crate::Pallet::<Test>::do_try_state().unwrap();
+			pallet_providers::Pallet::<Test>::do_try_state().unwrap();
+		}
+		run_to_block(200);
+		assert!(submitted > 20, "only {submitted} jobs went in");
+		assert_eq!(OpenJobs::<Test>::get(), 0);
+		assert_eq!(JobsMap::<Test>::iter().count(), 0, "everything is pruned in the end");
+		let total_after: Balance = [DAPP, DAPP2, P1, P2, P3]
+			.iter()
+			.map(|a| Balances::total_balance(a))
+			.sum::<Balance>() +
+			Balances::total_balance(&crate::Pallet::<Test>::pool_account());
+		assert_eq!(total_before, total_after, "money was created or destroyed");
+	});
+}

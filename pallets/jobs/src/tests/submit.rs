@@ -1,0 +1,307 @@
+//! submit_job, accept_job, cancel_job and the governance setters.
+
+use super::*;
+use crate::{Error, Event, OpenJobs, WeightInfo};
+use frame_support::{
+	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::InspectHold,
+};
+use sp_runtime::{DispatchError, Perbill};
+
+#[test]
+fn submit_job_escrows_and_assigns() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let job = JobsMap::<Test>::get(0).unwrap();
+		let provider = provider_of(0);
+		assert!([P1, P2, P3].contains(&provider));
+		assert_eq!(job.price, price_of(provider));
+		assert_eq!(job.attempts.into_inner(), vec![provider]);
+		let reason: RuntimeHoldReason = crate::HoldReason::JobEscrow.into();
+		assert_eq!(Balances::balance_on_hold(&reason, &DAPP), 1_000);
+		assert_eq!(OpenJobs::<Test>::get(), 1);
+		System::assert_has_event(
+			Event::JobSubmitted { job_id: 0, who: DAPP, model: MODEL, budget: 1_000 }.into(),
+		);
+		System::assert_last_event(
+			Event::JobAssigned { job_id: 0, provider, price: price_of(provider), deadline: 11 }
+				.into(),
+		);
+		assert_eq!(pallet_providers::Providers::<Test>::get(provider).unwrap().active_jobs, 1);
+	});
+}
+
+#[test]
+fn assignment_spreads_over_providers() {
+	build_and_execute(|| {
+		let mut seen = std::collections::BTreeSet::new();
+		for i in 0..6u64 {
+			// A different parent hash each block, as on a real chain.
+			System::set_parent_hash(sp_core::H256::repeat_byte(i as u8 + 1));
+			assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+			seen.insert(provider_of(i));
+		}
+		// Capacity 2 × 3 providers: all six slots taken, so every provider got jobs.
+		assert_eq!(seen.len(), 3);
+		assert_noop!(submit(DAPP, b"hi", 4, 1_000), Error::<Test>::NoEligibleProvider);
+	});
+}
+
+#[test]
+fn submit_job_rejects_bad_input() {
+	build_and_execute(|| {
+		let call =
+			|model, prompt: &[u8], params: GenParams, region: Option<&[u8]>, budget, deadline| {
+				crate::Pallet::<Test>::submit_job(
+					RuntimeOrigin::signed(DAPP),
+					model,
+					prompt.to_vec(),
+					params,
+					max_price(),
+					region.map(|r| r.to_vec()),
+					budget,
+					deadline,
+				)
+			};
+		let g = GenParams::greedy;
+		assert_noop!(call(9, b"hi", g(4), None, 1_000, 10), Error::<Test>::UnknownModel);
+		assert_noop!(call(MODEL, b"", g(4), None, 1_000, 10), Error::<Test>::EmptyPrompt);
+		assert_noop!(
+			call(MODEL, &[b'a'; 257], g(4), None, 1_000, 10),
+			Error::<Test>::PromptTooLong
+		);
+		assert_noop!(call(MODEL, b"hi", g(0), None, 1_000, 10), Error::<Test>::OutputTooLong);
+		assert_noop!(call(MODEL, b"hi", g(65), None, 1_000, 10), Error::<Test>::OutputTooLong);
+		let hot = GenParams { temperature_milli: 2_001, ..g(4) };
+		assert_noop!(call(MODEL, b"hi", hot, None, 1_000, 10), Error::<Test>::InvalidParams);
+		let no_p = GenParams { temperature_milli: 700, top_p_milli: 0, ..g(4) };
+		assert_noop!(call(MODEL, b"hi", no_p, None, 1_000, 10), Error::<Test>::InvalidParams);
+		assert_noop!(call(MODEL, b"hi", g(4), Some(b""), 1_000, 10), Error::<Test>::BadRegion);
+		assert_noop!(
+			call(MODEL, b"hi", g(4), Some(&[b'r'; 17]), 1_000, 10),
+			Error::<Test>::BadRegion
+		);
+		assert_noop!(call(MODEL, b"hi", g(4), None, 1_000, 1), Error::<Test>::DeadlineInPast);
+		assert_noop!(call(MODEL, b"hi", g(4), None, 1_000, 52), Error::<Test>::DeadlineTooFar);
+		assert_noop!(
+			call(MODEL, b"hi", g(4), Some(b"ap"), 1_000, 10),
+			Error::<Test>::NoEligibleProvider
+		);
+		// P1's worst case: (2 + 8) × 1 + 4 × 2 = 18.
+		assert_noop!(call(MODEL, b"hi", g(4), None, 17, 10), Error::<Test>::BudgetBelowQuote);
+		assert_noop!(
+			call(MODEL, b"hi", g(4), None, 2_000_000, 10),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_ok!(pallet_models::Pallet::<Test>::set_active(
+			RuntimeOrigin::signed(ADMIN),
+			MODEL,
+			false
+		));
+		assert_noop!(call(MODEL, b"hi", g(4), None, 1_000, 10), Error::<Test>::ModelRetired);
+	});
+}
+
+#[test]
+fn context_limit_is_enforced() {
+	build_and_execute(|| {
+		assert_ok!(pallet_models::Pallet::<Test>::set_limits(
+			RuntimeOrigin::signed(ADMIN),
+			MODEL,
+			100,
+			64
+		));
+		// 40 bytes + 8 overhead + 64 output = 112 > 100.
+		assert_noop!(submit(DAPP, &[b'a'; 40], 64, 100_000), Error::<Test>::ContextTooLong);
+		assert_ok!(submit(DAPP, &[b'a'; 20], 64, 100_000));
+	});
+}
+
+#[test]
+fn budget_only_reaches_affordable_providers() {
+	build_and_execute(|| {
+		// Exactly P1's worst case (18): P2 (36) and P3 (54) are out of reach.
+		for _ in 0..2 {
+			assert_ok!(submit(DAPP, b"hi", 4, 18));
+		}
+		assert_eq!((provider_of(0), provider_of(1)), (P1, P1));
+		// P1 is full now.
+		assert_noop!(submit(DAPP, b"hi", 4, 18), Error::<Test>::BudgetBelowQuote);
+	});
+}
+
+#[test]
+fn too_many_open_jobs_is_refused() {
+	build_and_execute(|| {
+		// Give the providers room for more than MaxOpenJobs (16).
+		for p in [P1, P2, P3] {
+			assert_ok!(pallet_providers::Pallet::<Test>::update(
+				RuntimeOrigin::signed(p),
+				vec![MODEL],
+				price_of(p),
+				b"eu".to_vec(),
+				pallet_providers::HardwareClass::Cpu,
+				16
+			));
+		}
+		for i in 0..16u64 {
+			// Spread deadlines so no agenda block overflows.
+			assert_ok!(crate::Pallet::<Test>::submit_job(
+				RuntimeOrigin::signed(DAPP),
+				MODEL,
+				b"hi".to_vec(),
+				GenParams::greedy(4),
+				max_price(),
+				None,
+				1_000,
+				2 + i,
+			));
+		}
+		assert_noop!(submit(DAPP, b"hi", 4, 1_000), Error::<Test>::TooManyOpenJobs);
+	});
+}
+
+#[test]
+fn accept_job_works_and_checks() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let p = provider_of(0);
+		let other = if p == P1 { P2 } else { P1 };
+		assert_noop!(
+			crate::Pallet::<Test>::accept_job(RuntimeOrigin::signed(p), 5),
+			Error::<Test>::UnknownJob
+		);
+		assert_noop!(
+			crate::Pallet::<Test>::accept_job(RuntimeOrigin::signed(other), 0),
+			Error::<Test>::NotAssignedProvider
+		);
+		assert_ok!(crate::Pallet::<Test>::accept_job(RuntimeOrigin::signed(p), 0));
+		System::assert_last_event(Event::JobStarted { job_id: 0, provider: p }.into());
+		assert_noop!(
+			crate::Pallet::<Test>::accept_job(RuntimeOrigin::signed(p), 0),
+			Error::<Test>::JobAlreadyStarted
+		);
+		assert_noop!(
+			crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP), 0),
+			Error::<Test>::JobAlreadyStarted
+		);
+	});
+}
+
+#[test]
+fn cancel_job_refunds_in_full() {
+	build_and_execute(|| {
+		let before = Balances::free_balance(DAPP);
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let p = provider_of(0);
+		assert_noop!(
+			crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP2), 0),
+			Error::<Test>::NotJobOwner
+		);
+		assert_noop!(
+			crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP), 3),
+			Error::<Test>::UnknownJob
+		);
+		assert_ok!(crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP), 0));
+		System::assert_last_event(Event::JobCancelled { job_id: 0, refunded: 1_000 }.into());
+		assert_eq!(Balances::free_balance(DAPP), before);
+		assert_eq!(OpenJobs::<Test>::get(), 0);
+		assert_eq!(pallet_providers::Providers::<Test>::get(p).unwrap().active_jobs, 0);
+		assert_noop!(
+			crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP), 0),
+			Error::<Test>::JobNotOpen
+		);
+		// A job with a posted result cannot be cancelled either.
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		assert_ok!(answer(1, 3, vec![1, 2]));
+		assert_noop!(
+			crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP), 1),
+			Error::<Test>::ResultAlreadySubmitted
+		);
+	});
+}
+
+#[test]
+fn governance_setters_work_and_check() {
+	build_and_execute(|| {
+		assert_noop!(
+			crate::Pallet::<Test>::set_challenge_window(RuntimeOrigin::signed(DAPP), 3),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			crate::Pallet::<Test>::set_challenge_window(RuntimeOrigin::signed(ADMIN), 0),
+			Error::<Test>::InvalidChallengeWindow
+		);
+		assert_noop!(
+			crate::Pallet::<Test>::set_challenge_window(RuntimeOrigin::signed(ADMIN), RETENTION),
+			Error::<Test>::InvalidChallengeWindow
+		);
+		assert_ok!(crate::Pallet::<Test>::set_challenge_window(RuntimeOrigin::signed(ADMIN), 3));
+		System::assert_last_event(Event::ChallengeWindowUpdated { old: WINDOW, new: 3 }.into());
+		assert_noop!(
+			crate::Pallet::<Test>::set_verification_fee_share(
+				RuntimeOrigin::signed(DAPP),
+				Perbill::from_percent(5)
+			),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			crate::Pallet::<Test>::set_verification_fee_share(
+				RuntimeOrigin::signed(ADMIN),
+				Perbill::from_percent(51)
+			),
+			Error::<Test>::FeeShareTooHigh
+		);
+		assert_ok!(crate::Pallet::<Test>::set_verification_fee_share(
+			RuntimeOrigin::signed(ADMIN),
+			Perbill::from_percent(5)
+		));
+		System::assert_last_event(
+			Event::VerificationFeeShareUpdated {
+				old: Perbill::from_percent(10),
+				new: Perbill::from_percent(5),
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn every_call_weight_comes_from_weight_info() {
+	use crate::Call;
+	let w = |c: Call<Test>| c.get_dispatch_info().call_weight;
+	let cases = vec![
+		(
+			w(Call::submit_job {
+				model: 0,
+				prompt: vec![],
+				params: GenParams::greedy(1),
+				max_price: max_price(),
+				region: None,
+				budget: 0,
+				deadline: 0,
+			}),
+			<() as WeightInfo>::submit_job(256),
+		),
+		(w(Call::accept_job { job_id: 0 }), <() as WeightInfo>::accept_job()),
+		(
+			w(Call::submit_result {
+				job_id: 0,
+				input_tokens: 0,
+				output_tokens: vec![],
+				output_text: vec![],
+				commitment: [0; 32],
+			}),
+			<() as WeightInfo>::submit_result(64),
+		),
+		(w(Call::cancel_job { job_id: 0 }), <() as WeightInfo>::cancel_job()),
+		(w(Call::set_challenge_window { new: 1 }), <() as WeightInfo>::set_challenge_window()),
+		(
+			w(Call::set_verification_fee_share { new: Perbill::zero() }),
+			<() as WeightInfo>::set_verification_fee_share(),
+		),
+	];
+	for (got, want) in cases {
+		assert_eq!(got, want);
+		assert!(want.ref_time() > 0);
+	}
+}

@@ -1,0 +1,214 @@
+//! Configuration of each pallet in the runtime.
+
+use crate::{
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Models, Nonce, PalletInfo,
+	Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION,
+	UNIT, VERSION,
+};
+use frame_support::{
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
+	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, EitherOfDiverse, VariantCountOf},
+	weights::{
+		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		IdentityFee, Weight,
+	},
+	PalletId,
+};
+use frame_system::EnsureRoot;
+use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use sp_runtime::{traits::One, Perbill};
+use sp_version::RuntimeVersion;
+
+/// Share of a block's weight and length that ordinary (non-operational) extrinsics may use.
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: RuntimeVersion = VERSION;
+	/// Two seconds of compute in a six-second block: room to gossip and import in time.
+	pub RuntimeBlockWeights: frame_system::limits::BlockWeights =
+		frame_system::limits::BlockWeights::with_sensible_defaults(
+			Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+			NORMAL_DISPATCH_RATIO,
+		);
+	/// 5 MiB blocks; ordinary extrinsics may fill 75 % of them.
+	pub RuntimeBlockLength: frame_system::limits::BlockLength =
+		frame_system::limits::BlockLength::builder()
+			.max_length(5 * 1024 * 1024)
+			.modify_max_length_for_class(DispatchClass::Normal, |m| *m = NORMAL_DISPATCH_RATIO * *m)
+			.build();
+	/// The generic Substrate address prefix.
+	pub const SS58Prefix: u8 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	/// The node stores state in ParityDb, so its read/write costs are the ones that apply.
+	type DbWeight = ParityDbWeight;
+	type Version = Version;
+	type AccountData = pallet_balances::AccountData<Balance>;
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = sp_consensus_aura::sr25519::AuthorityId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<32>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<32>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	/// No equivocation reports yet: there is no session/staking pallet to punish through.
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
+}
+
+impl pallet_timestamp::Config for Runtime {
+	type Moment = u64;
+	type OnTimestampSet = Aura;
+	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	type WeightInfo = ();
+}
+
+impl pallet_balances::Config for Runtime {
+	type MaxLocks = ConstU32<50>;
+	type MaxReserves = ();
+	type ReserveIdentifier = [u8; 8];
+	type Balance = Balance;
+	type RuntimeEvent = RuntimeEvent;
+	type DustRemoval = ();
+	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+	type AccountStore = System;
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type FreezeIdentifier = RuntimeFreezeReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type DoneSlashHandler = ();
+}
+
+parameter_types! {
+	pub FeeMultiplier: Multiplier = Multiplier::one();
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type OperationalFeeMultiplier = ConstU8<5>;
+	type WeightToFee = IdentityFee<Balance>;
+	type LengthToFee = IdentityFee<Balance>;
+	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_sudo::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// How long a council motion stays open for votes.
+	pub const CouncilMotionDuration: BlockNumber = 5 * MINUTES;
+	/// A council motion may dispatch at most half a block's weight.
+	pub MaxCouncilProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+/// The council's own instance of `pallet-collective`.
+pub type CouncilCollective = pallet_collective::Instance1;
+
+/// Root, or two thirds of the council: the origin that governs market settings and membership.
+pub type RootOrTwoThirdsCouncil = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>,
+>;
+
+impl pallet_collective::Config<CouncilCollective> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = CouncilMotionDuration;
+	type MaxProposals = ConstU32<100>;
+	type MaxMembers = ConstU32<100>;
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	type SetMembersOrigin = RootOrTwoThirdsCouncil;
+	type MaxProposalWeight = MaxCouncilProposalWeight;
+	type DisapproveOrigin = RootOrTwoThirdsCouncil;
+	type KillOrigin = RootOrTwoThirdsCouncil;
+	/// Proposing is limited to members; no deposit is needed on top.
+	type Consideration = ();
+}
+
+impl pallet_models::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AdminOrigin = RootOrTwoThirdsCouncil;
+	type MaxModels = ConstU32<64>;
+	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_providers::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type AdminOrigin = RootOrTwoThirdsCouncil;
+	type DefaultMinimumStake = ConstU128<{ 1_000 * UNIT }>;
+	/// A day: long enough for a late-found fault to be slashed before the stake leaves.
+	type UnbondingPeriod = ConstU32<DAYS>;
+	type MaxModelsPerProvider = ConstU32<16>;
+	type MaxProvidersPerModel = ConstU32<128>;
+	type MaxCapacity = ConstU32<64>;
+	type WeightInfo = pallet_providers::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Derives the checkers' pool account, which collects verification fees.
+	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
+	/// 5 % of each payment funds the checkers.
+	pub const DefaultVerificationFeeShare: Perbill = Perbill::from_percent(5);
+}
+
+impl pallet_jobs::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Providers = Providers;
+	/// No audits pallet yet: nothing holds settlement back.
+	type Audit = ();
+	type AdminOrigin = RootOrTwoThirdsCouncil;
+	type PalletId = JobsPalletId;
+	type MaxPromptLen = ConstU32<8_192>;
+	type MaxOutputTokens = ConstU32<2_048>;
+	type MaxOutputLen = ConstU32<16_384>;
+	/// SmolLM2's ChatML template adds well under 32 tokens around a prompt.
+	type PromptOverheadTokens = ConstU32<32>;
+	type MaxJobsPerBlock = ConstU32<128>;
+	/// 3 × 2,048 agenda entries fit the 128 × 64 blocks the agenda searches.
+	type MaxOpenJobs = ConstU32<2_048>;
+	type MaxAttempts = ConstU32<4>;
+	type MaxResponseWindow = ConstU32<HOURS>;
+	type RetentionPeriod = ConstU32<DAYS>;
+	/// A minute of blocks to check and dispute a result before it is paid.
+	type DefaultChallengeWindow = ConstU32<10>;
+	type DefaultVerificationFeeShare = DefaultVerificationFeeShare;
+	type WeightInfo = pallet_jobs::weights::SubstrateWeight<Runtime>;
+}

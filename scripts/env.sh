@@ -1,0 +1,12 @@
+# Sourced by the other scripts: where builds go and which toolchain builds the runtime Wasm.
+# A target directory outside the clone survives fresh clones, so CI and later runs reuse it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/attesta/target}"
+# Debian's rustc-web with a wasm32v1-none sysroot (made by scripts/setup.sh).
+export WASM_BUILD_TOOLCHAIN="${WASM_BUILD_TOOLCHAIN:-debian-web}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+ATTESTA_NODE="$CARGO_TARGET_DIR/debug/attesta-node"
+export ATTESTA_NODE
+# The target directory lives outside the clone, so tell the Wasm builder where the workspace
+# (and its Cargo.lock) is; without it the runtime's Wasm would resolve dependencies afresh.
+WASM_BUILD_WORKSPACE_HINT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export WASM_BUILD_WORKSPACE_HINT

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and running Attesta needs on a fresh Debian machine with rustup's Rust:
+# apt packages (protoc for litep2p, clang for bindgen) and a Wasm-capable toolchain for the
+# runtime. Idempotent: a second run checks and returns in seconds.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+need=()
+for p in protobuf-compiler clang libclang-dev; do
+	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "setup: installing ${need[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+"$here/wasm-toolchain.sh"

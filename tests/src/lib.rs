@@ -1,0 +1,420 @@
+//! Test harness for end-to-end tests: starts real `attesta-node` processes on free loopback
+//! ports and talks to them over JSON-RPC the way a dapp does, with signed extrinsics built from
+//! the runtime's own types.
+
+use attesta_runtime::{
+	AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,
+	UncheckedExtrinsic,
+};
+use codec::{Decode, Encode};
+use jsonrpsee::{
+	core::client::{ClientT, SubscriptionClientT},
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use serde_json::Value;
+use sp_core::{bytes, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{generic::Era, MultiAddress, MultiSignature};
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+/// Result type of the harness: errors are plain messages, shown as the test's failure.
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The `attesta-node` binary under test: `$ATTESTA_NODE`, else the one beside this test binary.
+pub fn node_binary() -> PathBuf {
+	if let Some(p) = std::env::var_os("ATTESTA_NODE") {
+		return PathBuf::from(p);
+	}
+	// Test binaries live in `<target>/<profile>/deps/`; the node in `<target>/<profile>/`.
+	let exe = std::env::current_exe().unwrap_or_default();
+	let profile_dir =
+		exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+	profile_dir.join("attesta-node")
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|l| l.local_addr())
+		.map(|a| a.port())
+		.unwrap_or(0)
+}
+
+/// A running `attesta-node` process; killed when dropped.
+pub struct Node {
+	/// Label used in logs and error messages.
+	pub name: String,
+	/// The JSON-RPC port on 127.0.0.1.
+	pub rpc_port: u16,
+	/// The libp2p port on 127.0.0.1.
+	pub p2p_port: u16,
+	/// The arguments it was started with, to restart it the same way.
+	args: Vec<String>,
+	child: Option<Child>,
+	log: PathBuf,
+}
+
+impl Node {
+	/// Starts a node with `args` plus fresh RPC and p2p ports, logging to a temp file, and waits
+	/// until its RPC answers.
+	pub async fn start(name: &str, args: &[&str]) -> Result<Node> {
+		let rpc_port = free_port();
+		let p2p_port = free_port();
+		let mut node = Node {
+			name: name.to_string(),
+			rpc_port,
+			p2p_port,
+			args: args.iter().map(|s| s.to_string()).collect(),
+			child: None,
+			log: std::env::temp_dir().join(format!("attesta-e2e-{name}-{rpc_port}.log")),
+		};
+		node.spawn(&[])?;
+		node.wait_rpc().await?;
+		Ok(node)
+	}
+
+	fn spawn(&mut self, extra: &[String]) -> Result<()> {
+		let bin = node_binary();
+		let log = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(&self.log)
+			.map_err(|e| format!("cannot open log {}: {e}", self.log.display()))?;
+		let log_err = log.try_clone().map_err(|e| e.to_string())?;
+		let child = Command::new(&bin)
+			.args(&self.args)
+			.args(extra)
+			.args([
+				"--rpc-port",
+				&self.rpc_port.to_string(),
+				"--listen-addr",
+				&format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port),
+				"--no-prometheus",
+				"--no-telemetry",
+				"--no-mdns",
+				"--rpc-cors",
+				"all",
+			])
+			.stdout(Stdio::from(log))
+			.stderr(Stdio::from(log_err))
+			.spawn()
+			.map_err(|e| {
+				format!("cannot start {} ({}): {e}; build it first", self.name, bin.display())
+			})?;
+		self.child = Some(child);
+		Ok(())
+	}
+
+	/// Kills the process at once (SIGKILL: no clean shutdown, like a crash).
+	pub fn kill(&mut self) {
+		if let Some(mut c) = self.child.take() {
+			let _ = c.kill();
+			let _ = c.wait();
+		}
+	}
+
+	/// Starts the killed process again with its original arguments and ports, plus `extra`.
+	pub async fn restart(&mut self, extra: &[String]) -> Result<()> {
+		self.kill();
+		self.spawn(extra)?;
+		self.wait_rpc().await
+	}
+
+	/// The last lines of the node's log, for failure messages.
+	pub fn log_tail(&self) -> String {
+		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<&str> = text.lines().collect();
+		lines[lines.len().saturating_sub(30)..].join("\n")
+	}
+
+	/// A fresh WebSocket JSON-RPC client to this node.
+	pub async fn client(&self) -> Result<WsClient> {
+		WsClientBuilder::default()
+			.request_timeout(Duration::from_secs(60))
+			.build(format!("ws://127.0.0.1:{}", self.rpc_port))
+			.await
+			.map_err(|e| format!("{}: cannot connect: {e}", self.name))
+	}
+
+	async fn wait_rpc(&mut self) -> Result<()> {
+		// A debug node compiles the runtime with wasmtime before it serves RPC.
+		let deadline = Instant::now() + Duration::from_secs(180);
+		while Instant::now() < deadline {
+			if let Some(c) = self.child.as_mut() {
+				if let Ok(Some(status)) = c.try_wait() {
+					return Err(format!(
+						"{} exited with {status} before serving RPC:\n{}",
+						self.name,
+						self.log_tail()
+					));
+				}
+			}
+			if let Ok(c) = self.client().await {
+				if c.request::<Value, _>("system_health", rpc_params![]).await.is_ok() {
+					return Ok(());
+				}
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+		Err(format!("{} did not serve RPC within 180 s:\n{}", self.name, self.log_tail()))
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		self.kill();
+	}
+}
+
+/// Number of the best block.
+pub async fn best_number(c: &WsClient) -> Result<u32> {
+	header_number(c.request("chain_getHeader", rpc_params![]).await.map_err(|e| e.to_string())?)
+}
+
+/// Number of the last finalized block.
+pub async fn finalized_number(c: &WsClient) -> Result<u32> {
+	let hash: Value = c
+		.request("chain_getFinalizedHead", rpc_params![])
+		.await
+		.map_err(|e| e.to_string())?;
+	header_number(
+		c.request("chain_getHeader", rpc_params![hash])
+			.await
+			.map_err(|e| e.to_string())?,
+	)
+}
+
+fn header_number(header: Value) -> Result<u32> {
+	let n = header["number"]
+		.as_str()
+		.ok_or_else(|| format!("header without number: {header}"))?;
+	u32::from_str_radix(n.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
+}
+
+/// Polls `probe` every second until it returns `Some`, or fails with `what` after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> Result<T>
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+	let deadline = Instant::now() + timeout;
+	let mut last_err = String::new();
+	while Instant::now() < deadline {
+		match probe().await {
+			Ok(Some(v)) => return Ok(v),
+			Ok(None) => {},
+			Err(e) => last_err = e,
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+	Err(format!("timed out after {timeout:?} waiting for {what} {last_err}"))
+}
+
+/// Waits until the node's finalized block number reaches `target`.
+pub async fn wait_finalized(c: &WsClient, target: u32, timeout: Duration) -> Result<u32> {
+	wait_for(&format!("finalized block #{target}"), timeout, || async {
+		let n = finalized_number(c).await?;
+		Ok((n >= target).then_some(n))
+	})
+	.await
+}
+
+/// Decodes a `0x…` hex string.
+pub fn from_hex(s: &str) -> Result<Vec<u8>> {
+	bytes::from_hex(s).map_err(|e| format!("bad hex {s}: {e:?}"))
+}
+
+/// The chain facts a signer needs: genesis hash, spec and transaction versions.
+pub struct ChainInfo {
+	/// Hash of block 0.
+	pub genesis: H256,
+	/// Runtime spec version.
+	pub spec_version: u32,
+	/// Runtime transaction version.
+	pub tx_version: u32,
+}
+
+/// Reads [`ChainInfo`] over RPC.
+pub async fn chain_info(c: &WsClient) -> Result<ChainInfo> {
+	let genesis: String = c
+		.request("chain_getBlockHash", rpc_params![0])
+		.await
+		.map_err(|e| e.to_string())?;
+	let version: Value = c
+		.request("state_getRuntimeVersion", rpc_params![])
+		.await
+		.map_err(|e| e.to_string())?;
+	let genesis = H256::from_slice(&from_hex(&genesis)?);
+	let field = |k: &str| {
+		version[k]
+			.as_u64()
+			.map(|v| v as u32)
+			.ok_or_else(|| format!("runtime version lacks {k}"))
+	};
+	Ok(ChainInfo {
+		genesis,
+		spec_version: field("specVersion")?,
+		tx_version: field("transactionVersion")?,
+	})
+}
+
+/// The next nonce of `who`, counting transactions still in the pool.
+pub async fn next_nonce(c: &WsClient, who: &AccountId) -> Result<u32> {
+	c.request("system_accountNextIndex", rpc_params![who.to_string()])
+		.await
+		.map_err(|e| e.to_string())
+}
+
+/// Signs `call` as `signer` with `nonce`, immortal, no tip: the extrinsic a wallet would send.
+pub fn sign(
+	call: RuntimeCall,
+	signer: Sr25519Keyring,
+	nonce: u32,
+	info: &ChainInfo,
+) -> UncheckedExtrinsic {
+	sign_claiming(call, signer.to_account_id(), signer, nonce, info)
+}
+
+/// Like [`sign`], but claims to come from `sender` whatever key signs: a forgery when they differ.
+pub fn sign_claiming(
+	call: RuntimeCall,
+	sender: AccountId,
+	signer: Sr25519Keyring,
+	nonce: u32,
+	info: &ChainInfo,
+) -> UncheckedExtrinsic {
+	let tx_ext: TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let implicit = (
+		(),
+		(),
+		info.spec_version,
+		info.tx_version,
+		info.genesis,
+		info.genesis,
+		(),
+		(),
+		(),
+		None,
+		(),
+	);
+	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		MultiAddress::Id(sender),
+		MultiSignature::Sr25519(signature),
+		tx_ext,
+	)
+}
+
+/// Submits `xt` and waits until it is in a block; returns that block's hash.
+pub async fn submit_and_wait_in_block(c: &WsClient, xt: &UncheckedExtrinsic) -> Result<H256> {
+	let hex = bytes::to_hex(&xt.encode(), false);
+	let mut sub = c
+		.subscribe::<Value, _>(
+			"author_submitAndWatchExtrinsic",
+			rpc_params![hex],
+			"author_unwatchExtrinsic",
+		)
+		.await
+		.map_err(|e| format!("submission rejected: {e}"))?;
+	let deadline = Instant::now() + Duration::from_secs(90);
+	loop {
+		let left = deadline.saturating_duration_since(Instant::now());
+		let next = tokio::time::timeout(left, sub.next())
+			.await
+			.map_err(|_| "no inclusion within 90 s".to_string())?;
+		let status = match next {
+			Some(Ok(v)) => v,
+			Some(Err(e)) => return Err(format!("bad status: {e}")),
+			None => return Err("status subscription closed".into()),
+		};
+		if let Some(h) = status.get("inBlock").or_else(|| status.get("finalized")) {
+			let h = h.as_str().ok_or("inBlock without a hash")?;
+			return Ok(H256::from_slice(&from_hex(h)?));
+		}
+		if let Some(s) = status.as_str() {
+			if matches!(s, "invalid" | "dropped" | "usurped") {
+				return Err(format!("transaction {s}"));
+			}
+		}
+	}
+}
+
+/// The events of the block `at`, decoded with the runtime's own event type.
+pub async fn events_at(c: &WsClient, at: H256) -> Result<Vec<RuntimeEvent>> {
+	// `System::Events` (a plain storage value): twox128("System") ++ twox128("Events").
+	let key =
+		[sp_crypto_hashing::twox_128(b"System"), sp_crypto_hashing::twox_128(b"Events")].concat();
+	let raw: Option<String> = c
+		.request("state_getStorage", rpc_params![bytes::to_hex(&key, false), at])
+		.await
+		.map_err(|e| e.to_string())?;
+	let raw = from_hex(&raw.ok_or("block has no events")?)?;
+	let records = Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &raw[..])
+		.map_err(|e| format!("cannot decode events: {e}"))?;
+	Ok(records.into_iter().map(|r| r.event).collect())
+}
+
+/// Free balance of `who` at the best block.
+pub async fn free_balance(c: &WsClient, who: &AccountId) -> Result<u128> {
+	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	let raw: Option<String> = c
+		.request("state_getStorage", rpc_params![bytes::to_hex(&key, false)])
+		.await
+		.map_err(|e| e.to_string())?;
+	let Some(raw) = raw else { return Ok(0) };
+	let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<u128>>::decode(
+		&mut &from_hex(&raw)?[..],
+	)
+	.map_err(|e| e.to_string())?;
+	Ok(info.data.free)
+}
+
+/// Calls runtime API `method` (e.g. `JobsApi_job`) with SCALE-encoded `args` at the best block
+/// and decodes the answer as `R`.
+pub async fn runtime_call<R: Decode>(c: &WsClient, method: &str, args: &[u8]) -> Result<R> {
+	let raw: String = c
+		.request("state_call", rpc_params![method, bytes::to_hex(args, false)])
+		.await
+		.map_err(|e| format!("{method}: {e}"))?;
+	R::decode(&mut &from_hex(&raw)?[..]).map_err(|e| format!("{method}: cannot decode: {e}"))
+}
+
+/// Signs `call` as `signer` with its next nonce, submits it and waits for its block; fails if
+/// the block records `ExtrinsicFailed` for it. Returns the block's events.
+pub async fn execute(
+	c: &WsClient,
+	info: &ChainInfo,
+	signer: Sr25519Keyring,
+	call: RuntimeCall,
+) -> Result<Vec<RuntimeEvent>> {
+	let nonce = next_nonce(c, &signer.to_account_id()).await?;
+	let block = submit_and_wait_in_block(c, &sign(call, signer, nonce, info)).await?;
+	let events = events_at(c, block).await?;
+	if let Some(e) = events
+		.iter()
+		.find(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. })))
+	{
+		return Err(format!("extrinsic failed: {e:?}"));
+	}
+	Ok(events)
+}

@@ -1,0 +1,93 @@
+//! A `--dev` node, driven over JSON-RPC: it authors and finalizes blocks, a signed transfer
+//! lands with its event, bad extrinsics are refused, and the metadata decodes.
+
+use attesta_e2e::*;
+use attesta_runtime::{BalancesCall, RuntimeCall, RuntimeEvent, UNIT};
+use codec::Decode;
+use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use sp_core::bytes;
+use sp_keyring::Sr25519Keyring;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()> {
+	let node = Node::start("dev", &["--dev", "--tmp"]).await?;
+	let c = node.client().await?;
+
+	// Blocks are authored and finalized.
+	let fin = wait_finalized(&c, 2, Duration::from_secs(120))
+		.await
+		.map_err(|e| format!("{e}\n{}", node.log_tail()))?;
+	assert!(best_number(&c).await? >= fin);
+
+	// The metadata decodes with the standard decoder and lists our pallets.
+	let meta: String =
+		c.request("state_getMetadata", rpc_params![]).await.map_err(|e| e.to_string())?;
+	let meta = RuntimeMetadataPrefixed::decode(&mut &from_hex(&meta)?[..])
+		.map_err(|e| format!("metadata does not decode: {e}"))?;
+	let RuntimeMetadata::V14(m) = meta.1 else {
+		return Err(format!("unexpected metadata version {:?}", meta.1.version()));
+	};
+	let names: Vec<_> = m.pallets.iter().map(|p| p.name.as_str()).collect();
+	for want in ["System", "Aura", "Grandpa", "Balances", "TransactionPayment", "Sudo", "Council"] {
+		assert!(names.contains(&want), "pallet {want} missing from metadata: {names:?}");
+	}
+
+	// A signed transfer from Alice to Bob lands and its event reads back.
+	let info = chain_info(&c).await?;
+	let alice = Sr25519Keyring::Alice;
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	let bob_before = free_balance(&c, &bob).await?;
+	let amount = 42 * UNIT;
+	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+		dest: bob.clone().into(),
+		value: amount,
+	});
+	let nonce = next_nonce(&c, &alice.to_account_id()).await?;
+	let xt = sign(call.clone(), alice, nonce, &info);
+	let block = submit_and_wait_in_block(&c, &xt).await?;
+	let events = events_at(&c, block).await?;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, to, amount: a })
+				if *from == alice.to_account_id() && *to == bob && *a == amount
+		)),
+		"no Transfer event in block {block:?}: {events:?}"
+	);
+	assert_eq!(free_balance(&c, &bob).await?, bob_before + amount);
+
+	// Replaying the same signed extrinsic is refused (stale nonce).
+	let replay = c
+		.request::<String, _>(
+			"author_submitExtrinsic",
+			rpc_params![bytes::to_hex(&codec::Encode::encode(&xt), false)],
+		)
+		.await;
+	assert!(replay.is_err(), "a replayed extrinsic was accepted");
+
+	// Garbage bytes and a forged signature are refused with an error.
+	let garbage = c.request::<String, _>("author_submitExtrinsic", rpc_params!["0x1234"]).await;
+	assert!(garbage.is_err(), "garbage was accepted as an extrinsic");
+	let forged = sign_claiming(call, alice.to_account_id(), Sr25519Keyring::Eve, nonce + 1, &info);
+	let forged = c
+		.request::<String, _>(
+			"author_submitExtrinsic",
+			rpc_params![bytes::to_hex(&codec::Encode::encode(&forged), false)],
+		)
+		.await;
+	let err = forged.err().ok_or("a forged signature was accepted")?.to_string();
+	assert!(
+		err.contains("Invalid") || err.contains("bad signature") || err.contains("1010"),
+		"{err}"
+	);
+
+	// The node keeps going after the rejections.
+	let before = best_number(&c).await?;
+	wait_for("a new block after the rejections", Duration::from_secs(60), || async {
+		Ok((best_number(&c).await? > before).then_some(()))
+	})
+	.await?;
+	Ok(())
+}

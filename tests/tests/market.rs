@@ -1,0 +1,138 @@
+//! The market end to end on a `--dev` node, over JSON-RPC: a provider registers, a dapp submits
+//! a job, the job is assigned, the provider posts its result and the job settles with the right
+//! balances, read back through the runtime API and storage.
+
+use attesta_e2e::*;
+use attesta_runtime::{
+	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall,
+	RuntimeEvent, UNIT,
+};
+use codec::Encode;
+use pallet_jobs::{GenParams, JobStatus, JobView};
+use pallet_providers::{HardwareClass, Price};
+use sp_keyring::Sr25519Keyring;
+use std::time::Duration;
+
+type AccountId = attesta_runtime::AccountId;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
+	let node = Node::start("market", &["--dev", "--tmp"]).await?;
+	let c = node.client().await?;
+	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
+	let info = chain_info(&c).await?;
+	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+
+	// Governance (sudo on the dev chain) shortens the challenge window to keep the test quick.
+	execute(
+		&c,
+		&info,
+		dapp,
+		RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
+		}),
+	)
+	.await?;
+
+	let price = Price { input: UNIT / 1_000, output: UNIT / 100 };
+	execute(
+		&c,
+		&info,
+		provider,
+		RuntimeCall::Providers(pallet_providers::Call::register {
+			stake: 2_000 * UNIT,
+			models: vec![0],
+			price,
+			region: b"eu-west".to_vec(),
+			hardware: HardwareClass::Cpu,
+			capacity: 4,
+		}),
+	)
+	.await?;
+
+	// The quote the runtime API gives: one provider, (prompt bytes + 32 template tokens) × input
+	// price + 16 × output price.
+	let prompt = b"What is the capital of France?".to_vec();
+	let args =
+		(0u32, prompt.len() as u32, 16u32, Price { input: UNIT, output: UNIT }, None::<Vec<u8>>)
+			.encode();
+	let quote: std::result::Result<(u32, Balance), sp_runtime::DispatchError> =
+		runtime_call(&c, "JobsApi_quote", &args).await?;
+	let expected = (prompt.len() as u128 + 32) * price.input + 16 * price.output;
+	assert_eq!(quote, Ok((1, expected)));
+
+	let best = best_number(&c).await?;
+	let budget = 10 * UNIT;
+	let params = GenParams::greedy(16);
+	let events = execute(
+		&c,
+		&info,
+		dapp,
+		RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+			model: 0,
+			prompt: prompt.clone(),
+			params,
+			max_price: Price { input: UNIT, output: UNIT },
+			region: None,
+			budget,
+			deadline: best + 50,
+		}),
+	)
+	.await?;
+	let (job_id, assigned) = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned { job_id, provider, .. }) =>
+				Some((*job_id, provider.clone())),
+			_ => None,
+		})
+		.ok_or("no JobAssigned event")?;
+	assert_eq!(assigned, provider.to_account_id());
+
+	// The provider answers with the output tokens and the commitment the chain recomputes.
+	let output = vec![504u32, 3_575, 282, 4_649, 314, 7_042, 30];
+	let commitment =
+		attesta_primitives::commitment(&REFERENCE_MODEL_SHA256, &prompt, &params, &output);
+	let provider_before = free_balance(&c, &provider.to_account_id()).await?;
+	let dapp_before = free_balance(&c, &dapp.to_account_id()).await?;
+	execute(
+		&c,
+		&info,
+		provider,
+		RuntimeCall::Jobs(pallet_jobs::Call::submit_result {
+			job_id,
+			input_tokens: 40,
+			output_tokens: output.clone(),
+			output_text: b"The capital of France is Paris.".to_vec(),
+			commitment,
+		}),
+	)
+	.await?;
+
+	// Settlement after the challenge window.
+	let view: JobView<AccountId, Balance, BlockNumber> =
+		wait_for("the job to settle", Duration::from_secs(120), || async {
+			let v: Option<JobView<AccountId, Balance, BlockNumber>> =
+				runtime_call(&c, "JobsApi_job", &job_id.encode()).await?;
+			Ok(v.filter(|v| matches!(v.status, JobStatus::Settled { .. })))
+		})
+		.await?;
+	let JobStatus::Settled { paid, fee, refunded, .. } = view.status else { unreachable!() };
+	let cost = 40 * price.input + output.len() as u128 * price.output;
+	assert_eq!(fee, cost / 20, "5 % of the cost goes to the checkers' pool");
+	assert_eq!(paid, cost - fee);
+	assert_eq!(refunded, budget - cost);
+	assert_eq!(
+		view.result.map(|r| r.output_text),
+		Some(b"The capital of France is Paris.".to_vec())
+	);
+	// The provider's fee for posting the result is paid from its free balance, so compare the
+	// payout with a tolerance of that fee; the dapp only paid for the job.
+	let provider_after = free_balance(&c, &provider.to_account_id()).await?;
+	assert!(
+		provider_after + UNIT / 10 > provider_before + paid &&
+			provider_after <= provider_before + paid
+	);
+	assert_eq!(free_balance(&c, &dapp.to_account_id()).await?, dapp_before + refunded);
+	Ok(())
+}
