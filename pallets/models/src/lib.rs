@@ -34,6 +34,16 @@ pub trait ModelRegistry {
 	fn benchmark_models(count: u32) -> alloc::vec::Vec<ModelId>;
 }
 
+// FRAME's macros expand `expect`s, indexing and arithmetic into this module under its spans, and
+// calls take many arguments by nature; the pallet's own code keeps to checked arithmetic.
+#[allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::too_many_arguments,
+	clippy::type_complexity
+)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

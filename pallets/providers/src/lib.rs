@@ -48,6 +48,16 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	fn benchmark_providers(model: ModelId, count: u32) -> Vec<AccountId>;
 }
 
+// FRAME's macros expand `expect`s, indexing and arithmetic into this module under its spans, and
+// calls take many arguments by nature; the pallet's own code keeps to checked arithmetic.
+#[allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::too_many_arguments,
+	clippy::type_complexity
+)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

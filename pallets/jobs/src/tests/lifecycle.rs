@@ -199,11 +199,9 @@ fn finished_jobs_are_pruned_after_retention() {
 #[test]
 fn many_jobs_over_many_blocks_keep_the_books_straight() {
 	build_and_execute(|| {
-		let total_before: Balance = [DAPP, DAPP2, P1, P2, P3]
-			.iter()
-			.map(|a| Balances::total_balance(a))
-			.sum::<Balance>() +
-			Balances::total_balance(&crate::Pallet::<Test>::pool_account());
+		let total_before: Balance =
+			[DAPP, DAPP2, P1, P2, P3].iter().map(Balances::total_balance).sum::<Balance>() +
+				Balances::total_balance(&crate::Pallet::<Test>::pool_account());
 		let mut submitted = 0u64;
 		for block in 2..120u64 {
 			run_to_block(block);
@@ -229,11 +227,9 @@ fn many_jobs_over_many_blocks_keep_the_books_straight() {
 		assert!(submitted > 20, "only {submitted} jobs went in");
 		assert_eq!(OpenJobs::<Test>::get(), 0);
 		assert_eq!(JobsMap::<Test>::iter().count(), 0, "everything is pruned in the end");
-		let total_after: Balance = [DAPP, DAPP2, P1, P2, P3]
-			.iter()
-			.map(|a| Balances::total_balance(a))
-			.sum::<Balance>() +
-			Balances::total_balance(&crate::Pallet::<Test>::pool_account());
+		let total_after: Balance =
+			[DAPP, DAPP2, P1, P2, P3].iter().map(Balances::total_balance).sum::<Balance>() +
+				Balances::total_balance(&crate::Pallet::<Test>::pool_account());
 		assert_eq!(total_before, total_after, "money was created or destroyed");
 	});
 }

@@ -1,0 +1,407 @@
+//! `attesta-infer`: command-line front end for running, verifying and benchmarking jobs.
+
+use std::{collections::HashMap, path::PathBuf, process::ExitCode, time::Instant};
+
+use attesta_inference::{
+	engine::set_compute_threads, eval, generate, load::hex, model::logits_vec, sampling, tiny,
+	verify, CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
+};
+
+const USAGE: &str = "\
+usage:
+  attesta-infer run    --model PATH --prompt TEXT [--system TEXT] [--raw] [params]
+  attesta-infer verify --model PATH --prompt TEXT --output-tokens 1,2,3 [--sample N] [params]
+  attesta-infer bench  --model PATH [--threads N] [--gen-tokens 128] [--prompt-tokens 128] [--reps 3]
+  attesta-infer sweep  --model PATH [--prompts 200] [--max-tokens 32] [--threads N]
+  attesta-infer tokenize --model PATH --text TEXT [--chat]
+  attesta-infer make-tiny --out PATH [--seed S] [--dtype q4_0|q4_1|q8_0|f32]
+common: --compute f32|quantized (f32: weights dequantized at load; part of the model class)
+params: --max-tokens N (64) --temperature T (0 = greedy) --top-p P (1.0) --seed S (0) --threads N";
+
+type CliResult<T> = std::result::Result<T, String>;
+
+struct Args {
+	flags: HashMap<String, String>,
+	switches: Vec<String>,
+}
+
+impl Args {
+	fn parse(raw: &[String]) -> CliResult<Self> {
+		let mut flags = HashMap::new();
+		let mut switches = Vec::new();
+		let mut it = raw.iter().peekable();
+		while let Some(a) = it.next() {
+			let Some(name) = a.strip_prefix("--") else {
+				return Err(format!("unexpected argument `{a}`"));
+			};
+			if name == "raw" || name == "chat" {
+				switches.push(name.to_string());
+				continue;
+			}
+			let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+			flags.insert(name.to_string(), v.clone());
+		}
+		Ok(Self { flags, switches })
+	}
+
+	fn str(&self, k: &str) -> Option<&str> {
+		self.flags.get(k).map(String::as_str)
+	}
+
+	fn req(&self, k: &str) -> CliResult<&str> {
+		self.str(k).ok_or_else(|| format!("missing --{k}"))
+	}
+
+	fn num<T: std::str::FromStr>(&self, k: &str, default: T) -> CliResult<T> {
+		match self.str(k) {
+			None => Ok(default),
+			Some(v) => v
+				.parse()
+				.map_err(|_| format!("--{k}: `{v}` is not a valid number")),
+		}
+	}
+
+	fn params(&self) -> CliResult<GenParams> {
+		let t: f64 = self.num("temperature", 0.0)?;
+		let p: f64 = self.num("top-p", 1.0)?;
+		if !(0.0..=100.0).contains(&t) || !(0.0..=1.0).contains(&p) {
+			return Err("--temperature must be in [0, 100] and --top-p in [0, 1]".into());
+		}
+		Ok(GenParams {
+			max_tokens: self.num("max-tokens", 64)?,
+			temperature_milli: (t * 1000.0).round() as u32,
+			top_p_milli: (p * 1000.0).round() as u32,
+			seed: self.num("seed", 0)?,
+		})
+	}
+}
+
+fn load(args: &Args) -> CliResult<LoadedModel> {
+	let path = PathBuf::from(args.req("model")?);
+	let compute = match args.str("compute").unwrap_or("f32") {
+		"f32" => ComputePath::DequantizedF32,
+		"quantized" => ComputePath::Quantized,
+		other => return Err(format!("--compute `{other}`: expected f32 or quantized")),
+	};
+	LoadedModel::load_with(&path, &candle_core::Device::Cpu, compute).map_err(|e| e.to_string())
+}
+
+fn prompt_tokens(model: &LoadedModel, args: &Args) -> CliResult<Vec<u32>> {
+	let prompt = args.req("prompt")?;
+	Ok(if args.switches.iter().any(|s| s == "raw") {
+		model.tokenizer.encode(prompt, false)
+	} else {
+		model.tokenizer.encode_chat(args.str("system"), prompt)
+	})
+}
+
+fn cmd_run(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let input = prompt_tokens(&model, args)?;
+	let params = args.params()?;
+	let g = generate(&model, &input, &params).map_err(|e| e.to_string())?;
+	println!("{}", g.text);
+	println!("---");
+	println!("model_sha256: {}", model.id);
+	println!("input_tokens: {}", join(&g.input_tokens));
+	println!("output_tokens: {}", join(&g.output_tokens));
+	println!("stopped_on_eos: {}", g.stopped_on_eos);
+	println!("commitment: 0x{}", hex(&g.commitment));
+	let n = g.output_tokens.len().max(1) as f64;
+	println!(
+		"prefill: {:.1} ms, decode: {:.1} tok/s",
+		g.prefill_micros as f64 / 1e3,
+		n / (g.decode_micros.max(1) as f64 / 1e6)
+	);
+	Ok(())
+}
+
+fn join(t: &[u32]) -> String {
+	t.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn cmd_verify(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let input = prompt_tokens(&model, args)?;
+	let params = args.params()?;
+	let out: Vec<u32> = args
+		.req("output-tokens")?
+		.split(',')
+		.filter(|s| !s.trim().is_empty())
+		.map(|s| {
+			s.trim()
+				.parse()
+				.map_err(|_| format!("--output-tokens: `{s}` is not a token id"))
+		})
+		.collect::<CliResult<_>>()?;
+	let plan = match args.num("sample", 0u32)? {
+		0 => CheckPlan::All,
+		count => CheckPlan::Sample {
+			count,
+			seed: args.num("sample-seed", 0)?,
+		},
+	};
+	let v = verify(&model, &input, &params, &out, &Tolerance::default(), &plan)
+		.map_err(|e| e.to_string())?;
+	println!("accepted: {}", v.accepted);
+	println!("reason: {:?}", v.reason);
+	println!("first_divergence: {:?}", v.first_divergence);
+	println!(
+		"failed_positions: {} of {} checked",
+		v.failed_positions, v.checked_positions
+	);
+	println!("min_margin: {}", v.min_margin);
+	for e in &v.evidence {
+		println!(
+			"  position {}: claimed {} ({:?}), model {} ({:?}), margin {}",
+			e.position,
+			e.claimed,
+			model.tokenizer.decode(&[e.claimed], false),
+			e.expected,
+			model.tokenizer.decode(&[e.expected], false),
+			e.margin
+		);
+	}
+	println!("commitment: 0x{}", hex(&v.commitment));
+	println!("verify_ms: {:.1}", v.micros as f64 / 1e3);
+	if v.accepted {
+		Ok(())
+	} else {
+		Err("claim rejected".into())
+	}
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+	v.sort_by(f64::total_cmp);
+	v[v.len() / 2]
+}
+
+fn cmd_bench(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let gen_tokens: u32 = args.num("gen-tokens", 128)?;
+	let prompt_len: usize = args.num("prompt-tokens", 128)?;
+	let reps: usize = args.num("reps", 3)?.max(1);
+	let e = |e: attesta_inference::Error| e.to_string();
+	let base = "The history of science is a story of curiosity, patience and argument. ";
+	let mut long = model.tokenizer.encode(&base.repeat(64), false);
+	long.truncate(prompt_len);
+	let chat = model.tokenizer.encode_chat(
+		None,
+		"Write a long story about a dragon who learns to paint.",
+	);
+	let eos = model.tokenizer.eos_id() as usize;
+	// Warm-up (allocations, thread pool start).
+	let mut c = model.llama.new_cache();
+	model
+		.llama
+		.forward(&long[..16.min(long.len())], &mut c)
+		.map_err(e)?;
+
+	let mut prefill = Vec::new();
+	for _ in 0..reps {
+		let mut c = model.llama.new_cache();
+		let t = Instant::now();
+		model.llama.forward(&long, &mut c).map_err(e)?;
+		prefill.push(long.len() as f64 / t.elapsed().as_secs_f64());
+	}
+	let mut decode = Vec::new();
+	let mut gen_cost = Vec::new();
+	let mut out = Vec::new();
+	for _ in 0..reps {
+		let mut c = model.llama.new_cache();
+		let t0 = Instant::now();
+		let mut logits = logits_vec(&model.llama.forward(&chat, &mut c).map_err(e)?).map_err(e)?;
+		let t1 = Instant::now();
+		out.clear();
+		for step in 0..gen_tokens {
+			// Greedy, but never stop: the bench needs exactly `gen_tokens` decode steps.
+			if let Some(l) = logits.get_mut(eos) {
+				*l = f32::NEG_INFINITY;
+			}
+			let tok = sampling::argmax(&logits);
+			out.push(tok);
+			if step + 1 < gen_tokens {
+				logits = logits_vec(&model.llama.forward(&[tok], &mut c).map_err(e)?).map_err(e)?;
+			}
+		}
+		let decode_s = t1.elapsed().as_secs_f64();
+		decode.push(f64::from(gen_tokens.saturating_sub(1)) / decode_s);
+		gen_cost.push(t0.elapsed().as_secs_f64());
+	}
+	let params = GenParams::greedy(gen_tokens);
+	let mut ver = Vec::new();
+	let mut ver_sample = Vec::new();
+	for _ in 0..reps {
+		let t = Instant::now();
+		verify(
+			&model,
+			&chat,
+			&params,
+			&out,
+			&Tolerance::default(),
+			&CheckPlan::All,
+		)
+		.map_err(e)?;
+		ver.push(t.elapsed().as_secs_f64());
+		let t = Instant::now();
+		let plan = CheckPlan::Sample { count: 16, seed: 7 };
+		verify(&model, &chat, &params, &out, &Tolerance::default(), &plan).map_err(e)?;
+		ver_sample.push(t.elapsed().as_secs_f64());
+	}
+	let (g, v, vs) = (median(gen_cost), median(ver), median(ver_sample));
+	println!("model: {} ({})", model.path.display(), model.id);
+	println!("prefill_prompt: {}", join(&long));
+	println!("chat_prompt: {}", join(&chat));
+	println!("compute: {:?}", model.compute);
+	println!(
+		"threads: {}",
+		std::env::var("CANDLE_NUM_THREADS").unwrap_or_else(|_| "default".into())
+	);
+	println!(
+		"prefill_tok_s: {:.1}  ({} prompt tokens)",
+		median(prefill),
+		long.len()
+	);
+	println!(
+		"decode_tok_s: {:.1}  ({} tokens after a {}-token chat prompt)",
+		median(decode),
+		gen_tokens,
+		chat.len()
+	);
+	println!("generation_s: {:.3}", g);
+	println!("verify_all_s: {:.3}  ratio {:.3}", v, v / g);
+	println!("verify_sample16_s: {:.3}  ratio {:.3}", vs, vs / g);
+	Ok(())
+}
+
+fn cmd_sweep(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let n: usize = args.num("prompts", 200)?;
+	let max_tokens: u32 = args.num("max-tokens", 32)?;
+	let dtype = match args.str("other") {
+		None | Some("q4_0") => candle_core_dtype("q4_0")?,
+		Some(d) => candle_core_dtype(d)?,
+	};
+	let noise: f32 = args.num("noise", 0.0)?;
+	let tmp = std::env::temp_dir().join(format!("attesta-sweep-other-{}.gguf", std::process::id()));
+	eval::rewrite_gguf(&model.path, &tmp, Some(dtype), noise, 1).map_err(|e| e.to_string())?;
+	let other = LoadedModel::load_with(&tmp, &candle_core::Device::Cpu, model.compute)
+		.map_err(|e| e.to_string());
+	let _ = std::fs::remove_file(&tmp);
+	let other = other?;
+	let prompts: Vec<Vec<u32>> = eval::sweep_prompts(n)
+		.iter()
+		.map(|p| model.tokenizer.encode_chat(None, p))
+		.collect();
+	let params_for = |i: usize| {
+		if i.is_multiple_of(2) {
+			GenParams::greedy(max_tokens)
+		} else {
+			GenParams::sampled(max_tokens, 700, 900, i as u64)
+		}
+	};
+	let t = Instant::now();
+	let rep = eval::sweep(
+		&model,
+		&other,
+		&prompts,
+		&params_for,
+		&Tolerance::default(),
+		|i, r| {
+			if (i + 1) % 20 == 0 {
+				eprintln!("{} prompts, {:?}", i + 1, r);
+			}
+		},
+	)
+	.map_err(|e| e.to_string())?;
+	println!("{rep:#?}");
+	println!(
+		"false_rejects: {} / {}  false_accepts: {} / {}  ({:.0} s)",
+		rep.false_rejects(),
+		rep.prompts,
+		rep.false_accepts(),
+		rep.fabricated.accepted
+			+ rep.fabricated.rejected
+			+ rep.tampered_prompt.accepted
+			+ rep.tampered_prompt.rejected
+			+ rep.other_model.accepted
+			+ rep.other_model.rejected,
+		t.elapsed().as_secs_f64()
+	);
+	Ok(())
+}
+
+fn candle_core_dtype(s: &str) -> CliResult<candle_core::quantized::GgmlDType> {
+	use candle_core::quantized::GgmlDType as D;
+	Ok(match s.to_ascii_lowercase().as_str() {
+		"q4_0" => D::Q4_0,
+		"q4_1" => D::Q4_1,
+		"q8_0" => D::Q8_0,
+		"f32" => D::F32,
+		_ => return Err(format!("unknown dtype `{s}` (q4_0, q4_1, q8_0, f32)")),
+	})
+}
+
+fn cmd_tokenize(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let text = args.req("text")?;
+	let ids = if args.switches.iter().any(|s| s == "chat") {
+		model.tokenizer.encode_chat(None, text)
+	} else {
+		model.tokenizer.encode(text, false)
+	};
+	println!("{}", join(&ids));
+	Ok(())
+}
+
+fn cmd_make_tiny(args: &Args) -> CliResult<()> {
+	let out = PathBuf::from(args.req("out")?);
+	let mut spec = tiny::TinySpec::new(args.num("seed", 1)?);
+	spec.dtype = candle_core_dtype(args.str("dtype").unwrap_or("q4_1"))?;
+	tiny::write_gguf(&out, &spec).map_err(|e| e.to_string())?;
+	println!("{}", out.display());
+	Ok(())
+}
+
+fn main() -> ExitCode {
+	let raw: Vec<String> = std::env::args().skip(1).collect();
+	let Some((cmd, rest)) = raw.split_first() else {
+		eprintln!("{USAGE}");
+		return ExitCode::from(2);
+	};
+	let args = match Args::parse(rest) {
+		Ok(a) => a,
+		Err(e) => {
+			eprintln!("error: {e}\n{USAGE}");
+			return ExitCode::from(2);
+		}
+	};
+	match args.num::<usize>("threads", 0) {
+		Ok(0) => {}
+		Ok(n) => set_compute_threads(n),
+		Err(e) => {
+			eprintln!("error: {e}");
+			return ExitCode::from(2);
+		}
+	}
+	let res = match cmd.as_str() {
+		"run" => cmd_run(&args),
+		"verify" => cmd_verify(&args),
+		"bench" => cmd_bench(&args),
+		"sweep" => cmd_sweep(&args),
+		"make-tiny" => cmd_make_tiny(&args),
+		"tokenize" => cmd_tokenize(&args),
+		"-h" | "--help" | "help" => {
+			println!("{USAGE}");
+			Ok(())
+		}
+		other => Err(format!("unknown command `{other}`\n{USAGE}")),
+	};
+	match res {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(e) => {
+			eprintln!("error: {e}");
+			ExitCode::FAILURE
+		}
+	}
+}

@@ -1,0 +1,390 @@
+//! Quantized llama decoder (GGUF), written in candle-transformers style: `Config`, `new`,
+//! `forward`.
+//!
+//! Unlike `candle_transformers::models::quantized_llama`, the weights are immutable and the
+//! KV cache lives in a separate [`Cache`], so one loaded model serves many jobs on many threads;
+//! and [`Llama::forward_hidden`] exposes the final hidden state of every position so the
+//! verifier can apply the output head only where it checks.
+
+use candle_core::{
+	quantized::{gguf_file::Content, QMatMul, QTensor},
+	DType, Device, Module, Tensor,
+};
+use candle_nn::{kv_cache::KvCache, Embedding};
+use candle_transformers::quantized_nn::RmsNorm;
+
+use crate::error::{Error, Result};
+
+/// Shape and numeric hyper-parameters of a llama model, read from GGUF metadata.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+	/// Vocabulary size (rows of the embedding).
+	pub vocab_size: usize,
+	/// Width of the residual stream.
+	pub hidden_size: usize,
+	/// Width of the feed-forward block.
+	pub intermediate_size: usize,
+	/// Number of decoder blocks.
+	pub num_layers: usize,
+	/// Number of query heads.
+	pub num_heads: usize,
+	/// Number of key/value heads (grouped-query attention).
+	pub num_kv_heads: usize,
+	/// Width of one head.
+	pub head_dim: usize,
+	/// RoPE base frequency.
+	pub rope_theta: f32,
+	/// RMS-norm epsilon.
+	pub rms_norm_eps: f64,
+	/// Context window: the most positions one sequence may use.
+	pub max_seq_len: usize,
+}
+
+/// How the matrices are multiplied; part of a model class, since it changes the numerics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ComputePath {
+	/// Weights are dequantized to f32 at load and multiplied with candle's f32 GEMM, which picks
+	/// SIMD kernels at run time: portable builds get full speed and unquantized activations.
+	#[default]
+	DequantizedF32,
+	/// GGUF block-quantized kernels (activations quantized to 8 bits); fast only when built
+	/// with the CPU's SIMD target features enabled at compile time.
+	Quantized,
+}
+
+/// Longest context the engine allocates RoPE tables for, whatever the file claims.
+pub const MAX_CONTEXT: usize = 8192;
+
+fn md_u32(ct: &Content, key: &str) -> Result<usize> {
+	ct.metadata
+		.get(key)
+		.and_then(|v| v.to_u32().ok())
+		.map(|v| v as usize)
+		.ok_or_else(|| Error::Metadata(key.to_string()))
+}
+
+fn md_f32(ct: &Content, key: &str) -> Result<f32> {
+	ct.metadata
+		.get(key)
+		.and_then(|v| v.to_f32().ok())
+		.ok_or_else(|| Error::Metadata(key.to_string()))
+}
+
+impl Config {
+	/// Reads the llama hyper-parameters from GGUF metadata and checks they are consistent.
+	pub fn from_gguf(ct: &Content) -> Result<Self> {
+		let arch = ct
+			.metadata
+			.get("general.architecture")
+			.and_then(|v| v.to_string().ok())
+			.cloned()
+			.unwrap_or_default();
+		if arch != "llama" {
+			return Err(Error::Unsupported(format!(
+				"architecture `{arch}`; only `llama` GGUF files are supported"
+			)));
+		}
+		let hidden_size = md_u32(ct, "llama.embedding_length")?;
+		let num_heads = md_u32(ct, "llama.attention.head_count")?;
+		let num_kv_heads = md_u32(ct, "llama.attention.head_count_kv").unwrap_or(num_heads);
+		if num_heads == 0 || num_kv_heads == 0 || hidden_size % num_heads != 0 {
+			return Err(Error::Unsupported(format!(
+				"{num_heads} heads do not divide hidden size {hidden_size}"
+			)));
+		}
+		if num_heads % num_kv_heads != 0 {
+			return Err(Error::Unsupported(format!(
+				"{num_kv_heads} kv heads do not divide {num_heads} heads"
+			)));
+		}
+		let head_dim = hidden_size / num_heads;
+		let rope_dim = md_u32(ct, "llama.rope.dimension_count").unwrap_or(head_dim);
+		if rope_dim != head_dim || head_dim % 2 != 0 {
+			return Err(Error::Unsupported(format!(
+				"partial or odd RoPE ({rope_dim} of head dim {head_dim})"
+			)));
+		}
+		let vocab_size = match ct.tensor_infos.get("token_embd.weight") {
+			Some(info) => info.shape.dims().first().copied().unwrap_or(0),
+			None => return Err(Error::Metadata("tensor token_embd.weight".into())),
+		};
+		Ok(Self {
+			vocab_size,
+			hidden_size,
+			intermediate_size: md_u32(ct, "llama.feed_forward_length")?,
+			num_layers: md_u32(ct, "llama.block_count")?,
+			num_heads,
+			num_kv_heads,
+			head_dim,
+			rope_theta: md_f32(ct, "llama.rope.freq_base").unwrap_or(10_000.0),
+			rms_norm_eps: f64::from(md_f32(ct, "llama.attention.layer_norm_rms_epsilon")?),
+			max_seq_len: md_u32(ct, "llama.context_length")
+				.unwrap_or(MAX_CONTEXT)
+				.min(MAX_CONTEXT),
+		})
+	}
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+	attn_norm: RmsNorm,
+	wq: QMatMul,
+	wk: QMatMul,
+	wv: QMatMul,
+	wo: QMatMul,
+	ffn_norm: RmsNorm,
+	gate: QMatMul,
+	up: QMatMul,
+	down: QMatMul,
+}
+
+/// Per-sequence attention state; one per job, so the model itself stays shareable.
+#[derive(Debug, Clone)]
+pub struct Cache {
+	kv: Vec<KvCache>,
+	pos: usize,
+}
+
+impl Cache {
+	/// Number of positions already processed into the cache.
+	pub fn position(&self) -> usize {
+		self.pos
+	}
+}
+
+/// A loaded quantized llama model; immutable, `Send + Sync`, cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct Llama {
+	cfg: Config,
+	embed: Embedding,
+	blocks: Vec<Block>,
+	norm: RmsNorm,
+	head: QMatMul,
+	cos: Tensor,
+	sin: Tensor,
+	device: Device,
+}
+
+impl Llama {
+	/// Loads the weights named in `ct` from `reader` (GGUF tensor names, llama layout).
+	pub fn new<R: std::io::Read + std::io::Seek>(
+		cfg: &Config,
+		ct: &Content,
+		reader: &mut R,
+		device: &Device,
+		path: ComputePath,
+	) -> Result<Self> {
+		let matmul = |qt: QTensor| -> Result<QMatMul> {
+			Ok(match path {
+				ComputePath::Quantized => QMatMul::from_qtensor(qt)?,
+				ComputePath::DequantizedF32 => QMatMul::Tensor(qt.dequantize(device)?),
+			})
+		};
+		let mut get = |name: &str| -> Result<QTensor> {
+			ct.tensor(reader, name, device)
+				.map_err(|e| Error::Unsupported(format!("cannot load tensor `{name}`: {e}")))
+		};
+		let embed_q = get("token_embd.weight")?;
+		let embed = Embedding::new(embed_q.dequantize(device)?, cfg.hidden_size);
+		let norm = RmsNorm::from_qtensor(get("output_norm.weight")?, cfg.rms_norm_eps)?;
+		// Tied embeddings (SmolLM2): the output head reuses the quantized embedding.
+		let head = if ct.tensor_infos.contains_key("output.weight") {
+			matmul(get("output.weight")?)?
+		} else {
+			matmul(embed_q)?
+		};
+		let mut blocks = Vec::with_capacity(cfg.num_layers);
+		for l in 0..cfg.num_layers {
+			let mut q =
+				|n: &str| -> Result<QMatMul> { matmul(get(&format!("blk.{l}.{n}.weight"))?) };
+			let (wq, wk, wv, wo) = (q("attn_q")?, q("attn_k")?, q("attn_v")?, q("attn_output")?);
+			let (gate, up, down) = (q("ffn_gate")?, q("ffn_up")?, q("ffn_down")?);
+			let attn_norm = RmsNorm::from_qtensor(
+				get(&format!("blk.{l}.attn_norm.weight"))?,
+				cfg.rms_norm_eps,
+			)?;
+			let ffn_norm =
+				RmsNorm::from_qtensor(get(&format!("blk.{l}.ffn_norm.weight"))?, cfg.rms_norm_eps)?;
+			blocks.push(Block {
+				attn_norm,
+				wq,
+				wk,
+				wv,
+				wo,
+				ffn_norm,
+				gate,
+				up,
+				down,
+			});
+		}
+		let (cos, sin) = rope_tables(cfg, device)?;
+		Ok(Self {
+			cfg: cfg.clone(),
+			embed,
+			blocks,
+			norm,
+			head,
+			cos,
+			sin,
+			device: device.clone(),
+		})
+	}
+
+	/// The model's hyper-parameters.
+	pub fn config(&self) -> &Config {
+		&self.cfg
+	}
+
+	/// The device the weights live on.
+	pub fn device(&self) -> &Device {
+		&self.device
+	}
+
+	/// A fresh, empty KV cache for one sequence.
+	pub fn new_cache(&self) -> Cache {
+		// Grow in chunks of 512 positions; the cache doubles only for long sequences.
+		let chunk = self.cfg.max_seq_len.min(512);
+		Cache {
+			kv: (0..self.cfg.num_layers)
+				.map(|_| KvCache::new(2, chunk))
+				.collect(),
+			pos: 0,
+		}
+	}
+
+	/// Runs `tokens` (appended after the cache) and returns the final-normed hidden states,
+	/// shape `(tokens.len(), hidden)`.
+	pub fn forward_hidden(&self, tokens: &[u32], cache: &mut Cache) -> Result<Tensor> {
+		let seq_len = tokens.len();
+		if seq_len == 0 {
+			return Err(Error::EmptyPrompt);
+		}
+		let needed = cache.pos + seq_len;
+		if needed > self.cfg.max_seq_len {
+			return Err(Error::ContextOverflow {
+				needed,
+				max: self.cfg.max_seq_len,
+			});
+		}
+		let vocab = self.cfg.vocab_size as u32;
+		if let Some(&id) = tokens.iter().find(|&&t| t >= vocab) {
+			return Err(Error::TokenOutOfRange { id, vocab });
+		}
+		let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
+		let mask = if seq_len > 1 {
+			Some(causal_mask(seq_len, cache.pos, &self.device)?)
+		} else {
+			None
+		};
+		let mut x = self.embed.forward(&input)?;
+		for (block, kv) in self.blocks.iter().zip(cache.kv.iter_mut()) {
+			let h = block.attn_norm.forward(&x)?;
+			let a = self.attention(block, &h, kv, cache.pos, mask.as_ref())?;
+			x = (x + a)?;
+			let h = block.ffn_norm.forward(&x)?;
+			let g = candle_nn::ops::silu(&block.gate.forward(&h)?)?;
+			let m = block.down.forward(&(g * block.up.forward(&h)?)?)?;
+			x = (x + m)?;
+		}
+		cache.pos += seq_len;
+		Ok(self.norm.forward(&x)?.squeeze(0)?)
+	}
+
+	/// Applies the output head to hidden rows `(n, hidden)`, giving logits `(n, vocab)`.
+	pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+		Ok(self.head.forward(hidden)?)
+	}
+
+	/// Runs `tokens` after the cache and returns the logits of the last position, `(vocab,)`.
+	pub fn forward(&self, tokens: &[u32], cache: &mut Cache) -> Result<Tensor> {
+		let hidden = self.forward_hidden(tokens, cache)?;
+		let last = hidden.narrow(0, tokens.len() - 1, 1)?;
+		Ok(self.logits(&last)?.squeeze(0)?)
+	}
+
+	fn attention(
+		&self,
+		b: &Block,
+		x: &Tensor,
+		kv: &mut KvCache,
+		pos: usize,
+		mask: Option<&Tensor>,
+	) -> Result<Tensor> {
+		let (b_sz, seq_len, hidden) = x.dims3()?;
+		let (nh, nkv, hd) = (self.cfg.num_heads, self.cfg.num_kv_heads, self.cfg.head_dim);
+		let q =
+			b.wq.forward(x)?
+				.reshape((b_sz, seq_len, nh, hd))?
+				.transpose(1, 2)?
+				.contiguous()?;
+		let k =
+			b.wk.forward(x)?
+				.reshape((b_sz, seq_len, nkv, hd))?
+				.transpose(1, 2)?
+				.contiguous()?;
+		let v =
+			b.wv.forward(x)?
+				.reshape((b_sz, seq_len, nkv, hd))?
+				.transpose(1, 2)?
+				.contiguous()?;
+		let cos = self.cos.narrow(0, pos, seq_len)?;
+		let sin = self.sin.narrow(0, pos, seq_len)?;
+		let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
+		let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
+		let (k, v) = kv.append(&k, &v)?;
+		let rep = nh / nkv;
+		let k = candle_transformers::utils::repeat_kv(k.contiguous()?, rep)?;
+		let v = candle_transformers::utils::repeat_kv(v.contiguous()?, rep)?;
+		let att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?;
+		let att = match mask {
+			Some(m) => att.broadcast_add(m)?,
+			None => att,
+		};
+		let att = candle_nn::ops::softmax_last_dim(&att)?;
+		let y = att.matmul(&v)?;
+		let y = y.transpose(1, 2)?.reshape((b_sz, seq_len, hidden))?;
+		Ok(b.wo.forward(&y)?)
+	}
+}
+
+/// Additive causal mask `(seq_len, pos + seq_len)`: 0 where attention is allowed, -inf after.
+fn causal_mask(seq_len: usize, pos: usize, device: &Device) -> Result<Tensor> {
+	let kv_len = pos + seq_len;
+	let data: Vec<f32> = (0..seq_len)
+		.flat_map(|i| (0..kv_len).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 }))
+		.collect();
+	Ok(Tensor::from_vec(data, (seq_len, kv_len), device)?)
+}
+
+/// RoPE cos/sin tables `(max_seq_len, head_dim / 2)` for the interleaved (GGUF llama) layout.
+fn rope_tables(cfg: &Config, device: &Device) -> Result<(Tensor, Tensor)> {
+	let half = cfg.head_dim / 2;
+	let inv: Vec<f32> = (0..half)
+		.map(|i| 1.0 / cfg.rope_theta.powf((2 * i) as f32 / cfg.head_dim as f32))
+		.collect();
+	let inv = Tensor::from_vec(inv, (1, half), device)?;
+	let pos = Tensor::arange(0u32, cfg.max_seq_len as u32, device)?
+		.to_dtype(DType::F32)?
+		.reshape((cfg.max_seq_len, 1))?;
+	let ang = pos.broadcast_mul(&inv)?;
+	Ok((ang.cos()?.contiguous()?, ang.sin()?.contiguous()?))
+}
+
+/// Copies logits rows `(n, vocab)` out of a tensor as plain vectors.
+pub fn logits_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
+	Ok(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+}
+
+/// Copies a `(vocab,)` logits tensor out as a plain vector.
+pub fn logits_vec(logits: &Tensor) -> Result<Vec<f32>> {
+	Ok(logits
+		.to_dtype(DType::F32)?
+		.flatten_all()?
+		.to_vec1::<f32>()?)
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+	fn check<T: Send + Sync>() {}
+	check::<Llama>();
+}

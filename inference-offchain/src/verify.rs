@@ -1,0 +1,336 @@
+//! Teacher-forced verification of a claimed output.
+//!
+//! The checker runs ONE forward pass over `input ++ output[..n-1]`, takes the final hidden state
+//! at the positions that predict the checked output tokens, applies the output head only there,
+//! and decides per position whether the claimed token is what this model would emit under the
+//! job's parameters, within a [`Tolerance`] that absorbs floating-point differences between the
+//! provider's incremental decode and the checker's batched pass (and between machines):
+//!
+//! * greedy: the claimed token must rank within `top_k` and its logit must be within
+//!   `logit_gap` of the maximum;
+//! * seeded sampling: replaying the job's draw `u_t`, `u_t` must fall within `draw_mass` of the
+//!   claimed token's interval in the id-ordered CDF of the nucleus; nuclei whose cut lies within
+//!   `nucleus_mass` of `top_p` are all tried, since the cut is discontinuous.
+//!
+//! Termination is checked structurally first: the output must not exceed `max_tokens`, must
+//! not continue past an EOS, and must end with EOS when shorter than `max_tokens`.
+
+use std::time::Instant;
+
+use candle_core::Tensor;
+
+use crate::{
+	commitment::{commitment, GenParams},
+	error::Result,
+	generate::check_job,
+	load::LoadedModel,
+	model::logits_rows,
+	sampling::{self, Dist},
+};
+
+/// Acceptance tolerances; one setting per model class (weights format × compute path).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerance {
+	/// Greedy: the claimed token must be among the `top_k` highest logits.
+	pub top_k: u32,
+	/// Greedy: the claimed token's logit may trail the maximum by at most this much.
+	pub logit_gap: f32,
+	/// Sampling: the draw may miss the claimed token's CDF interval by at most this much mass.
+	pub draw_mass: f64,
+	/// Sampling: nucleus cuts whose boundary is within this mass of `top_p` are also accepted.
+	pub nucleus_mass: f64,
+	/// Positions allowed to fail before the claim is rejected (0 = every position must pass).
+	pub max_failed: u32,
+}
+
+impl Tolerance {
+	/// Setting for small 4/8-bit quantized GGUF models on CPU (calibrated on SmolLM2-135M Q4_1).
+	pub const fn quantized_cpu() -> Self {
+		Self {
+			top_k: 3,
+			logit_gap: 0.1,
+			draw_mass: 0.005,
+			nucleus_mass: 0.005,
+			max_failed: 0,
+		}
+	}
+}
+
+impl Default for Tolerance {
+	fn default() -> Self {
+		Self::quantized_cpu()
+	}
+}
+
+/// Which output positions the checker evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckPlan {
+	/// Every output position.
+	All,
+	/// `count` distinct positions chosen by a seeded draw (the validator's random sample).
+	Sample {
+		/// How many positions to check (all when larger than the output).
+		count: u32,
+		/// Seed of the position draw, e.g. from on-chain randomness.
+		seed: u64,
+	},
+}
+
+/// Why a claim was accepted or rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+	/// Every checked position is consistent with the model.
+	Consistent,
+	/// The output is longer than `max_tokens`.
+	TooLong,
+	/// The output continues after an EOS token.
+	PaddedPastEos,
+	/// The output stops before `max_tokens` without an EOS.
+	Truncated,
+	/// An output token id is outside the vocabulary.
+	TokenOutOfRange,
+	/// Some checked position is inconsistent with the model.
+	Inconsistent,
+}
+
+/// What the checker saw at one failed position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PositionEvidence {
+	/// Output index of the position.
+	pub position: u32,
+	/// Token the provider claimed.
+	pub claimed: u32,
+	/// Token the checker's model would have chosen there.
+	pub expected: u32,
+	/// Signed margin (negative = outside tolerance); logits for greedy, mass for sampling.
+	pub margin: f32,
+}
+
+/// The checker's decision with its evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+	/// Whether the claim is accepted.
+	pub accepted: bool,
+	/// Why.
+	pub reason: Reason,
+	/// First output index found inconsistent (or where a structural rule broke).
+	pub first_divergence: Option<u32>,
+	/// Number of checked positions that failed.
+	pub failed_positions: u32,
+	/// Number of positions evaluated by the model.
+	pub checked_positions: u32,
+	/// Smallest margin over checked positions (positive = inside tolerance).
+	pub min_margin: f32,
+	/// Up to [`MAX_EVIDENCE`] failed positions, earliest first.
+	pub evidence: Vec<PositionEvidence>,
+	/// Commitment of the claim as checked, to match against the provider's on-chain one.
+	pub commitment: [u8; 32],
+	/// Wall time of the check in microseconds (informational).
+	pub micros: u64,
+}
+
+/// Most failed positions reported in a verdict.
+pub const MAX_EVIDENCE: usize = 16;
+
+impl Verdict {
+	fn structural(reason: Reason, at: usize, commitment: [u8; 32]) -> Self {
+		Self {
+			accepted: false,
+			reason,
+			first_divergence: Some(at as u32),
+			failed_positions: 1,
+			checked_positions: 0,
+			min_margin: f32::NEG_INFINITY,
+			evidence: Vec::new(),
+			commitment,
+			micros: 0,
+		}
+	}
+}
+
+/// Output positions selected by a plan, ascending.
+pub fn plan_positions(plan: &CheckPlan, n: usize) -> Vec<usize> {
+	match *plan {
+		CheckPlan::All => (0..n).collect(),
+		CheckPlan::Sample { count, seed } => {
+			let count = (count as usize).min(n);
+			let mut idx: Vec<usize> = (0..n).collect();
+			let mut rng = sampling::SplitMix64::new(seed ^ 0x5EED_C4EC_0000_0001);
+			for i in 0..count {
+				let j = i + (rng.next_u64() % (n - i) as u64) as usize;
+				idx.swap(i, j);
+			}
+			idx.truncate(count);
+			idx.sort_unstable();
+			idx
+		}
+	}
+}
+
+/// Verifies a claimed `output` for (`input`, `params`) on `model` with one teacher-forced pass.
+pub fn verify(
+	model: &LoadedModel,
+	input: &[u32],
+	params: &GenParams,
+	output: &[u32],
+	tol: &Tolerance,
+	plan: &CheckPlan,
+) -> Result<Verdict> {
+	let t0 = Instant::now();
+	check_job(model, input, params)?;
+	let commit = commitment(model.id.0, input, params, output);
+	let eos = model.tokenizer.eos_id();
+	let vocab = model.llama.config().vocab_size as u32;
+	let n = output.len();
+	if let Some(i) = output.iter().position(|&t| t >= vocab) {
+		return Ok(Verdict::structural(Reason::TokenOutOfRange, i, commit));
+	}
+	if n > params.max_tokens as usize {
+		return Ok(Verdict::structural(
+			Reason::TooLong,
+			params.max_tokens as usize,
+			commit,
+		));
+	}
+	if let Some(i) = output.iter().position(|&t| t == eos) {
+		if i + 1 < n {
+			return Ok(Verdict::structural(Reason::PaddedPastEos, i + 1, commit));
+		}
+	}
+	if n < params.max_tokens as usize && output.last() != Some(&eos) {
+		return Ok(Verdict::structural(Reason::Truncated, n, commit));
+	}
+	let positions = plan_positions(plan, n);
+	let mut verdict = Verdict {
+		accepted: true,
+		reason: Reason::Consistent,
+		first_divergence: None,
+		failed_positions: 0,
+		checked_positions: positions.len() as u32,
+		min_margin: f32::INFINITY,
+		evidence: Vec::new(),
+		commitment: commit,
+		micros: 0,
+	};
+	let Some(&last) = positions.last() else {
+		verdict.micros = t0.elapsed().as_micros() as u64;
+		return Ok(verdict);
+	};
+	// Output token j is predicted by the hidden state at sequence index input.len() - 1 + j, so
+	// the pass needs the input and output[..last] only.
+	let mut seq = Vec::with_capacity(input.len() + last);
+	seq.extend_from_slice(input);
+	seq.extend_from_slice(&output[..last]);
+	let mut cache = model.llama.new_cache();
+	let hidden = model.llama.forward_hidden(&seq, &mut cache)?;
+	let rows: Vec<u32> = positions
+		.iter()
+		.map(|&j| (input.len() - 1 + j) as u32)
+		.collect();
+	let idx = Tensor::new(rows.as_slice(), model.llama.device())?;
+	let logits = logits_rows(&model.llama.logits(&hidden.index_select(&idx, 0)?)?)?;
+	for (&j, row) in positions.iter().zip(&logits) {
+		let claimed = output[j];
+		let (expected, margin) = if params.is_greedy() {
+			check_greedy(row, claimed, tol)
+		} else {
+			check_sampled(row, claimed, params, j as u32, tol)
+		};
+		verdict.min_margin = verdict.min_margin.min(margin);
+		if margin < 0.0 {
+			verdict.failed_positions += 1;
+			verdict.first_divergence.get_or_insert(j as u32);
+			if verdict.evidence.len() < MAX_EVIDENCE {
+				verdict.evidence.push(PositionEvidence {
+					position: j as u32,
+					claimed,
+					expected,
+					margin,
+				});
+			}
+		}
+	}
+	if verdict.failed_positions > tol.max_failed {
+		verdict.accepted = false;
+		verdict.reason = Reason::Inconsistent;
+	}
+	verdict.micros = t0.elapsed().as_micros() as u64;
+	Ok(verdict)
+}
+
+/// Greedy check of one position: returns (model's argmax, margin in logits).
+pub fn check_greedy(logits: &[f32], claimed: u32, tol: &Tolerance) -> (u32, f32) {
+	let best = sampling::argmax(logits);
+	let (Some(&c), Some(&b)) = (logits.get(claimed as usize), logits.get(best as usize)) else {
+		return (best, f32::NEG_INFINITY);
+	};
+	if c.is_nan() {
+		return (best, f32::NEG_INFINITY);
+	}
+	let rank = logits.iter().filter(|&&v| v > c).count() as u32;
+	let margin = tol.logit_gap - (b - c);
+	if rank >= tol.top_k {
+		// Outside the top-k: report how far, never a positive margin.
+		return (best, margin.min(-1e-6));
+	}
+	(best, margin)
+}
+
+/// Seeded-sampling check of one position: returns (checker's own draw, margin in mass).
+pub fn check_sampled(
+	logits: &[f32],
+	claimed: u32,
+	params: &GenParams,
+	step: u32,
+	tol: &Tolerance,
+) -> (u32, f32) {
+	let top_p = sampling::top_p(params);
+	let d = sampling::dist(logits, sampling::temperature(params), top_p);
+	let u = sampling::step_draw(params.seed, step);
+	let expected = d.pick(u);
+	let c = claimed as usize;
+	let inside = |(lo, hi): (f64, f64)| (u - lo).min(hi - u);
+	let best = match d.cut {
+		None => d.interval(None, c).map(inside),
+		Some(_) => cuts_to_try(&d, c, top_p, tol.nucleus_mass)
+			.into_iter()
+			.filter_map(|k| d.interval(Some(&d.members(k)), c).map(inside))
+			.fold(None, |acc: Option<f64>, m| {
+				Some(acc.map_or(m, |a| a.max(m)))
+			}),
+	};
+	let margin = match best {
+		Some(m) => (m + tol.draw_mass) as f32,
+		None => f32::NEG_INFINITY,
+	};
+	(expected, margin)
+}
+
+/// Nucleus sizes a slightly perturbed model could have produced that contain token `c`.
+fn cuts_to_try(d: &Dist, c: usize, top_p: f64, tol: f64) -> Vec<usize> {
+	let Some(pos) = d.order.iter().position(|&i| i == c) else {
+		return Vec::new();
+	};
+	let mut cum = Vec::with_capacity(d.order.len() + 1);
+	let mut acc = 0.0;
+	cum.push(0.0);
+	for &i in &d.order {
+		acc += d.weights[i] / d.total;
+		cum.push(acc);
+	}
+	// Cut k (1-based count) is plausible if cum[k-1] < top_p + tol and cum[k] >= top_p - tol.
+	let plausible: Vec<usize> = (pos + 1..=d.order.len())
+		.take_while(|&k| cum[k - 1] < top_p + tol)
+		.filter(|&k| cum[k] >= top_p - tol)
+		.collect();
+	let mut out: Vec<usize> = plausible.iter().take(4).copied().collect();
+	out.extend(plausible.iter().rev().take(4).copied());
+	if let Some(actual) = d.cut {
+		if plausible.contains(&actual) {
+			out.push(actual);
+		}
+	}
+	out.sort_unstable();
+	out.dedup();
+	out
+}

@@ -1,0 +1,125 @@
+//! Tests on the real reference model (SmolLM2-135M-Instruct Q4_1).
+//!
+//! They run only when `ATTESTA_MODEL` points to the GGUF file (see `scripts/fetch-model.sh`)
+//! and pass as skipped otherwise. The detection sweep is `#[ignore]`d because it takes minutes:
+//! `ATTESTA_MODEL=... cargo test --release --test real_model -- --ignored --nocapture`.
+
+use attesta_inference::{eval, generate, verify, CheckPlan, GenParams, LoadedModel, Tolerance};
+use candle_core::quantized::GgmlDType;
+
+/// sha256 of the reference weights file.
+const REFERENCE_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+
+fn model() -> Option<LoadedModel> {
+	let Ok(path) = std::env::var("ATTESTA_MODEL") else {
+		eprintln!("skipped: set ATTESTA_MODEL to the SmolLM2-135M-Instruct Q4_1 GGUF path");
+		return None;
+	};
+	Some(LoadedModel::load(path).expect("ATTESTA_MODEL must be a loadable GGUF"))
+}
+
+#[test]
+fn real_tokenizer_round_trips() {
+	let Some(m) = model() else { return };
+	assert_eq!(m.id.to_hex(), REFERENCE_SHA256);
+	let t = &m.tokenizer;
+	for s in [
+		"Hello, world! How are you doing today?",
+		"The quick brown fox jumps over the lazy dog 1234567890 times.",
+		"  leading spaces, trailing spaces  ",
+		"Multi\nline\n\ntext with\ttabs and ünïcödé — “quotes” and emoji 😀.",
+		"fn main() { println!(\"{}\", 42); }",
+		"It's, they're, we've, I'm, you'll, he'd",
+	] {
+		let ids = t.encode(s, false);
+		assert_eq!(t.decode(&ids, false), s, "ids {ids:?}");
+	}
+	// Chat template: ChatML with control tokens.
+	let ids = t.encode_chat(Some("sys"), "hi");
+	assert_eq!(ids[0], 1, "<|im_start|>");
+	assert!(ids.contains(&2), "<|im_end|>");
+	assert_eq!(t.eos_id(), 2);
+	assert_eq!(t.encode("Hello world", false).len(), 2);
+}
+
+#[test]
+fn real_chat_generation_is_sensible_and_verifies() {
+	let Some(m) = model() else { return };
+	let input = m
+		.tokenizer
+		.encode_chat(None, "What is the capital of France?");
+	let params = GenParams::greedy(48);
+	let g = generate(&m, &input, &params).unwrap();
+	eprintln!("output: {:?}", g.text);
+	assert!(g.text.contains("Paris"), "unexpected answer: {:?}", g.text);
+	let v = verify(
+		&m,
+		&input,
+		&params,
+		&g.output_tokens,
+		&Tolerance::default(),
+		&CheckPlan::All,
+	)
+	.unwrap();
+	assert!(v.accepted, "{v:?}");
+	let sampled = GenParams::sampled(48, 700, 900, 42);
+	let g = generate(&m, &input, &sampled).unwrap();
+	eprintln!("sampled: {:?}", g.text);
+	let v = verify(
+		&m,
+		&input,
+		&sampled,
+		&g.output_tokens,
+		&Tolerance::default(),
+		&CheckPlan::All,
+	)
+	.unwrap();
+	assert!(v.accepted, "{v:?}");
+}
+
+#[test]
+#[ignore = "minutes long; needs ATTESTA_MODEL"]
+fn real_detection_sweep() {
+	let Some(m) = model() else { return };
+	let n: usize = std::env::var("ATTESTA_SWEEP_PROMPTS")
+		.ok()
+		.and_then(|s| s.parse().ok())
+		.unwrap_or(200);
+	let other_path = std::env::temp_dir().join(format!("attesta-q4_0-{}.gguf", std::process::id()));
+	eval::rewrite_gguf(&m.path, &other_path, Some(GgmlDType::Q4_0), 0.0, 1).unwrap();
+	let other = LoadedModel::load(&other_path).unwrap();
+	let _ = std::fs::remove_file(&other_path);
+	let prompts: Vec<Vec<u32>> = eval::sweep_prompts(n)
+		.iter()
+		.map(|p| m.tokenizer.encode_chat(None, p))
+		.collect();
+	let params_for = |i: usize| {
+		if i.is_multiple_of(2) {
+			GenParams::greedy(32)
+		} else {
+			GenParams::sampled(32, 700, 900, i as u64)
+		}
+	};
+	let rep = eval::sweep(
+		&m,
+		&other,
+		&prompts,
+		&params_for,
+		&Tolerance::default(),
+		|i, r| {
+			if (i + 1) % 20 == 0 {
+				eprintln!("{} prompts: {r:?}", i + 1);
+			}
+		},
+	)
+	.unwrap();
+	eprintln!("{rep:#?}");
+	eprintln!(
+		"false rejects {} / {}, false accepts {}",
+		rep.false_rejects(),
+		rep.prompts,
+		rep.false_accepts()
+	);
+	assert_eq!(rep.false_rejects(), 0);
+	assert_eq!(rep.fabricated.accepted, 0);
+}
