@@ -4,7 +4,7 @@
 use super::*;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, EnsureOrigin, Hooks};
+use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_models::ModelRegistry;
 use pallet_providers::{Price, ProviderRegistry};
@@ -158,7 +158,7 @@ mod benches {
 		// Whatever the search put elsewhere, gather the jobs on the one block measured.
 		let ids: Vec<JobId> = (0..n as u64).collect();
 		let _ = Agenda::<T>::clear(u32::MAX, None);
-		Agenda::<T>::insert(due, BoundedVec::truncate_from(ids));
+		Agenda::<T>::insert(due, frame_support::BoundedVec::truncate_from(ids));
 		frame_system::Pallet::<T>::set_block_number(due);
 		#[block]
 		{

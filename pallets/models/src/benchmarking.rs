@@ -37,7 +37,7 @@ mod benches {
 		fill::<T>(T::MaxModels::get().saturating_sub(1))?;
 		let origin =
 			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let name = vec![b'm'; MaxModelNameLen::get() as usize];
+		let name = vec![b'm'; <MaxModelNameLen as Get<u32>>::get() as usize];
 		#[extrinsic_call]
 		_(
 			origin as T::RuntimeOrigin,
