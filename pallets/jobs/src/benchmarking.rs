@@ -12,7 +12,7 @@ use sp_runtime::{traits::Bounded, Perbill, Saturating};
 
 fn dapp<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("dapp", i, 0);
-	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1024u32.into());
 	who
 }
 

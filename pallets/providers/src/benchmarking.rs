@@ -10,7 +10,7 @@ use sp_runtime::{traits::Bounded, Saturating};
 
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, i, 0);
-	let amount = BalanceOf::<T>::max_value() / 4u32.into();
+	let amount = BalanceOf::<T>::max_value() / 1024u32.into();
 	let _ = T::Currency::set_balance(&who, amount);
 	who
 }

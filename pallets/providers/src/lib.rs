@@ -597,8 +597,10 @@ pub mod pallet {
 			(0..count)
 				.filter_map(|i| {
 					let who: T::AccountId = frame_benchmarking::account("bench-provider", i, model);
-					let _ =
-						T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+					let _ = T::Currency::set_balance(
+						&who,
+						BalanceOf::<T>::max_value() / 1024u32.into(),
+					);
 					Pallet::<T>::register(
 						frame_system::RawOrigin::Signed(who.clone()).into(),
 						stake,
