@@ -12,10 +12,12 @@ step "setup"
 scripts/setup.sh
 
 step "format"
+# The house style (.rustfmt.toml, as polkadot-sdk's) uses options only nightly rustfmt knows;
+# stable rustfmt would format differently, so without nightly the check is skipped, not faked.
 if rustup run nightly rustfmt --version >/dev/null 2>&1; then
 	cargo +nightly fmt --all -- --check
 else
-	cargo fmt --all -- --check
+	echo "format check skipped: no nightly rustfmt on this machine"
 fi
 
 step "build (node + Wasm runtime, one invocation)"
