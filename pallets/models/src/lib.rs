@@ -88,6 +88,9 @@ pub mod pallet {
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		/// Panics on an invalid entry, on purpose: this runs only when a chain spec's genesis is
+		/// built (never on a transaction), and a chain must not start from a registry that
+		/// silently dropped a model. `pallet-balances` treats a bad genesis the same way.
 		fn build(&self) {
 			for (name, hash, context, output, rule) in &self.models {
 				let name = name.clone().try_into();
