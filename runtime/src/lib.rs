@@ -13,9 +13,12 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
-pub mod apis;
+// Before `apis`: `define_benchmarks!` declares the `list_benchmarks!`/`add_benchmarks!` macros
+// that the benchmark API uses, and macros are in scope only after their definition.
 #[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
 mod benchmarks;
+pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 
