@@ -12,5 +12,3 @@ WASM_BUILD_WORKSPACE_HINT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export WASM_BUILD_WORKSPACE_HINT
 # The reference model file that scripts/setup.sh fetches and checks.
 export ATTESTA_MODEL="${ATTESTA_MODEL:-${ATTESTA_MODEL_DIR:-$HOME/.cache/attesta/models}/SmolLM2-135M-Instruct.Q4_1.gguf}"
-# The inference engine is a workspace of its own for now, with its own build directory.
-export ATTESTA_INFERENCE_TARGET_DIR="${ATTESTA_INFERENCE_TARGET_DIR:-$HOME/.cache/attesta/target-inference}"

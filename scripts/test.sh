@@ -29,15 +29,10 @@ SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --locked -- -D warnings
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-step "tests: pallets, runtime, end-to-end with real nodes"
+step "tests: pallets, runtime, inference engine, end-to-end with real nodes"
+# The engine's real-model tests run when the reference model is present (setup fetches it).
+printf 'reference model: %s\n' "$ATTESTA_MODEL"
 cargo test --workspace --locked 2>&1 | tee "$log"
-
-step "tests: inference engine (tiny generated model, and the reference model)"
-if [ -f "$ATTESTA_MODEL" ]; then
-	printf 'reference model: %s\n' "$ATTESTA_MODEL"
-fi
-CARGO_TARGET_DIR="$ATTESTA_INFERENCE_TARGET_DIR" \
-	cargo test --manifest-path inference-offchain/Cargo.toml --locked 2>&1 | tee -a "$log"
 
 step "done"
 # One closing line for every test run above.

@@ -14,7 +14,6 @@ use std::{
 };
 
 use crate::{
-	commitment::GenParams,
 	error::{Error, Result},
 	generate::{generate, Generation},
 	load::LoadedModel,
@@ -44,7 +43,7 @@ pub enum Input {
 /// A job for the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
-	/// Generate an output and its commitment.
+	/// Generate an output.
 	Generate {
 		/// Prompt.
 		input: Input,
@@ -259,6 +258,12 @@ impl Engine {
 	pub fn pending(&self) -> usize {
 		let st = self.shared.lock();
 		st.queue.len() + st.running.len()
+	}
+
+	/// Jobs the engine holds: queued, running, or finished and not yet polled.
+	pub fn held(&self) -> usize {
+		let st = self.shared.lock();
+		st.queue.len() + st.running.len() + st.done.len()
 	}
 }
 

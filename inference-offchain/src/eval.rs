@@ -18,7 +18,6 @@ use candle_core::{
 };
 
 use crate::{
-	commitment::GenParams,
 	error::{Error, Result},
 	generate::generate,
 	load::LoadedModel,

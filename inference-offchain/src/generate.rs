@@ -3,14 +3,13 @@
 use std::time::Instant;
 
 use crate::{
-	commitment::{commitment, GenParams},
 	error::{Error, Result},
 	load::LoadedModel,
 	model::logits_vec,
 	sampling,
 };
 
-/// Result of one generation job, with its commitment.
+/// Result of one generation job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Generation {
 	/// The prompt tokens the output was conditioned on.
@@ -23,8 +22,6 @@ pub struct Generation {
 	pub stopped_on_eos: bool,
 	/// sha256 of the weights that produced the output.
 	pub model_hash: [u8; 32],
-	/// Commitment over (model, input, params, output); see [`crate::commitment`].
-	pub commitment: [u8; 32],
 	/// Wall time of the prompt pass in microseconds (informational, not committed).
 	pub prefill_micros: u64,
 	/// Wall time of all decode steps in microseconds (informational, not committed).
@@ -82,7 +79,6 @@ pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resul
 	let text = model.tokenizer.decode(&output, true);
 	let model_hash = model.id.0;
 	Ok(Generation {
-		commitment: commitment(model_hash, input, params, &output),
 		input_tokens: input.to_vec(),
 		output_tokens: output,
 		text,

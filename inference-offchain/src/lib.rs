@@ -1,15 +1,17 @@
 //! Attesta native inference engine: load a quantized llama GGUF, generate with greedy or seeded
 //! sampling, commit to the result, and verify a provider's claim with one teacher-forced pass.
 //!
-//! Entry points: [`LoadedModel::load`], [`generate()`], [`verify()`], [`commitment()`] and the
-//! non-blocking [`Engine`]. Everything runs on the CPU by default (the `cuda` feature forwards
+//! Entry points: [`LoadedModel::load`], [`generate()`], [`verify()`], the non-blocking
+//! [`Engine`], and [`EngineHost`], which serves off-chain workers through the host functions of
+//! `attesta_primitives::offchain`. Jobs are committed to with [`commitment()`], the chain's own
+//! function. Everything runs on the CPU by default (the `cuda` feature forwards
 //! to candle's CUDA backend) and never touches the network.
 
-pub mod commitment;
 pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod generate;
+pub mod host;
 pub mod load;
 pub mod model;
 pub mod sampling;
@@ -17,10 +19,11 @@ pub mod tiny;
 pub mod tokenizer;
 pub mod verify;
 
-pub use commitment::{commitment, GenParams};
+pub use attesta_primitives::{commitment, GenParams};
 pub use engine::{Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus};
 pub use error::{Error, Result};
 pub use generate::{generate, Generation};
+pub use host::EngineHost;
 pub use load::{LoadedModel, ModelId};
 pub use model::ComputePath;
 pub use tokenizer::Tokenizer;

@@ -3,7 +3,7 @@
 use std::{collections::HashMap, path::PathBuf, process::ExitCode, time::Instant};
 
 use attesta_inference::{
-	engine::set_compute_threads, eval, generate, load::hex, model::logits_vec, sampling, tiny,
+	commitment, engine::set_compute_threads, eval, generate, load::hex, model::logits_vec, sampling, tiny,
 	verify, CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
 };
 
@@ -106,7 +106,7 @@ fn cmd_run(args: &Args) -> CliResult<()> {
 	println!("input_tokens: {}", join(&g.input_tokens));
 	println!("output_tokens: {}", join(&g.output_tokens));
 	println!("stopped_on_eos: {}", g.stopped_on_eos);
-	println!("commitment: 0x{}", hex(&g.commitment));
+	print_commitment(&model, args, &params, &g.output_tokens);
 	let n = g.output_tokens.len().max(1) as f64;
 	println!(
 		"prefill: {:.1} ms, decode: {:.1} tok/s",
@@ -114,6 +114,16 @@ fn cmd_run(args: &Args) -> CliResult<()> {
 		n / (g.decode_micros.max(1) as f64 / 1e6)
 	);
 	Ok(())
+}
+
+/// Prints the chain's commitment when the prompt is in chain form (the user turn of the chat
+/// template with its default system prompt), the only form a job on chain has.
+fn print_commitment(model: &LoadedModel, args: &Args, params: &GenParams, output: &[u32]) {
+	let raw = args.switches.iter().any(|s| s == "raw");
+	if let (false, None, Some(prompt)) = (raw, args.str("system"), args.str("prompt")) {
+		let c = commitment(&model.id.0, prompt.as_bytes(), params, output);
+		println!("commitment: 0x{}", hex(&c));
+	}
 }
 
 fn join(t: &[u32]) -> String {
@@ -162,7 +172,7 @@ fn cmd_verify(args: &Args) -> CliResult<()> {
 			e.margin
 		);
 	}
-	println!("commitment: 0x{}", hex(&v.commitment));
+	print_commitment(&model, args, &params, &out);
 	println!("verify_ms: {:.1}", v.micros as f64 / 1e3);
 	if v.accepted {
 		Ok(())

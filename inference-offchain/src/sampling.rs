@@ -7,7 +7,7 @@
 //! the logits moves every interval boundary only a tiny amount; this is what makes a tolerance
 //! check on the draw meaningful.
 
-use crate::commitment::GenParams;
+use attesta_primitives::GenParams;
 
 /// SplitMix64 increment (the 64-bit golden ratio).
 const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;

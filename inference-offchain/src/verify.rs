@@ -17,10 +17,13 @@
 
 use std::time::Instant;
 
+use attesta_primitives::{
+	offchain::{Probe, MAX_WITNESS_PROBES},
+	GenParams,
+};
 use candle_core::Tensor;
 
 use crate::{
-	commitment::{commitment, GenParams},
 	error::Result,
 	generate::check_job,
 	load::LoadedModel,
@@ -123,8 +126,9 @@ pub struct Verdict {
 	pub min_margin: f32,
 	/// Up to [`MAX_EVIDENCE`] failed positions, earliest first.
 	pub evidence: Vec<PositionEvidence>,
-	/// Commitment of the claim as checked, to match against the provider's on-chain one.
-	pub commitment: [u8; 32],
+	/// Work witness: the best token other than the claimed one at the first checked
+	/// positions; only a forward pass yields it.
+	pub probes: Vec<Probe>,
 	/// Wall time of the check in microseconds (informational).
 	pub micros: u64,
 }
@@ -133,7 +137,7 @@ pub struct Verdict {
 pub const MAX_EVIDENCE: usize = 16;
 
 impl Verdict {
-	fn structural(reason: Reason, at: usize, commitment: [u8; 32]) -> Self {
+	fn structural(reason: Reason, at: usize) -> Self {
 		Self {
 			accepted: false,
 			reason,
@@ -142,7 +146,7 @@ impl Verdict {
 			checked_positions: 0,
 			min_margin: f32::NEG_INFINITY,
 			evidence: Vec::new(),
-			commitment,
+			probes: Vec::new(),
 			micros: 0,
 		}
 	}
@@ -178,27 +182,25 @@ pub fn verify(
 ) -> Result<Verdict> {
 	let t0 = Instant::now();
 	check_job(model, input, params)?;
-	let commit = commitment(model.id.0, input, params, output);
 	let eos = model.tokenizer.eos_id();
 	let vocab = model.llama.config().vocab_size as u32;
 	let n = output.len();
 	if let Some(i) = output.iter().position(|&t| t >= vocab) {
-		return Ok(Verdict::structural(Reason::TokenOutOfRange, i, commit));
+		return Ok(Verdict::structural(Reason::TokenOutOfRange, i));
 	}
 	if n > params.max_tokens as usize {
 		return Ok(Verdict::structural(
 			Reason::TooLong,
 			params.max_tokens as usize,
-			commit,
 		));
 	}
 	if let Some(i) = output.iter().position(|&t| t == eos) {
 		if i + 1 < n {
-			return Ok(Verdict::structural(Reason::PaddedPastEos, i + 1, commit));
+			return Ok(Verdict::structural(Reason::PaddedPastEos, i + 1));
 		}
 	}
 	if n < params.max_tokens as usize && output.last() != Some(&eos) {
-		return Ok(Verdict::structural(Reason::Truncated, n, commit));
+		return Ok(Verdict::structural(Reason::Truncated, n));
 	}
 	let positions = plan_positions(plan, n);
 	let mut verdict = Verdict {
@@ -209,7 +211,7 @@ pub fn verify(
 		checked_positions: positions.len() as u32,
 		min_margin: f32::INFINITY,
 		evidence: Vec::new(),
-		commitment: commit,
+		probes: Vec::new(),
 		micros: 0,
 	};
 	let Some(&last) = positions.last() else {
@@ -231,6 +233,9 @@ pub fn verify(
 	let logits = logits_rows(&model.llama.logits(&hidden.index_select(&idx, 0)?)?)?;
 	for (&j, row) in positions.iter().zip(&logits) {
 		let claimed = output[j];
+		if verdict.probes.len() < MAX_WITNESS_PROBES {
+			verdict.probes.push(Probe { position: j as u32, runner_up: runner_up(row, claimed) });
+		}
 		let (expected, margin) = if params.is_greedy() {
 			check_greedy(row, claimed, tol)
 		} else {
@@ -256,6 +261,20 @@ pub fn verify(
 	}
 	verdict.micros = t0.elapsed().as_micros() as u64;
 	Ok(verdict)
+}
+
+/// The highest-scoring token other than `claimed` (ties go to the lower id).
+pub fn runner_up(logits: &[f32], claimed: u32) -> u32 {
+	let mut best: Option<(u32, f32)> = None;
+	for (i, &v) in logits.iter().enumerate() {
+		if i as u32 == claimed || v.is_nan() {
+			continue;
+		}
+		if best.is_none_or(|(_, b)| v > b) {
+			best = Some((i as u32, v));
+		}
+	}
+	best.map_or(0, |(i, _)| i)
 }
 
 /// Greedy check of one position: returns (model's argmax, margin in logits).

@@ -42,6 +42,24 @@ pub enum Subcommand {
 	ChainInfo(sc_cli::ChainInfoCmd),
 }
 
+/// Where this node's inference engine gets its models and how much of the machine it may use.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InferenceParams {
+	/// GGUF weights of a model this node executes and checks jobs for; repeat for several
+	/// models. Without one, the off-chain workers neither execute nor check jobs.
+	#[arg(long = "inference-model", value_name = "PATH")]
+	pub models: Vec<std::path::PathBuf>,
+
+	/// Jobs each model runs concurrently.
+	#[arg(long = "inference-workers", value_name = "N", default_value_t = 1)]
+	pub workers: usize,
+
+	/// CPU threads of the inference kernels, shared by all jobs (default: all cores but one,
+	/// so block authoring and import always have a core).
+	#[arg(long = "inference-threads", value_name = "N")]
+	pub threads: Option<usize>,
+}
+
 /// The node's command line.
 #[derive(Debug, clap::Parser)]
 pub struct Cli {
@@ -50,4 +68,7 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	#[clap(flatten)]
+	pub inference: InferenceParams,
 }

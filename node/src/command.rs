@@ -2,9 +2,12 @@
 
 use crate::{
 	chain_spec,
-	cli::{Cli, Subcommand},
+	cli::{Cli, InferenceParams, Subcommand},
 	service,
 };
+use attesta_inference::{load::hex, EngineHost};
+use attesta_primitives::offchain::InferenceHost;
+use std::sync::Arc;
 use attesta_runtime::opaque::Block;
 use sc_cli::SubstrateCli;
 use sc_service::PartialComponents;
@@ -143,7 +146,10 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
 		None => {
+			// Before any thread of the node exists: candle sizes its pools from the environment.
+			attesta_inference::engine::set_compute_threads(inference_threads(&cli.inference));
 			let runner = cli.create_runner(&cli.run)?;
+			let inference = start_inference(&cli.inference)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -151,13 +157,39 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, inference)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, inference)
 							.map_err(sc_cli::Error::Service),
 				}
 			})
 		},
 	}
+}
+
+/// Compute threads of the inference kernels: as asked, else all cores but one.
+fn inference_threads(params: &InferenceParams) -> usize {
+	params.threads.unwrap_or_else(|| {
+		std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).max(1)
+	})
+}
+
+/// Loads the models named on the command line into the inference engine; no models, no engine.
+fn start_inference(params: &InferenceParams) -> sc_cli::Result<Option<Arc<dyn InferenceHost>>> {
+	if params.models.is_empty() {
+		log::info!("🧠 No --inference-model given: this node neither executes nor checks jobs");
+		return Ok(None);
+	}
+	let host = EngineHost::load(&params.models, params.workers.max(1))
+		.map_err(|e| sc_cli::Error::Input(format!("--inference-model: {e}")))?;
+	for model in host.models() {
+		log::info!(
+			"🧠 Inference engine serves model 0x{} ({} workers, {} threads)",
+			hex(&model),
+			params.workers.max(1),
+			inference_threads(params)
+		);
+	}
+	Ok(Some(host.into_shared()))
 }

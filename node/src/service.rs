@@ -1,6 +1,7 @@
 //! The full node: client, ParityDb backend, networking, Aura authoring, GRANDPA finality,
 //! off-chain workers and JSON-RPC, assembled with `sc-service`.
 
+use attesta_primitives::offchain::{InferenceExt, InferenceHost};
 use attesta_runtime::{apis::RuntimeApi, opaque::Block};
 use futures::FutureExt;
 use sc_client_api::{Backend, BlockBackend};
@@ -12,15 +13,22 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use std::{sync::Arc, time::Duration};
 
-/// Host functions the runtime may import: Substrate's own, plus the benchmarking ones when the
-/// node can run benchmarks.
+/// Host functions the runtime may import besides Substrate's own: the off-chain workers'
+/// bridge to the inference engine and the checkers' selection VRF.
+pub type AttestaHostFunctions = (
+	attesta_primitives::offchain::inference::HostFunctions,
+	attesta_primitives::selection::checker_vrf::HostFunctions,
+);
+/// Host functions the runtime may import: Substrate's and Attesta's.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
-/// Host functions the runtime may import: Substrate's own, plus the benchmarking ones when the
-/// node can run benchmarks.
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, AttestaHostFunctions);
+/// Host functions the runtime may import: Substrate's and Attesta's, plus the benchmarking ones.
 #[cfg(feature = "runtime-benchmarks")]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	AttestaHostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 /// The client: executes the on-chain Wasm runtime with [`HostFunctions`].
 pub type FullClient =
@@ -135,12 +143,13 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
-/// Builds and starts a full node: networking, RPC, off-chain workers and, on a validator,
-/// Aura authoring and the GRANDPA voter.
+/// Builds and starts a full node: networking, RPC, off-chain workers (with the inference
+/// engine, when the node has one) and, on a validator, Aura authoring and the GRANDPA voter.
 pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	inference: Option<Arc<dyn InferenceHost>>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -210,7 +219,10 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: false,
-				custom_extensions: |_| vec![],
+				custom_extensions: move |_| match &inference {
+					Some(host) => vec![Box::new(InferenceExt(host.clone())) as Box<_>],
+					None => vec![],
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

@@ -1,6 +1,6 @@
 //! The pallets `attesta-node benchmark pallet` measures, with the runtime's own configuration.
 
-pub use crate::{Balances, Council, Jobs, Models, Providers, Runtime, Sudo, Timestamp};
+pub use crate::{Audits, Balances, Council, Jobs, Models, Providers, Runtime, Sudo, Timestamp};
 pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
@@ -17,4 +17,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_models, Models]
 	[pallet_providers, Providers]
 	[pallet_jobs, Jobs]
+	[pallet_audits, Audits]
 );

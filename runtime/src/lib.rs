@@ -192,4 +192,6 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Jobs = pallet_jobs;
+	#[runtime::pallet_index(13)]
+	pub type Audits = pallet_audits;
 }

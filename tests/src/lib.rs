@@ -38,6 +38,19 @@ pub fn node_binary() -> PathBuf {
 	profile_dir.join("attesta-node")
 }
 
+/// The reference model file (`$ATTESTA_MODEL`, else where `scripts/setup.sh` puts it).
+pub fn reference_model() -> Result<PathBuf> {
+	let path = std::env::var_os("ATTESTA_MODEL").map(PathBuf::from).unwrap_or_else(|| {
+		PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+			.join(".cache/attesta/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+	});
+	if path.is_file() {
+		Ok(path)
+	} else {
+		Err(format!("reference model not at {}; run scripts/setup.sh", path.display()).into())
+	}
+}
+
 /// A TCP port on 127.0.0.1 that nothing listens on right now.
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0")

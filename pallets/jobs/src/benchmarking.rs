@@ -63,6 +63,37 @@ fn answer<T: Config>(id: JobId, tokens: u32) -> Option<(Vec<TokenId>, [u8; 32])>
 	Some((output, c))
 }
 
+/// A job of `owner` (funded here) on a fresh market, with a correct 16-token result posted when
+/// `answered`: the audits pallet's benchmark set-up.
+pub(crate) fn job_for<T: Config>(owner: &T::AccountId, answered: bool) -> Option<JobId> {
+	let _ = T::Currency::set_balance(owner, BalanceOf::<T>::max_value() / 1024u32.into());
+	// A model with free providers from an earlier call, else a fresh market.
+	let served = |m: &ModelId| !T::Providers::candidates(*m, &max_price::<T>(), None, &[]).is_empty();
+	let model = match (0..64).find(served) {
+		Some(model) => model,
+		None => {
+			let model = T::Models::benchmark_models(1).first().copied()?;
+			T::Providers::benchmark_providers(model, 4);
+			model
+		},
+	};
+	let id = submitted::<T>(owner, model, 64, 16);
+	if answered {
+		let provider = provider_of::<T>(id)?;
+		let (output, commitment) = answer::<T>(id, 16)?;
+		Pallet::<T>::submit_result(
+			frame_system::RawOrigin::Signed(provider).into(),
+			id,
+			16,
+			output,
+			alloc::vec![b'x'; 64],
+			commitment,
+		)
+		.ok()?;
+	}
+	Jobs::<T>::contains_key(id).then_some(id)
+}
+
 #[benchmarks]
 mod benches {
 	use super::*;

@@ -24,6 +24,9 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod offchain;
+#[cfg(feature = "std")]
+pub mod testing;
 pub mod types;
 pub mod weights;
 
@@ -31,17 +34,56 @@ pub use attesta_primitives::{GenParams, JobId, ModelId, TokenId};
 pub use types::*;
 pub use weights::WeightInfo;
 
-/// How the audits pallet (sampled re-execution, disputes) holds settlement back.
-pub trait JobAudit {
+/// What the jobs pallet tells the audits pallet (sampled re-execution, disputes), and how the
+/// audits pallet holds settlement back.
+pub trait JobAudit<AccountId, BlockNumber> {
 	/// Whether `job` is under dispute, in which case it must not settle yet.
 	fn is_disputed(job: JobId) -> bool;
+	/// `provider` posted a result with `commitment` for `job`; it settles at `settle_at`
+	/// unless disputed.
+	fn result_posted(job: JobId, provider: &AccountId, commitment: [u8; 32], settle_at: BlockNumber);
+	/// `job` settled or was rejected: nothing about it is open any more.
+	fn job_closed(job: JobId);
 }
 
 /// No audits: nothing is ever disputed.
-impl JobAudit for () {
+impl<AccountId, BlockNumber> JobAudit<AccountId, BlockNumber> for () {
 	fn is_disputed(_job: JobId) -> bool {
 		false
 	}
+	fn result_posted(_: JobId, _: &AccountId, _: [u8; 32], _: BlockNumber) {}
+	fn job_closed(_job: JobId) {}
+}
+
+/// What the audits pallet needs from the jobs pallet.
+pub trait AuditedJobs<AccountId> {
+	/// The dapp that submitted `job`.
+	fn owner(job: JobId) -> Option<AccountId>;
+	/// Whether `job` still waits for its provider's result.
+	fn awaiting_result(job: JobId) -> bool;
+	/// What a checker re-executes: the model's weights hash, the prompt, the parameters and the
+	/// claimed output tokens of a posted, unsettled result.
+	fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask>;
+	/// A dispute found `job`'s result bad: the provider is not paid and the dapp gets its
+	/// budget back in full.
+	fn reject_result(job: JobId) -> sp_runtime::DispatchResult;
+	/// The checkers' pool, which the verification fees go to and checker rewards come from.
+	fn pool() -> AccountId;
+	/// A job of `owner` (funded here), with its result posted when `answered` (benchmark
+	/// set-up).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_job(owner: &AccountId, answered: bool) -> Option<JobId>;
+}
+
+/// Signs a provider's off-chain transactions with its `prov` key from the node's keystore.
+pub struct ProviderSigner;
+
+impl frame_system::offchain::AppCrypto<sp_runtime::MultiSigner, sp_runtime::MultiSignature>
+	for ProviderSigner
+{
+	type RuntimeAppPublic = attesta_primitives::keys::provider::Public;
+	type GenericPublic = sp_core::sr25519::Public;
+	type GenericSignature = sp_core::sr25519::Signature;
 }
 
 /// Highest sampling temperature a job may ask for, × 1000.
@@ -108,7 +150,9 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
 		/// The overarching event type.
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -124,7 +168,7 @@ pub mod pallet {
 		/// The provider registry.
 		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 		/// Holds settlement back while a job is disputed.
-		type Audit: JobAudit;
+		type Audit: JobAudit<Self::AccountId, BlockNumberFor<Self>>;
 		/// Who may change the challenge window and the fee share: the council or root.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Derives the account of the checkers' pool, which receives the verification fees.
@@ -165,6 +209,8 @@ pub mod pallet {
 		/// Verification fee share until governance sets one.
 		#[pallet::constant]
 		type DefaultVerificationFeeShare: Get<Perbill>;
+		/// The key a provider's off-chain worker signs its transactions with.
+		type ProviderSigner: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 		/// Weights of this pallet's calls and hook, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -177,6 +223,12 @@ pub mod pallet {
 	/// Results by job id, kept as long as the job.
 	#[pallet::storage]
 	pub type Results<T: Config> = StorageMap<_, Twox64Concat, JobId, JobResultOf<T>>;
+
+	/// Jobs waiting for a provider's result, by provider: what a provider's off-chain worker
+	/// reads to find its work. Bounded by each provider's capacity.
+	#[pallet::storage]
+	pub type AssignedTo<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
 
 	/// The id the next job gets.
 	#[pallet::storage]
@@ -287,6 +339,15 @@ pub mod pallet {
 			/// Returned to the dapp.
 			refunded: BalanceOf<T>,
 		},
+		/// A dispute found the result bad: the provider was not paid, the dapp got its budget back.
+		ResultRejected {
+			/// The job.
+			job_id: JobId,
+			/// The provider whose result it was.
+			provider: T::AccountId,
+			/// Returned to the dapp.
+			refunded: BalanceOf<T>,
+		},
 		/// Governance changed the challenge window.
 		ChallengeWindowUpdated {
 			/// Before.
@@ -373,6 +434,11 @@ pub mod pallet {
 				Self::process(job_id, now);
 			}
 			T::WeightInfo::on_initialize(n)
+		}
+
+		/// Runs the jobs assigned to this node's provider keys (see [`crate::offchain`]).
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			crate::offchain::run::<T>(now);
 		}
 
 		fn integrity_test() {
@@ -467,6 +533,7 @@ pub mod pallet {
 			// Every check passed: from here on, write.
 			T::Providers::job_assigned(&provider)?;
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
+			AssignedTo::<T>::insert(&provider, job_id, ());
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
 				.map_err(|_| Error::<T>::AgendaFull)?;
 			let mut attempts = BoundedVec::new();
@@ -577,6 +644,7 @@ pub mod pallet {
 				job_id,
 				JobResult { input_tokens, output_tokens, output_text, commitment },
 			);
+			AssignedTo::<T>::remove(&who, job_id);
 			job.status = JobStatus::ResultPosted {
 				provider: who.clone(),
 				assigned_at,
@@ -588,6 +656,7 @@ pub mod pallet {
 				&who,
 				JobOutcome::Completed { latency: now.saturating_sub(assigned_at) },
 			);
+			T::Audit::result_posted(job_id, &who, commitment, slot);
 			Self::deposit_event(Event::ResultSubmitted {
 				job_id,
 				provider: who,
@@ -619,6 +688,7 @@ pub mod pallet {
 			Agenda::<T>::try_mutate(prune_at, |v| v.try_push(job_id))
 				.map_err(|_| Error::<T>::AgendaFull)?;
 			let refunded = Self::refund(&job);
+			AssignedTo::<T>::remove(&provider, job_id);
 			job.status = JobStatus::Cancelled { at: now };
 			Jobs::<T>::insert(job_id, job);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
@@ -806,6 +876,7 @@ pub mod pallet {
 			Jobs::<T>::insert(job_id, job);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
+			T::Audit::job_closed(job_id);
 			Self::deposit_event(Event::JobSettled { job_id, provider, paid, fee, refunded });
 		}
 
@@ -818,6 +889,7 @@ pub mod pallet {
 			now: BlockNumberFor<T>,
 		) {
 			T::Providers::job_finished(&missed, JobOutcome::Missed);
+			AssignedTo::<T>::remove(&missed, job_id);
 			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
 			let attempt = job.attempts.len() as u32;
 			let next = if attempt < T::MaxAttempts::get() {
@@ -845,6 +917,7 @@ pub mod pallet {
 						Self::schedule(job_id, deadline.saturating_add(1u32.into())).is_some();
 					if booked {
 						job.price = price;
+						AssignedTo::<T>::insert(&provider, job_id, ());
 						job.status = JobStatus::Assigned {
 							provider: provider.clone(),
 							assigned_at: now,
@@ -939,8 +1012,12 @@ pub mod pallet {
 					let e = escrow.entry(job.owner.clone()).or_default();
 					*e = e.saturating_add(job.budget);
 				}
-				if matches!(job.status, JobStatus::Assigned { .. }) {
+				if let JobStatus::Assigned { provider, .. } = &job.status {
 					ensure!(!Results::<T>::contains_key(id), "result stored for an unanswered job");
+					ensure!(
+						AssignedTo::<T>::contains_key(provider, id),
+						"assigned job missing from AssignedTo"
+					);
 				}
 			}
 			ensure!(open == OpenJobs::<T>::get(), "OpenJobs out of sync");
@@ -953,7 +1030,62 @@ pub mod pallet {
 			for id in Results::<T>::iter_keys() {
 				ensure!(Jobs::<T>::contains_key(id), "result without a job");
 			}
+			for (provider, id) in AssignedTo::<T>::iter_keys() {
+				let assigned_here = Jobs::<T>::get(id).is_some_and(|job| {
+					matches!(job.status, JobStatus::Assigned { provider: p, .. } if p == provider)
+				});
+				ensure!(assigned_here, "AssignedTo lists a job not assigned to that provider");
+			}
 			Ok(())
+		}
+	}
+
+	impl<T: Config> AuditedJobs<T::AccountId> for Pallet<T> {
+		fn owner(job: JobId) -> Option<T::AccountId> {
+			Jobs::<T>::get(job).map(|j| j.owner)
+		}
+
+		fn awaiting_result(job: JobId) -> bool {
+			Jobs::<T>::get(job).is_some_and(|j| matches!(j.status, JobStatus::Assigned { .. }))
+		}
+
+		fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask> {
+			let j = Jobs::<T>::get(job)?;
+			if !matches!(j.status, JobStatus::ResultPosted { .. }) {
+				return None;
+			}
+			let result = Results::<T>::get(job)?;
+			Some(attesta_primitives::offchain::InferenceTask::Check {
+				model_hash: T::Models::limits(j.model)?.weights_hash,
+				prompt: j.prompt.into_inner(),
+				params: j.params,
+				output_tokens: result.output_tokens.into_inner(),
+			})
+		}
+
+		fn reject_result(job_id: JobId) -> DispatchResult {
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+			let JobStatus::ResultPosted { provider, .. } = job.status.clone() else {
+				return Err(Error::<T>::JobNotOpen.into());
+			};
+			let refunded = Self::refund(&job);
+			job.status = JobStatus::Rejected { provider: provider.clone(), at: now };
+			Jobs::<T>::insert(job_id, job);
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
+			T::Audit::job_closed(job_id);
+			Self::deposit_event(Event::ResultRejected { job_id, provider, refunded });
+			Ok(())
+		}
+
+		fn pool() -> T::AccountId {
+			Self::pool_account()
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn benchmark_job(owner: &T::AccountId, answered: bool) -> Option<JobId> {
+			crate::benchmarking::job_for::<T>(owner, answered)
 		}
 	}
 }

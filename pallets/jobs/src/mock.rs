@@ -12,6 +12,9 @@ use frame_support::{
 use frame_system::EnsureSignedBy;
 use pallet_models::VerificationRule;
 use pallet_providers::{HardwareClass, Price};
+use codec::Encode;
+use sp_core::sr25519;
+pub use crate::testing::MockPublic;
 use sp_runtime::{BuildStorage, Perbill};
 use std::{cell::RefCell, collections::BTreeSet};
 
@@ -122,10 +125,12 @@ thread_local! {
 
 /// The audit stand-in: disputes are whatever the test puts in [`DISPUTED`].
 pub struct MockAudit;
-impl crate::JobAudit for MockAudit {
+impl crate::JobAudit<u64, u64> for MockAudit {
 	fn is_disputed(job: u64) -> bool {
 		DISPUTED.with(|d| d.borrow().contains(&job))
 	}
+	fn result_posted(_: u64, _: &u64, _: [u8; 32], _: u64) {}
+	fn job_closed(_: u64) {}
 }
 
 impl pallet_jobs::Config for Test {
@@ -148,7 +153,39 @@ impl pallet_jobs::Config for Test {
 	type RetentionPeriod = ConstU64<RETENTION>;
 	type DefaultChallengeWindow = ConstU64<WINDOW>;
 	type DefaultVerificationFeeShare = FeeShare;
+	type ProviderSigner = crate::ProviderSigner;
 	type WeightInfo = ();
+}
+
+/// A signed mock transaction: sender account, sr25519 signature over the encoded call.
+pub type MockXt = sp_runtime::generic::UncheckedExtrinsic<u64, RuntimeCall, sr25519::Signature, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MockPublic;
+	type Signature = sr25519::Signature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = MockXt;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<MockPublic, sr25519::Signature>>(
+		call: RuntimeCall,
+		public: MockPublic,
+		account: u64,
+		_nonce: <Test as frame_system::Config>::Nonce,
+	) -> Option<MockXt> {
+		let signature = A::sign(&call.encode(), public)?;
+		Some(MockXt::new_signed(call, account, signature, ()))
+	}
 }
 
 /// Prices of provider `P1`; `P2` asks 2×, `P3` 3×.

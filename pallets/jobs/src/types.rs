@@ -46,6 +46,13 @@ pub enum JobStatus<AccountId, Balance, BlockNumber> {
 		/// Returned to the dapp.
 		refunded: Balance,
 	},
+	/// A dispute found the result bad: the provider was not paid, the dapp got everything back.
+	Rejected {
+		/// The provider whose result was rejected.
+		provider: AccountId,
+		/// When.
+		at: BlockNumber,
+	},
 	/// No provider delivered and none was left to try: the dapp got everything back.
 	Expired {
 		/// When.
@@ -62,7 +69,10 @@ impl<AccountId, Balance, BlockNumber: Copy> JobStatus<AccountId, Balance, BlockN
 	/// The block at which a finished job ended, or `None` while it is open.
 	pub fn ended_at(&self) -> Option<BlockNumber> {
 		match self {
-			Self::Settled { at, .. } | Self::Expired { at } | Self::Cancelled { at } => Some(*at),
+			Self::Settled { at, .. } |
+			Self::Rejected { at, .. } |
+			Self::Expired { at } |
+			Self::Cancelled { at } => Some(*at),
 			Self::Assigned { .. } | Self::ResultPosted { .. } => None,
 		}
 	}

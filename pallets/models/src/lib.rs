@@ -353,17 +353,19 @@ pub mod pallet {
 				max_mismatch_permille: 10,
 			};
 			(0..count)
-				.filter_map(|i| {
+				.filter_map(|_| {
+					// Distinct from every registered model, and large enough for any job the
+					// chain allows (the longest prompt and output).
 					let mut hash = [0xbe; 32];
-					hash[..4].copy_from_slice(&i.to_le_bytes());
+					hash[..4].copy_from_slice(&NextModelId::<T>::get().to_le_bytes());
 					let name = alloc::vec![b'b'; 8].try_into().ok()?;
 					Self::do_register(
 						name,
 						Architecture::Llama,
 						hash,
 						Tokenizer::GgufEmbedded,
-						4096,
-						512,
+						1 << 24,
+						1 << 20,
 						rule,
 					)
 					.ok()

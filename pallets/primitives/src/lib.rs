@@ -7,6 +7,10 @@
 
 extern crate alloc;
 
+pub mod keys;
+pub mod offchain;
+pub mod selection;
+
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -50,6 +54,16 @@ impl GenParams {
 	/// Greedy decoding of at most `max_tokens` tokens.
 	pub const fn greedy(max_tokens: u32) -> Self {
 		Self { max_tokens, temperature_milli: 0, top_p_milli: 1000, seed: 0 }
+	}
+
+	/// Seeded sampling of at most `max_tokens` tokens; temperature and top-p in thousandths.
+	pub const fn sampled(
+		max_tokens: u32,
+		temperature_milli: u32,
+		top_p_milli: u32,
+		seed: u64,
+	) -> Self {
+		Self { max_tokens, temperature_milli, top_p_milli, seed }
 	}
 
 	/// Whether decoding is greedy (argmax), as opposed to seeded sampling.

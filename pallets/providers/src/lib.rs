@@ -41,6 +41,13 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	fn job_assigned(who: &AccountId) -> sp_runtime::DispatchResult;
 	/// Frees the capacity a job held and records how it ended.
 	fn job_finished(who: &AccountId, outcome: JobOutcome<BlockNumber>);
+	/// Records a result of `who` that a dispute found bad.
+	fn check_failed(who: &AccountId);
+	/// `who`'s track record; `None` when it is not a provider.
+	fn reputation(who: &AccountId) -> Option<Reputation>;
+	/// Moves `fraction` of `who`'s stake (bonded first, then unbonding) to `to`; returns how
+	/// much moved.
+	fn slash(who: &AccountId, fraction: sp_runtime::Perbill, to: &AccountId) -> Balance;
 
 	/// Registers up to `count` funded providers for `model`, as many as the bounds allow, with
 	/// the largest capacity and a price of 1 per token (benchmark set-up).
@@ -65,14 +72,14 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{
 			fungible::{Inspect, InspectHold, Mutate, MutateHold},
-			tokens::Precision,
+			tokens::{Fortitude, Precision, Restriction},
 		},
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_models::ModelRegistry;
 	use sp_runtime::{
 		traits::{CheckedAdd, CheckedSub, Saturating, Zero},
-		SaturatedConversion,
+		Perbill, SaturatedConversion,
 	};
 
 	/// The balance type of the currency stakes are held in.
@@ -151,6 +158,13 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// Part of a provider's stake was slashed for a bad result.
+		Slashed {
+			/// The provider.
+			who: T::AccountId,
+			/// Amount taken from its stake.
+			amount: BalanceOf<T>,
+		},
 		/// A provider registered with a bonded stake.
 		ProviderRegistered {
 			/// The provider.
@@ -587,6 +601,46 @@ pub mod pallet {
 					JobOutcome::Cancelled => {},
 				}
 			});
+		}
+
+		fn check_failed(who: &T::AccountId) {
+			Providers::<T>::mutate(who, |info| {
+				if let Some(info) = info.as_mut() {
+					let r = &mut info.reputation;
+					r.checks_failed = r.checks_failed.saturating_add(1);
+				}
+			});
+		}
+
+		fn reputation(who: &T::AccountId) -> Option<Reputation> {
+			Providers::<T>::get(who).map(|info| info.reputation)
+		}
+
+		fn slash(who: &T::AccountId, fraction: Perbill, to: &T::AccountId) -> BalanceOf<T> {
+			let reason: T::RuntimeHoldReason = HoldReason::ProviderStake.into();
+			Providers::<T>::mutate(who, |info| {
+				let Some(info) = info.as_mut() else { return Zero::zero() };
+				let unbonding = info.unbonding.map(|u| u.amount).unwrap_or_default();
+				let due = fraction * info.stake.saturating_add(unbonding);
+				let moved = T::Currency::transfer_on_hold(
+					&reason,
+					who,
+					to,
+					due,
+					Precision::BestEffort,
+					Restriction::Free,
+					Fortitude::Force,
+				)
+				.unwrap_or_default();
+				// Bonded stake goes first, then what is unbonding.
+				let from_stake = moved.min(info.stake);
+				info.stake = info.stake.saturating_sub(from_stake);
+				if let Some(u) = info.unbonding.as_mut() {
+					u.amount = u.amount.saturating_sub(moved.saturating_sub(from_stake));
+				}
+				Self::deposit_event(Event::Slashed { who: who.clone(), amount: moved });
+				moved
+			})
 		}
 
 		#[cfg(feature = "runtime-benchmarks")]

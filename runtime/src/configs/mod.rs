@@ -1,7 +1,8 @@
 //! Configuration of each pallet in the runtime.
 
 use crate::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Models, Nonce, PalletInfo,
+	AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Jobs, Models, Nonce,
+	PalletInfo,
 	Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION,
 	UNIT, VERSION,
@@ -21,6 +22,8 @@ use frame_system::EnsureRoot;
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
+
+mod offchain;
 
 /// Share of a block's weight and length that ordinary (non-operational) extrinsics may use.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -192,8 +195,7 @@ impl pallet_jobs::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Providers = Providers;
-	/// No audits pallet yet: nothing holds settlement back.
-	type Audit = ();
+	type Audit = Audits;
 	type AdminOrigin = RootOrTwoThirdsCouncil;
 	type PalletId = JobsPalletId;
 	type MaxPromptLen = ConstU32<8_192>;
@@ -210,5 +212,47 @@ impl pallet_jobs::Config for Runtime {
 	/// A minute of blocks to check and dispute a result before it is paid.
 	type DefaultChallengeWindow = ConstU32<10>;
 	type DefaultVerificationFeeShare = DefaultVerificationFeeShare;
+	type ProviderSigner = pallet_jobs::ProviderSigner;
 	type WeightInfo = pallet_jobs::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The market's checking and slashing settings until governance changes them.
+	pub DefaultAuditSettings: pallet_audits::AuditSettings<Balance, BlockNumber> =
+		pallet_audits::AuditSettings {
+			// Half of a new provider's jobs are checked; the rate halves after 50 clean jobs
+			// and never drops below one in twenty.
+			initial_rate: Perbill::from_percent(50),
+			floor_rate: Perbill::from_percent(5),
+			half_rate_after: 50,
+			committee_size: 3,
+			supermajority: Perbill::from_percent(67),
+			max_rounds: 3,
+			// A minute per round: ample for a teacher-forced check of the longest output.
+			round_length: 10,
+			provider_slash: Perbill::from_percent(10),
+			checker_slash: Perbill::from_percent(10),
+			whistleblower_share: Perbill::from_percent(50),
+			checker_bond: 100 * UNIT,
+			challenge_bond: 10 * UNIT,
+			check_price: UNIT,
+			checker_reward: UNIT / 100,
+			// Ten minutes for the council to cancel a wrong slash.
+			slash_delay: 10 * MINUTES,
+		};
+}
+
+impl pallet_audits::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Jobs = Jobs;
+	type Providers = Providers;
+	type AdminOrigin = RootOrTwoThirdsCouncil;
+	type CheckerSigner = pallet_audits::CheckerSigner;
+	type DefaultSettings = DefaultAuditSettings;
+	type MaxCheckers = ConstU32<256>;
+	type MaxVerdictsPerJob = ConstU32<64>;
+	type MaxDuePerBlock = ConstU32<32>;
+	type WeightInfo = pallet_audits::weights::SubstrateWeight<Runtime>;
 }

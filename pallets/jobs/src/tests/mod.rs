@@ -3,6 +3,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 mod lifecycle;
+mod offchain;
 mod submit;
 
 use crate::{mock::*, GenParams, JobStatus, Jobs as JobsMap};

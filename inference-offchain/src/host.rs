@@ -1,0 +1,156 @@
+//! The node's side of the off-chain inference bridge: [`EngineHost`] serves the host functions
+//! of `attesta_primitives::offchain` from one [`Engine`] per model file.
+//!
+//! A job reaches the engine in its chain form: the model's weights hash, the dapp's prompt bytes
+//! (the user turn of the chat template, default system prompt) and the parameters. The result
+//! carries the chain's own commitment, so what the provider posts is what `Jobs.submit_result`
+//! recomputes.
+
+use std::{
+	collections::HashMap,
+	path::PathBuf,
+	sync::{Arc, Mutex, MutexGuard},
+};
+
+use attesta_primitives::{
+	commitment,
+	offchain::{
+		CheckReport, Execution, InferenceError, InferenceHost, InferenceTask, ModelHash, TaskState,
+		Ticket,
+	},
+	GenParams,
+};
+
+use crate::{
+	engine::{Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus},
+	error::Result,
+};
+
+/// Tasks one model's engine holds (queued, running, or finished and not yet polled) before
+/// `submit` answers `Busy`. Off-chain workers poll every block, so this bounds the memory an
+/// unpolled backlog can take.
+pub const MAX_TASKS_PER_MODEL: usize = 64;
+
+/// Engine-local task ids live in the low bits of a ticket, the engine's index above them.
+const ENGINE_SHIFT: u32 = 48;
+
+/// What the host remembers of an execution until it is polled: the commitment needs the
+/// prompt bytes, which the engine never sees.
+struct Pending {
+	prompt: Vec<u8>,
+	params: GenParams,
+}
+
+/// Inference engines for the models a node holds, shared by its off-chain workers.
+pub struct EngineHost {
+	engines: Vec<Engine>,
+	executions: Mutex<HashMap<Ticket, Pending>>,
+}
+
+impl EngineHost {
+	/// Loads each model file (one engine, `workers` threads each).
+	pub fn load(models: &[PathBuf], workers: usize) -> Result<Self> {
+		let engines = models
+			.iter()
+			.map(|path| Engine::new(EngineConfig { workers, ..EngineConfig::new(path) }))
+			.collect::<Result<Vec<_>>>()?;
+		Ok(Self::new(engines))
+	}
+
+	/// Serves already started engines.
+	pub fn new(engines: Vec<Engine>) -> Self {
+		Self { engines, executions: Mutex::new(HashMap::new()) }
+	}
+
+	/// As the `Arc` the node registers with its off-chain workers.
+	pub fn into_shared(self) -> Arc<dyn InferenceHost> {
+		Arc::new(self)
+	}
+
+	fn executions(&self) -> MutexGuard<'_, HashMap<Ticket, Pending>> {
+		// Only plain inserts and removes happen under the lock, so a poisoned map is intact.
+		self.executions.lock().unwrap_or_else(|p| p.into_inner())
+	}
+
+	fn engine_for(&self, model_hash: &ModelHash) -> Option<(usize, &Engine)> {
+		self.engines.iter().enumerate().find(|(_, e)| &e.model_hash() == model_hash)
+	}
+
+	fn split(ticket: Ticket) -> (usize, TaskId) {
+		((ticket >> ENGINE_SHIFT) as usize, ticket & ((1 << ENGINE_SHIFT) - 1))
+	}
+}
+
+fn user_turn(prompt: &[u8]) -> std::result::Result<Input, InferenceError> {
+	let user = std::str::from_utf8(prompt).map_err(|_| InferenceError::InvalidPrompt)?;
+	Ok(Input::Chat { system: String::new(), user: user.to_owned() })
+}
+
+impl InferenceHost for EngineHost {
+	fn submit(&self, task: InferenceTask) -> std::result::Result<Ticket, InferenceError> {
+		let model_hash = match &task {
+			InferenceTask::Execute { model_hash, .. } | InferenceTask::Check { model_hash, .. } =>
+				*model_hash,
+		};
+		let (index, engine) = self.engine_for(&model_hash).ok_or(InferenceError::UnknownModel)?;
+		if engine.held() >= MAX_TASKS_PER_MODEL {
+			return Err(InferenceError::Busy);
+		}
+		let (request, pending) = match task {
+			InferenceTask::Execute { prompt, params, .. } => (
+				Request::Generate { input: user_turn(&prompt)?, params },
+				Some(Pending { prompt, params }),
+			),
+			InferenceTask::Check { prompt, params, output_tokens, .. } => (
+				Request::Verify {
+					input: user_turn(&prompt)?,
+					params,
+					output_tokens,
+					sample_count: 0,
+					sample_seed: 0,
+				},
+				None,
+			),
+		};
+		let ticket = ((index as u64) << ENGINE_SHIFT) | engine.submit(request);
+		if let Some(p) = pending {
+			self.executions().insert(ticket, p);
+		}
+		Ok(ticket)
+	}
+
+	fn poll(&self, ticket: Ticket) -> TaskState {
+		let (index, id) = Self::split(ticket);
+		let Some(engine) = self.engines.get(index) else { return TaskState::Unknown };
+		if engine.status(id) == TaskStatus::Unknown {
+			return TaskState::Unknown;
+		}
+		let Some(outcome) = engine.poll(id) else { return TaskState::Pending };
+		let pending = self.executions().remove(&ticket);
+		match outcome {
+			Outcome::Generated(g) => {
+				let Some(Pending { prompt, params }) = pending else {
+					return TaskState::Unknown;
+				};
+				TaskState::Executed(Execution {
+					input_tokens: u32::try_from(g.input_tokens.len()).unwrap_or(u32::MAX),
+					commitment: commitment(&g.model_hash, &prompt, &params, &g.output_tokens),
+					output_tokens: g.output_tokens,
+					text: g.text.into_bytes(),
+				})
+			},
+			Outcome::Verified(v) => TaskState::Checked(CheckReport {
+				accepted: v.accepted,
+				first_divergence: v.first_divergence,
+				failed_positions: v.failed_positions,
+				checked_positions: v.checked_positions,
+				probes: v.probes,
+			}),
+			Outcome::Failed(why) => TaskState::Failed(InferenceError::Failed(why.into_bytes())),
+		}
+	}
+
+	fn models(&self) -> Vec<ModelHash> {
+		self.engines.iter().map(Engine::model_hash).collect()
+	}
+}

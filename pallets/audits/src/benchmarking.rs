@@ -1,0 +1,201 @@
+//! Benchmarks of the audit calls and hook, each at its worst case: a verdict that opens a
+//! dispute (VRF verification included), disputes decided with a full verdict store, slashes
+//! executing against a provider's stake.
+
+use super::*;
+use attesta_primitives::{
+	keys::CHECKER_KEY_TYPE,
+	offchain::{Probe, MAX_WITNESS_PROBES},
+	selection::checker_vrf,
+	JobId,
+};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, ConstU32, EnsureOrigin, Get, Hooks},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use pallet_jobs::AuditedJobs;
+use sp_runtime::{traits::Bounded, Perbill, Saturating};
+
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, i, 0);
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1024u32.into());
+	who
+}
+
+/// Every checker drawn for every job, so set-ups need not search for a selecting key.
+fn draw_all<T: Config>() {
+	Settings::<T>::mutate(|s| {
+		s.initial_rate = Perbill::one();
+		s.floor_rate = Perbill::one();
+	});
+}
+
+fn checker<T: Config>(i: u32) -> Result<(T::AccountId, [u8; 32]), BenchmarkError> {
+	let who = funded::<T>("checker", i);
+	let key = sp_io::crypto::sr25519_generate(CHECKER_KEY_TYPE, None).0;
+	Pallet::<T>::register_checker(
+		RawOrigin::Signed(who.clone()).into(),
+		key,
+		Settings::<T>::get().checker_bond,
+	)?;
+	Ok((who, key))
+}
+
+/// A job of `owner` with its result posted (`answered`) or still awaited.
+fn job<T: Config>(owner: &T::AccountId, answered: bool) -> Result<JobId, BenchmarkError> {
+	T::Jobs::benchmark_job(owner, answered).ok_or(BenchmarkError::Stop("cannot set up a job"))
+}
+
+fn probes() -> BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>> {
+	BoundedVec::truncate_from(
+		(0..MAX_WITNESS_PROBES as u32).map(|i| Probe { position: i, runner_up: i }).collect(),
+	)
+}
+
+#[benchmarks]
+mod benches {
+	use super::*;
+
+	#[benchmark]
+	fn register_checker() -> Result<(), BenchmarkError> {
+		let who = funded::<T>("checker", 0);
+		let bond = Settings::<T>::get().checker_bond;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), [1u8; 32], bond);
+		assert!(Checkers::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn deregister_checker() -> Result<(), BenchmarkError> {
+		let (who, _) = checker::<T>(0)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Checkers::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_verdict() -> Result<(), BenchmarkError> {
+		draw_all::<T>();
+		let (who, key) = checker::<T>(0)?;
+		let dapp = funded::<T>("dapp", 0);
+		let id = job::<T>(&dapp, true)?;
+		let commitment = Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.commitment;
+		let proof = checker_vrf::sign(key, id, commitment, 0).ok_or(BenchmarkError::Stop("vrf"))?;
+		// A disagreeing verdict: verifies the VRF, records the verdict and opens a dispute.
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, 0, proof, false, probes());
+		assert!(Disputes::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn challenge() -> Result<(), BenchmarkError> {
+		let dapp = funded::<T>("dapp", 0);
+		let id = job::<T>(&dapp, true)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(dapp), id);
+		assert!(Disputes::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn buy_checks() -> Result<(), BenchmarkError> {
+		let dapp = funded::<T>("dapp", 0);
+		let id = job::<T>(&dapp, false)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(dapp), id, Perbill::from_percent(90));
+		assert!(BoughtRates::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_settings() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut new = Settings::<T>::get();
+		new.committee_size = 1;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, new);
+		assert_eq!(Settings::<T>::get().committee_size, 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_slash() -> Result<(), BenchmarkError> {
+		let (who, _) = checker::<T>(0)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		Pallet::<T>::schedule_slash(who, SlashFrom::CheckerBond, Perbill::one(), None, 0, now);
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 0);
+		assert!(!PendingSlashes::<T>::contains_key(0));
+		Ok(())
+	}
+
+	/// `r` disputes found bad at the end of their round, each with a full store of vouching
+	/// verdicts to slash; `s` slashes of provider stake executing.
+	#[benchmark]
+	fn on_initialize(
+		r: Linear<0, { T::MaxDuePerBlock::get() }>,
+		s: Linear<0, { T::MaxDuePerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+		let vouchers = T::MaxVerdictsPerJob::get().saturating_sub(1);
+		for i in 0..r {
+			let dapp = funded::<T>("dapp", i);
+			let id = job::<T>(&dapp, true)?;
+			let accuser = funded::<T>("accuser", i);
+			Disputes::<T>::insert(
+				id,
+				Dispute {
+					accuser: Accuser::Checker(accuser),
+					round: 1,
+					round_ends: now,
+					guilty: 1,
+					innocent: 0,
+				},
+			);
+			RoundEnds::<T>::try_mutate(now, |v| v.try_push(id))
+				.map_err(|_| BenchmarkError::Stop("round agenda"))?;
+			for k in 0..vouchers {
+				let voucher: T::AccountId = account("voucher", k, i);
+				Verdicts::<T>::insert(id, voucher, Verdict { round: 0, accepted: true, probes: probes() });
+			}
+			VerdictCount::<T>::insert(id, vouchers);
+		}
+		for i in 0..s {
+			let dapp = funded::<T>("slash-dapp", i);
+			let id = job::<T>(&dapp, true)?;
+			let provider = Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.provider;
+			let slash = NextSlashId::<T>::get();
+			NextSlashId::<T>::put(slash.saturating_add(1));
+			PendingSlashes::<T>::insert(
+				slash,
+				PendingSlash {
+					offender: provider,
+					from: SlashFrom::ProviderStake,
+					fraction: Perbill::from_percent(10),
+					beneficiary: Some(dapp),
+					job: id,
+					execute_at: now,
+				},
+			);
+			SlashesDue::<T>::try_mutate(now, |v| v.try_push(slash))
+				.map_err(|_| BenchmarkError::Stop("slash agenda"))?;
+		}
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(now);
+		}
+		assert!(RoundEnds::<T>::get(now).is_empty());
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

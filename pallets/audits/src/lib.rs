@@ -1,0 +1,962 @@
+//! # Audits pallet
+//!
+//! Keeps providers honest by sampled re-execution, on the model of Polkadot's approval checking.
+//!
+//! * **Secret sampling.** When a result is posted, every registered checker evaluates a VRF with
+//!   its own key over the job and the result's commitment (`attesta_primitives::selection`).
+//!   It is selected with probability `rate / checkers`, so a job gets `rate` checks in
+//!   expectation, and nobody but the checker knows beforehand which jobs it checks. The rate
+//!   starts at `initial_rate` for a new provider and falls with its clean record, never below
+//!   `floor_rate`; a dapp can buy a higher one for its job.
+//! * **Verdicts.** A selected checker re-executes the job (a teacher-forced pass in its node's
+//!   engine) and posts its verdict with the VRF proof and a work witness. The chain verifies the
+//!   proof. Agreement closes the check; disagreement opens a dispute, as does a dapp's bonded
+//!   challenge. A disputed job does not settle.
+//! * **Disputes.** Each round draws a committee the same way (expected `committee_size`
+//!   members) that re-executes and votes; at the end of a round a `supermajority` of the votes
+//!   decides. Without one — or without votes, when drawn members stay silent — a new round
+//!   draws new members, up to `max_rounds`; then the dispute is dismissed and the job settles.
+//! * **Slashing.** A bad result: the dapp gets its budget back, the provider loses
+//!   `provider_slash` of its stake, and checkers that vouched for the result lose
+//!   `checker_slash` of their bond. A false alarm: the accusing checker loses `checker_slash`
+//!   of its bond, or the accusing dapp its challenge bond (to the provider). Slashes wait
+//!   `slash_delay` blocks, during which `AdminOrigin` can cancel them (appeal); then a
+//!   `whistleblower_share` goes to the wronged or exposing party and the rest to the checkers'
+//!   pool.
+//! * **Settings** are one governed value ([`AuditSettings`]) with bounds that reject nonsense.
+//!
+//! The checkers' side runs in the off-chain worker ([`offchain`]).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+pub mod offchain;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Signs a checker's off-chain transactions with its `chck` key from the node's keystore.
+pub struct CheckerSigner;
+
+impl frame_system::offchain::AppCrypto<sp_runtime::MultiSigner, sp_runtime::MultiSignature>
+	for CheckerSigner
+{
+	type RuntimeAppPublic = attesta_primitives::keys::checker::Public;
+	type GenericPublic = sp_core::sr25519::Public;
+	type GenericSignature = sp_core::sr25519::Signature;
+}
+
+// FRAME's macros expand `expect`s, indexing and arithmetic into this module under its spans; the
+// pallet's own code keeps to checked arithmetic.
+#[allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::too_many_arguments,
+	clippy::type_complexity
+)]
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use attesta_primitives::{
+		offchain::{Probe, MAX_WITNESS_PROBES},
+		selection::{is_selected, verified_draw, VrfProof},
+		JobId,
+	};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::{Fortitude, Precision, Preservation, Restriction},
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_jobs::AuditedJobs;
+	use pallet_providers::ProviderRegistry;
+	use sp_runtime::{
+		traits::{Saturating, Zero},
+		Perbill,
+	};
+
+	/// The balance type of bonds.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// The settings as stored.
+	pub type SettingsOf<T> = AuditSettings<BalanceOf<T>, BlockNumberFor<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A checker's bond.
+		CheckerBond,
+		/// A dapp's bond on a challenge.
+		ChallengeBond,
+	}
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+		/// The currency of bonds and slashes.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons, which include this pallet's.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// The jobs under audit.
+		type Jobs: AuditedJobs<Self::AccountId>;
+		/// The providers whose stake backs their results.
+		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+		/// Who may change the settings and cancel slashes: the council or root.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The key a checker's off-chain worker signs its verdicts with.
+		type CheckerSigner: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+		/// Settings until governance sets some.
+		#[pallet::constant]
+		type DefaultSettings: Get<SettingsOf<Self>>;
+		/// Most registered checkers.
+		#[pallet::constant]
+		type MaxCheckers: Get<u32>;
+		/// Most verdicts kept per job (sample checks and all committee votes).
+		#[pallet::constant]
+		type MaxVerdictsPerJob: Get<u32>;
+		/// Most disputes ending, or slashes executing, in one block.
+		#[pallet::constant]
+		type MaxDuePerBlock: Get<u32>;
+		/// Weights of this pallet's calls and hook, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The governed settings.
+	#[pallet::storage]
+	pub type Settings<T: Config> = StorageValue<_, SettingsOf<T>, ValueQuery, T::DefaultSettings>;
+
+	/// Registered checkers.
+	#[pallet::storage]
+	pub type Checkers<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, CheckerInfo<BalanceOf<T>>>;
+
+	/// Posted, unsettled results: what checkers may check. `Twox64Concat`: job ids are
+	/// assigned by the jobs pallet.
+	#[pallet::storage]
+	pub type Checkables<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, Checkable<T::AccountId, BlockNumberFor<T>>>;
+
+	/// Check probabilities dapps bought, by job, until the job closes.
+	#[pallet::storage]
+	pub type BoughtRates<T: Config> = StorageMap<_, Twox64Concat, JobId, Perbill>;
+
+	/// Verdicts given on open jobs, by job and checker.
+	#[pallet::storage]
+	pub type Verdicts<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, Verdict>;
+
+	/// Number of verdicts stored per job (bounds [`Verdicts`]).
+	#[pallet::storage]
+	pub type VerdictCount<T: Config> = StorageMap<_, Twox64Concat, JobId, u32, ValueQuery>;
+
+	/// Open disputes.
+	#[pallet::storage]
+	pub type Disputes<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, Dispute<T::AccountId, BlockNumberFor<T>>>;
+
+	/// Disputes whose round ends at a block.
+	#[pallet::storage]
+	pub type RoundEnds<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxDuePerBlock>,
+		ValueQuery,
+	>;
+
+	/// Decided slashes waiting out the appeal delay.
+	#[pallet::storage]
+	pub type PendingSlashes<T: Config> =
+		StorageMap<_, Twox64Concat, SlashId, PendingSlash<T::AccountId, BlockNumberFor<T>>>;
+
+	/// Slashes executing at a block.
+	#[pallet::storage]
+	pub type SlashesDue<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<SlashId, T::MaxDuePerBlock>,
+		ValueQuery,
+	>;
+
+	/// The id the next slash gets.
+	#[pallet::storage]
+	pub type NextSlashId<T: Config> = StorageValue<_, SlashId, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An account registered as a checker.
+		CheckerRegistered {
+			/// The checker.
+			who: T::AccountId,
+			/// Its bond.
+			bond: BalanceOf<T>,
+		},
+		/// A checker left and got its bond back.
+		CheckerDeregistered {
+			/// The checker.
+			who: T::AccountId,
+		},
+		/// A sampled checker confirmed a result.
+		CheckPassed {
+			/// The job.
+			job_id: JobId,
+			/// The checker.
+			checker: T::AccountId,
+		},
+		/// A result is disputed; it does not settle until the dispute ends.
+		DisputeOpened {
+			/// The job.
+			job_id: JobId,
+			/// Who raised it.
+			accuser: Accuser<T::AccountId>,
+			/// Last block of the first committee round.
+			round_ends: BlockNumberFor<T>,
+		},
+		/// A committee member voted.
+		DisputeVote {
+			/// The job.
+			job_id: JobId,
+			/// The member.
+			checker: T::AccountId,
+			/// Whether it found the result good.
+			accepted: bool,
+		},
+		/// A round ended undecided; a new committee is drawn.
+		DisputeEscalated {
+			/// The job.
+			job_id: JobId,
+			/// The new round.
+			round: u32,
+			/// Its last block.
+			round_ends: BlockNumberFor<T>,
+		},
+		/// The committee found the result bad.
+		ResultFoundBad {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// The committee found the result good: a false alarm.
+		ResultUpheld {
+			/// The job.
+			job_id: JobId,
+			/// The provider.
+			provider: T::AccountId,
+		},
+		/// No round reached a decision; the result stands and nobody is slashed.
+		DisputeDismissed {
+			/// The job.
+			job_id: JobId,
+		},
+		/// A slash was decided; it executes at `execute_at` unless cancelled.
+		SlashScheduled {
+			/// Its id.
+			id: SlashId,
+			/// Who loses funds.
+			offender: T::AccountId,
+			/// From which hold.
+			from: SlashFrom,
+			/// Share of that hold.
+			fraction: Perbill,
+			/// When.
+			execute_at: BlockNumberFor<T>,
+		},
+		/// Governance cancelled a slash on appeal.
+		SlashCancelled {
+			/// Its id.
+			id: SlashId,
+		},
+		/// A slash executed.
+		Slashed {
+			/// Its id.
+			id: SlashId,
+			/// Who lost funds.
+			offender: T::AccountId,
+			/// How much.
+			amount: BalanceOf<T>,
+			/// Paid to the wronged or exposing party.
+			to_beneficiary: BalanceOf<T>,
+		},
+		/// A dapp bought a higher check probability for its job.
+		ChecksBought {
+			/// The job.
+			job_id: JobId,
+			/// The new probability.
+			rate: Perbill,
+			/// Paid to the checkers' pool.
+			paid: BalanceOf<T>,
+		},
+		/// Governance changed the settings.
+		SettingsUpdated {
+			/// Before.
+			old: SettingsOf<T>,
+			/// After.
+			new: SettingsOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Already a registered checker.
+		AlreadyChecker,
+		/// Not a registered checker.
+		NotChecker,
+		/// `MaxCheckers` checkers are registered.
+		TooManyCheckers,
+		/// The bond is below the settings' `checker_bond`.
+		BondTooLow,
+		/// Not enough free balance for the bond or the payment.
+		InsufficientBalance,
+		/// The checker accuses in an open dispute or has a slash pending.
+		CheckerBusy,
+		/// The job has no posted, unsettled result.
+		NotCheckable,
+		/// The VRF proof is not this checker's for this job and round.
+		BadVrfProof,
+		/// The checker's draw does not select it for this job and round.
+		NotSelected,
+		/// The checker already gave a verdict on this job in this round.
+		AlreadyVoted,
+		/// This round is not open: no dispute, or another round.
+		WrongRound,
+		/// The provider cannot check its own result, nor the accuser its own accusation.
+		Conflicted,
+		/// The job's verdict store is full.
+		TooManyVerdicts,
+		/// The result is already disputed.
+		AlreadyDisputed,
+		/// Only the dapp that submitted the job may do this.
+		NotJobOwner,
+		/// Checks can be bought only before the result is posted, and only above the current rate.
+		CannotBuyChecks,
+		/// No such pending slash.
+		UnknownSlash,
+		/// Too many disputes or slashes fall due in the coming blocks; try later.
+		AgendaFull,
+		/// Settings out of bounds: rates, committee, supermajority (over 50 %), rounds, lengths
+		/// or slashes (see `AuditSettings::validate`).
+		InvalidSettings,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let rounds = RoundEnds::<T>::take(now);
+			let slashes = SlashesDue::<T>::take(now);
+			let (r, s) = (rounds.len() as u32, slashes.len() as u32);
+			for job in rounds {
+				Self::end_round(job, now);
+			}
+			for id in slashes {
+				Self::execute_slash(id);
+			}
+			T::WeightInfo::on_initialize(r, s)
+		}
+
+		/// Checks the results this node's checker keys are drawn for (see [`crate::offchain`]).
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			crate::offchain::run::<T>(now);
+		}
+
+		fn integrity_test() {
+			assert!(
+				Pallet::<T>::validate(&T::DefaultSettings::get()),
+				"DefaultSettings out of bounds"
+			);
+			assert!(T::MaxDuePerBlock::get() > 0, "MaxDuePerBlock must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers the caller as a checker with VRF key `key` (its `chck` key) and `bond`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_checker())]
+		pub fn register_checker(
+			origin: OriginFor<T>,
+			key: [u8; 32],
+			bond: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Checkers::<T>::contains_key(&who), Error::<T>::AlreadyChecker);
+			ensure!(Checkers::<T>::count() < T::MaxCheckers::get(), Error::<T>::TooManyCheckers);
+			ensure!(bond >= Settings::<T>::get().checker_bond, Error::<T>::BondTooLow);
+			T::Currency::hold(&HoldReason::CheckerBond.into(), &who, bond)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			Checkers::<T>::insert(&who, CheckerInfo { key, bond, open_cases: 0 });
+			Self::deposit_event(Event::CheckerRegistered { who, bond });
+			Ok(())
+		}
+
+		/// Leaves the checker set and releases the bond; not while accusing in an open dispute
+		/// or with a slash pending.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::deregister_checker())]
+		pub fn deregister_checker(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
+			ensure!(info.open_cases == 0, Error::<T>::CheckerBusy);
+			T::Currency::release(
+				&HoldReason::CheckerBond.into(),
+				&who,
+				info.bond,
+				Precision::BestEffort,
+			)?;
+			Checkers::<T>::remove(&who);
+			Self::deposit_event(Event::CheckerDeregistered { who });
+			Ok(())
+		}
+
+		/// A checker's verdict on `job_id` in `round` (0: sample check; from 1: the dispute's
+		/// committee rounds), with the VRF proof that it was drawn and its work witness.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_verdict())]
+		pub fn submit_verdict(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			round: u32,
+			proof: VrfProof,
+			accepted: bool,
+			probes: BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let checker = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
+			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			ensure!(who != checkable.provider, Error::<T>::Conflicted);
+			let dispute = Disputes::<T>::get(job_id);
+			match (&dispute, round) {
+				(None, 0) => ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable),
+				(Some(d), r) if r == d.round && r > 0 =>
+					ensure!(&who != d.accuser.account(), Error::<T>::Conflicted),
+				_ => return Err(Error::<T>::WrongRound.into()),
+			}
+			let draw =
+				verified_draw(&checker.key, job_id, &checkable.commitment, round, &proof)
+					.ok_or(Error::<T>::BadVrfProof)?;
+			ensure!(
+				is_selected(draw, Self::draw_chance(&checkable, round)),
+				Error::<T>::NotSelected
+			);
+			let previous = Verdicts::<T>::get(job_id, &who);
+			ensure!(previous.as_ref().is_none_or(|v| v.round != round), Error::<T>::AlreadyVoted);
+			let count = VerdictCount::<T>::get(job_id);
+			ensure!(
+				previous.is_some() || count < T::MaxVerdictsPerJob::get(),
+				Error::<T>::TooManyVerdicts
+			);
+			if round == 0 && !accepted {
+				// Checked before any write: the dispute's first round must fit the agenda.
+				ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
+			}
+
+			if previous.is_none() {
+				VerdictCount::<T>::insert(job_id, count.saturating_add(1));
+			}
+			Verdicts::<T>::insert(job_id, &who, Verdict { round, accepted, probes });
+			match dispute {
+				None if accepted => {
+					Self::reward(&who);
+					Self::deposit_event(Event::CheckPassed { job_id, checker: who });
+				},
+				None => Self::open_dispute(job_id, Accuser::Checker(who), now)?,
+				Some(mut d) => {
+					if accepted {
+						d.innocent = d.innocent.saturating_add(1);
+					} else {
+						d.guilty = d.guilty.saturating_add(1);
+					}
+					Disputes::<T>::insert(job_id, d);
+					Self::deposit_event(Event::DisputeVote { job_id, checker: who, accepted });
+				},
+			}
+			Ok(())
+		}
+
+		/// The dapp challenges its job's posted result, holding the settings' `challenge_bond`:
+		/// a committee re-executes it. Bad result: the bond comes back with the budget. Good
+		/// result: the bond goes to the provider.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::challenge())]
+		pub fn challenge(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(T::Jobs::owner(job_id).as_ref() == Some(&who), Error::<T>::NotJobOwner);
+			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
+			ensure!(!Disputes::<T>::contains_key(job_id), Error::<T>::AlreadyDisputed);
+			ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
+			T::Currency::hold(
+				&HoldReason::ChallengeBond.into(),
+				&who,
+				Settings::<T>::get().challenge_bond,
+			)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+			Self::open_dispute(job_id, Accuser::Dapp(who), now)
+		}
+
+		/// The dapp raises the chance that its job is checked to `rate`, before the result is
+		/// posted, paying `check_price × (rate − current)` to the checkers' pool.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::buy_checks())]
+		pub fn buy_checks(origin: OriginFor<T>, job_id: JobId, rate: Perbill) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(T::Jobs::owner(job_id).as_ref() == Some(&who), Error::<T>::NotJobOwner);
+			ensure!(T::Jobs::awaiting_result(job_id), Error::<T>::CannotBuyChecks);
+			let current = BoughtRates::<T>::get(job_id).unwrap_or_default();
+			ensure!(rate > current, Error::<T>::CannotBuyChecks);
+			let paid = rate.saturating_sub(current) * Settings::<T>::get().check_price;
+			T::Currency::transfer(&who, &T::Jobs::pool(), paid, Preservation::Preserve)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			BoughtRates::<T>::insert(job_id, rate);
+			Self::deposit_event(Event::ChecksBought { job_id, rate, paid });
+			Ok(())
+		}
+
+		/// Replaces the settings; values out of bounds are refused.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_settings())]
+		pub fn set_settings(origin: OriginFor<T>, new: SettingsOf<T>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(Self::validate(&new), Error::<T>::InvalidSettings);
+			let old = Settings::<T>::get();
+			Settings::<T>::put(new);
+			Self::deposit_event(Event::SettingsUpdated { old, new });
+			Ok(())
+		}
+
+		/// Cancels a pending slash (an appeal upheld by governance).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::cancel_slash())]
+		pub fn cancel_slash(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			let slash = PendingSlashes::<T>::take(id).ok_or(Error::<T>::UnknownSlash)?;
+			SlashesDue::<T>::mutate(slash.execute_at, |due| due.retain(|s| *s != id));
+			if slash.from == SlashFrom::CheckerBond {
+				Self::case_closed(&slash.offender);
+			}
+			Self::deposit_event(Event::SlashCancelled { id });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Whether settings are within bounds: rates with the floor at most the initial rate,
+		/// a committee of 1..=`MaxVerdictsPerJob`, a supermajority over half, 1..=10 rounds of
+		/// at least one block, a positive provider slash and a positive appeal delay.
+		pub fn validate(s: &SettingsOf<T>) -> bool {
+			s.floor_rate <= s.initial_rate &&
+				!s.floor_rate.is_zero() &&
+				s.committee_size >= 1 &&
+				s.committee_size.saturating_mul(s.max_rounds) < T::MaxVerdictsPerJob::get() &&
+				s.supermajority > Perbill::from_percent(50) &&
+				(1..=10).contains(&s.max_rounds) &&
+				!s.round_length.is_zero() &&
+				!s.provider_slash.is_zero() &&
+				!s.slash_delay.is_zero()
+		}
+
+		/// The chance a result of `provider` is checked: falls from the initial rate with its
+		/// completed jobs, never below the floor.
+		pub fn provider_rate(provider: &T::AccountId) -> Perbill {
+			let s = Settings::<T>::get();
+			let completed = T::Providers::reputation(provider).map_or(0, |r| r.jobs_completed);
+			let h = s.half_rate_after.max(1);
+			let decay = Perbill::from_rational(h, h.saturating_add(completed));
+			(decay * s.initial_rate).max(s.floor_rate)
+		}
+
+		/// Each member's chance to sit on a committee round: `committee_size / checkers`.
+		fn committee_rate() -> Perbill {
+			let checkers = Checkers::<T>::count().max(1);
+			Perbill::from_rational(Settings::<T>::get().committee_size.min(checkers), checkers)
+		}
+
+		/// Each checker's chance, in parts per billion, when a job is checked with probability
+		/// `rate` overall: `rate / checkers`, so that the expected number of checks is `rate`.
+		pub fn per_checker(rate: Perbill) -> u32 {
+			if rate.is_zero() {
+				return 0;
+			}
+			let checkers = Checkers::<T>::count().max(1);
+			rate.deconstruct().checked_div(checkers).unwrap_or(0).max(1)
+		}
+
+		fn case_opened(checker: &T::AccountId) {
+			Checkers::<T>::mutate(checker, |c| {
+				if let Some(c) = c.as_mut() {
+					c.open_cases = c.open_cases.saturating_add(1);
+				}
+			});
+		}
+
+		fn case_closed(checker: &T::AccountId) {
+			Checkers::<T>::mutate(checker, |c| {
+				if let Some(c) = c.as_mut() {
+					c.open_cases = c.open_cases.saturating_sub(1);
+				}
+			});
+		}
+
+		/// The first block from `now + round_length` whose agenda has room.
+		fn free_round_slot(now: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+			let mut at = now.saturating_add(Settings::<T>::get().round_length);
+			for _ in 0..16u32 {
+				if (RoundEnds::<T>::decode_len(at).unwrap_or(0) as u32) < T::MaxDuePerBlock::get() {
+					return Some(at);
+				}
+				at = at.saturating_add(1u32.into());
+			}
+			None
+		}
+
+		fn open_dispute(
+			job_id: JobId,
+			accuser: Accuser<T::AccountId>,
+			now: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let round_ends = Self::free_round_slot(now).ok_or(Error::<T>::AgendaFull)?;
+			RoundEnds::<T>::try_mutate(round_ends, |v| v.try_push(job_id))
+				.map_err(|_| Error::<T>::AgendaFull)?;
+			if let Accuser::Checker(c) = &accuser {
+				Self::case_opened(c);
+			}
+			Disputes::<T>::insert(
+				job_id,
+				Dispute { accuser: accuser.clone(), round: 1, round_ends, guilty: 0, innocent: 0 },
+			);
+			Self::deposit_event(Event::DisputeOpened { job_id, accuser, round_ends });
+			Ok(())
+		}
+
+		/// Decides a dispute at the end of a round, or draws a new committee.
+		fn end_round(job_id: JobId, now: BlockNumberFor<T>) {
+			let Some(mut d) = Disputes::<T>::get(job_id) else { return };
+			let Some(checkable) = Checkables::<T>::get(job_id) else {
+				Self::close_dispute(job_id, &d.accuser);
+				return;
+			};
+			let s = Settings::<T>::get();
+			let total = d.guilty.saturating_add(d.innocent);
+			let decides =
+				|votes: u32| total > 0 && Perbill::from_rational(votes, total) >= s.supermajority;
+			if decides(d.guilty) {
+				Self::close_dispute(job_id, &d.accuser);
+				Self::found_bad(job_id, &checkable.provider, &d.accuser, now);
+				return;
+			}
+			if decides(d.innocent) {
+				Self::close_dispute(job_id, &d.accuser);
+				Self::upheld(job_id, &checkable.provider, &d.accuser, now);
+				return;
+			}
+			// Silent or split: a fresh committee, while rounds remain. Votes so far still count.
+			if d.round < s.max_rounds {
+				let next = Self::free_round_slot(now).filter(|at| {
+					RoundEnds::<T>::try_mutate(at, |v| v.try_push(job_id)).is_ok()
+				});
+				if let Some(round_ends) = next {
+					d.round = d.round.saturating_add(1);
+					d.round_ends = round_ends;
+					let round = d.round;
+					Disputes::<T>::insert(job_id, d);
+					Self::deposit_event(Event::DisputeEscalated { job_id, round, round_ends });
+					return;
+				}
+			}
+			Self::close_dispute(job_id, &d.accuser);
+			if let Accuser::Dapp(dapp) = &d.accuser {
+				let _ = T::Currency::release(
+					&HoldReason::ChallengeBond.into(),
+					dapp,
+					s.challenge_bond,
+					Precision::BestEffort,
+				);
+			}
+			Self::deposit_event(Event::DisputeDismissed { job_id });
+		}
+
+		fn close_dispute(job_id: JobId, accuser: &Accuser<T::AccountId>) {
+			Disputes::<T>::remove(job_id);
+			if let Accuser::Checker(c) = accuser {
+				Self::case_closed(c);
+			}
+		}
+
+		/// A bad result: the dapp is refunded, the provider and every checker that vouched for
+		/// the result are slashed (deferred), the honest voters rewarded.
+		fn found_bad(
+			job_id: JobId,
+			provider: &T::AccountId,
+			accuser: &Accuser<T::AccountId>,
+			now: BlockNumberFor<T>,
+		) {
+			let s = Settings::<T>::get();
+			// Read before the job closes: closing it clears its verdicts.
+			let verdicts: Vec<(T::AccountId, Verdict)> = Verdicts::<T>::iter_prefix(job_id).collect();
+			let _ = T::Jobs::reject_result(job_id);
+			T::Providers::check_failed(provider);
+			Self::schedule_slash(
+				provider.clone(),
+				SlashFrom::ProviderStake,
+				s.provider_slash,
+				Some(accuser.account().clone()),
+				job_id,
+				now,
+			);
+			if let Accuser::Dapp(dapp) = accuser {
+				let _ = T::Currency::release(
+					&HoldReason::ChallengeBond.into(),
+					dapp,
+					s.challenge_bond,
+					Precision::BestEffort,
+				);
+			}
+			for (checker, verdict) in verdicts {
+				if verdict.accepted {
+					Self::schedule_slash(
+						checker,
+						SlashFrom::CheckerBond,
+						s.checker_slash,
+						None,
+						job_id,
+						now,
+					);
+				} else if &checker != accuser.account() {
+					Self::reward(&checker);
+				}
+			}
+			Self::deposit_event(Event::ResultFoundBad { job_id, provider: provider.clone() });
+		}
+
+		/// A false alarm: the result settles; the accuser pays.
+		fn upheld(
+			job_id: JobId,
+			provider: &T::AccountId,
+			accuser: &Accuser<T::AccountId>,
+			now: BlockNumberFor<T>,
+		) {
+			let s = Settings::<T>::get();
+			match accuser {
+				Accuser::Checker(checker) => Self::schedule_slash(
+					checker.clone(),
+					SlashFrom::CheckerBond,
+					s.checker_slash,
+					Some(provider.clone()),
+					job_id,
+					now,
+				),
+				Accuser::Dapp(dapp) => {
+					let _ = T::Currency::transfer_on_hold(
+						&HoldReason::ChallengeBond.into(),
+						dapp,
+						provider,
+						s.challenge_bond,
+						Precision::BestEffort,
+						Restriction::Free,
+						Fortitude::Force,
+					);
+				},
+			}
+			for (checker, verdict) in Verdicts::<T>::iter_prefix(job_id) {
+				if verdict.accepted && verdict.round > 0 {
+					Self::reward(&checker);
+				}
+			}
+			Self::deposit_event(Event::ResultUpheld { job_id, provider: provider.clone() });
+		}
+
+		pub(crate) fn schedule_slash(
+			offender: T::AccountId,
+			from: SlashFrom,
+			fraction: Perbill,
+			beneficiary: Option<T::AccountId>,
+			job: JobId,
+			now: BlockNumberFor<T>,
+		) {
+			if fraction.is_zero() {
+				return;
+			}
+			if from == SlashFrom::CheckerBond {
+				Self::case_opened(&offender);
+			}
+			let id = NextSlashId::<T>::get();
+			let mut execute_at = now.saturating_add(Settings::<T>::get().slash_delay);
+			// The agenda is bounded; a full block pushes the slash later, never drops it.
+			for _ in 0..64u32 {
+				if SlashesDue::<T>::try_mutate(execute_at, |v| v.try_push(id)).is_ok() {
+					break;
+				}
+				execute_at = execute_at.saturating_add(1u32.into());
+			}
+			NextSlashId::<T>::put(id.wrapping_add(1));
+			PendingSlashes::<T>::insert(
+				id,
+				PendingSlash {
+					offender: offender.clone(),
+					from,
+					fraction,
+					beneficiary,
+					job,
+					execute_at,
+				},
+			);
+			Self::deposit_event(Event::SlashScheduled { id, offender, from, fraction, execute_at });
+		}
+
+		fn execute_slash(id: SlashId) {
+			let Some(slash) = PendingSlashes::<T>::take(id) else { return };
+			if slash.from == SlashFrom::CheckerBond {
+				Self::case_closed(&slash.offender);
+			}
+			let pool = T::Jobs::pool();
+			let amount = match slash.from {
+				SlashFrom::ProviderStake =>
+					T::Providers::slash(&slash.offender, slash.fraction, &pool),
+				SlashFrom::CheckerBond => Checkers::<T>::mutate(&slash.offender, |c| {
+					let Some(c) = c.as_mut() else { return Zero::zero() };
+					let moved = T::Currency::transfer_on_hold(
+						&HoldReason::CheckerBond.into(),
+						&slash.offender,
+						&pool,
+						slash.fraction * c.bond,
+						Precision::BestEffort,
+						Restriction::Free,
+						Fortitude::Force,
+					)
+					.unwrap_or_default();
+					c.bond = c.bond.saturating_sub(moved);
+					moved
+				}),
+			};
+			let mut to_beneficiary = Zero::zero();
+			if let Some(b) = &slash.beneficiary {
+				let share = Settings::<T>::get().whistleblower_share * amount;
+				if T::Currency::transfer(&pool, b, share, Preservation::Preserve).is_ok() {
+					to_beneficiary = share;
+				}
+			}
+			Self::deposit_event(Event::Slashed {
+				id,
+				offender: slash.offender,
+				amount,
+				to_beneficiary,
+			});
+		}
+
+		/// Pays a checker whose verdict stood, if the pool can.
+		fn reward(checker: &T::AccountId) {
+			let reward = Settings::<T>::get().checker_reward;
+			if !reward.is_zero() {
+				let _ = T::Currency::transfer(&T::Jobs::pool(), checker, reward, Preservation::Preserve);
+			}
+		}
+
+		/// Checks that holds match the records and every open dispute is on the agenda.
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let reason: T::RuntimeHoldReason = HoldReason::CheckerBond.into();
+			let mut count = 0u32;
+			for (who, info) in Checkers::<T>::iter() {
+				ensure!(
+					T::Currency::balance_on_hold(&reason, &who) == info.bond,
+					"checker hold differs from its bond"
+				);
+				count = count.saturating_add(1);
+			}
+			ensure!(count == Checkers::<T>::count(), "checker counter out of sync");
+			for (job, d) in Disputes::<T>::iter() {
+				ensure!(Checkables::<T>::contains_key(job), "dispute over a closed job");
+				ensure!(RoundEnds::<T>::get(d.round_ends).contains(&job), "dispute off the agenda");
+			}
+			for (id, s) in PendingSlashes::<T>::iter() {
+				ensure!(SlashesDue::<T>::get(s.execute_at).contains(&id), "slash off the agenda");
+			}
+			for (job, n) in VerdictCount::<T>::iter() {
+				ensure!(
+					Verdicts::<T>::iter_prefix(job).count() as u32 == n,
+					"verdict count out of sync"
+				);
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> pallet_jobs::JobAudit<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+		fn is_disputed(job: JobId) -> bool {
+			Disputes::<T>::contains_key(job)
+		}
+
+		fn result_posted(
+			job: JobId,
+			provider: &T::AccountId,
+			commitment: [u8; 32],
+			settle_at: BlockNumberFor<T>,
+		) {
+			let rate =
+				BoughtRates::<T>::get(job).unwrap_or_default().max(Self::provider_rate(provider));
+			Checkables::<T>::insert(
+				job,
+				Checkable { provider: provider.clone(), commitment, settle_at, rate },
+			);
+		}
+
+		fn job_closed(job: JobId) {
+			Checkables::<T>::remove(job);
+			BoughtRates::<T>::remove(job);
+			Disputes::<T>::remove(job);
+			let _ = Verdicts::<T>::clear_prefix(job, T::MaxVerdictsPerJob::get(), None);
+			VerdictCount::<T>::remove(job);
+		}
+	}
+
+	/// What the checker off-chain worker reads.
+	impl<T: Config> Pallet<T> {
+		/// The open checks: every posted, unsettled result.
+		pub fn open_checks() -> Vec<(JobId, Checkable<T::AccountId, BlockNumberFor<T>>)> {
+			Checkables::<T>::iter().collect()
+		}
+
+		/// The chance each checker has to be drawn for `job` in `round` (parts per billion).
+		pub fn draw_chance(checkable: &Checkable<T::AccountId, BlockNumberFor<T>>, round: u32) -> u32 {
+			if round == 0 {
+				Self::per_checker(checkable.rate)
+			} else {
+				Self::committee_rate().deconstruct()
+			}
+		}
+	}
+}

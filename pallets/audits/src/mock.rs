@@ -1,0 +1,373 @@
+//! A runtime with balances, models, providers, jobs and audits for this pallet's tests.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate as pallet_audits;
+use crate::{AuditSettings, CheckerSigner};
+use attesta_primitives::{
+	selection::{sign_data, VrfProof},
+	GenParams, JobId,
+};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_ok, derive_impl, ord_parameter_types, parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64, Hooks},
+	PalletId,
+};
+use frame_system::EnsureSignedBy;
+use pallet_jobs::testing::MockPublic;
+use pallet_models::VerificationRule;
+use pallet_providers::{HardwareClass, Price};
+use sp_core::{crypto::VrfSecret, sr25519, Pair};
+use sp_runtime::{BuildStorage, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+/// Balances in the mock are plain `u128`.
+pub type Balance = u128;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Models = pallet_models;
+	#[runtime::pallet_index(3)]
+	pub type Providers = pallet_providers;
+	#[runtime::pallet_index(4)]
+	pub type Jobs = pallet_jobs;
+	#[runtime::pallet_index(5)]
+	pub type Audits = pallet_audits;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExistentialDeposit = ConstU128<ED>;
+}
+
+/// Account 1 plays the council.
+pub const ADMIN: u64 = 1;
+/// The dapp.
+pub const DAPP: u64 = 2;
+/// The provider.
+pub const PROVIDER: u64 = 10;
+/// The model's weights hash.
+pub const MODEL_HASH: [u8; 32] = [7; 32];
+/// Existential deposit.
+pub const ED: Balance = 10;
+/// Provider stake.
+pub const STAKE: Balance = 100_000;
+/// Checker bond.
+pub const BOND: Balance = 10_000;
+/// Challenge window of the jobs pallet.
+pub const WINDOW: u64 = 5;
+/// Checkers 20..=24; their VRF keys come from `//Checker<n>`.
+pub const CHECKERS: [u64; 5] = [20, 21, 22, 23, 24];
+
+ord_parameter_types! {
+	pub const Admin: u64 = ADMIN;
+}
+parameter_types! {
+	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
+	pub const FeeShare: Perbill = Perbill::from_percent(10);
+	pub Defaults: AuditSettings<Balance, u64> = settings();
+}
+
+/// The mock's settings: every job checked and every checker drawn, so tests are
+/// deterministic; tests lower the rates where the draw matters.
+pub fn settings() -> AuditSettings<Balance, u64> {
+	AuditSettings {
+		initial_rate: Perbill::one(),
+		floor_rate: Perbill::one(),
+		half_rate_after: 10,
+		committee_size: 5,
+		supermajority: Perbill::from_percent(67),
+		max_rounds: 3,
+		round_length: 4,
+		provider_slash: Perbill::from_percent(10),
+		checker_slash: Perbill::from_percent(20),
+		whistleblower_share: Perbill::from_percent(50),
+		checker_bond: BOND,
+		challenge_bond: 500,
+		check_price: 1_000,
+		checker_reward: 7,
+		slash_delay: 3,
+	}
+}
+
+impl pallet_models::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type MaxModels = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+impl pallet_providers::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type DefaultMinimumStake = ConstU128<1_000>;
+	type UnbondingPeriod = ConstU64<10>;
+	type MaxModelsPerProvider = ConstU32<4>;
+	type MaxProvidersPerModel = ConstU32<8>;
+	type MaxCapacity = ConstU32<16>;
+	type WeightInfo = ();
+}
+
+impl pallet_jobs::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Providers = Providers;
+	type Audit = Audits;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type PalletId = JobsPalletId;
+	type MaxPromptLen = ConstU32<256>;
+	type MaxOutputTokens = ConstU32<64>;
+	type MaxOutputLen = ConstU32<512>;
+	type PromptOverheadTokens = ConstU32<8>;
+	type MaxJobsPerBlock = ConstU32<8>;
+	type MaxOpenJobs = ConstU32<16>;
+	type MaxAttempts = ConstU32<3>;
+	type MaxResponseWindow = ConstU64<50>;
+	type RetentionPeriod = ConstU64<40>;
+	type DefaultChallengeWindow = ConstU64<WINDOW>;
+	type DefaultVerificationFeeShare = FeeShare;
+	type ProviderSigner = pallet_jobs::ProviderSigner;
+	type WeightInfo = ();
+}
+
+impl pallet_audits::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Jobs = Jobs;
+	type Providers = Providers;
+	type AdminOrigin = EnsureSignedBy<Admin, u64>;
+	type CheckerSigner = CheckerSigner;
+	type DefaultSettings = Defaults;
+	type MaxCheckers = ConstU32<8>;
+	type MaxVerdictsPerJob = ConstU32<32>;
+	type MaxDuePerBlock = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+impl frame_system::offchain::AppCrypto<MockPublic, sr25519::Signature> for CheckerSigner {
+	type RuntimeAppPublic = attesta_primitives::keys::checker::Public;
+	type GenericPublic = sr25519::Public;
+	type GenericSignature = sr25519::Signature;
+}
+
+/// A signed mock transaction: sender account, sr25519 signature over the encoded call.
+pub type MockXt = sp_runtime::generic::UncheckedExtrinsic<u64, RuntimeCall, sr25519::Signature, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MockPublic;
+	type Signature = sr25519::Signature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = MockXt;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<MockPublic, sr25519::Signature>,
+	>(
+		call: RuntimeCall,
+		public: MockPublic,
+		account: u64,
+		_nonce: <Test as frame_system::Config>::Nonce,
+	) -> Option<MockXt> {
+		let signature = A::sign(&call.encode(), public)?;
+		Some(MockXt::new_signed(call, account, signature, ()))
+	}
+}
+
+/// The VRF key pair of checker `who`.
+pub fn pair_of(who: u64) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//Checker{who}"), None).unwrap()
+}
+
+/// `who`'s VRF proof for `job` in `round`.
+pub fn proof(who: u64, job: JobId, round: u32) -> VrfProof {
+	let commitment = crate::Checkables::<Test>::get(job).expect("checkable").commitment;
+	let signature = pair_of(who).vrf_sign(&sign_data(job, &commitment, round));
+	VrfProof::decode(&mut &signature.encode()[..]).unwrap()
+}
+
+/// One model, one provider with stake, a funded dapp, five registered checkers with bonds, the
+/// pool pre-funded. Block 1.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut ext = market_ext();
+	ext.execute_with(|| {
+		for c in CHECKERS {
+			assert_ok!(Audits::register_checker(
+				RuntimeOrigin::signed(c),
+				pair_of(c).public().0,
+				BOND
+			));
+		}
+	});
+	ext
+}
+
+/// The market of [`new_test_ext`] without checkers.
+fn market_ext() -> sp_io::TestExternalities {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let pool = pallet_jobs::Pallet::<Test>::pool_account();
+	let mut balances = vec![(DAPP, 1_000_000), (PROVIDER, 1_000_000), (pool, 1_000)];
+	balances.extend(CHECKERS.iter().map(|c| (*c, 100_000)));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut t)
+		.unwrap();
+	let rule =
+		VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 };
+	pallet_models::GenesisConfig::<Test> {
+		models: vec![(b"model".to_vec(), MODEL_HASH, 512, 64, rule)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(PROVIDER),
+			STAKE,
+			vec![0],
+			Price { input: 1, output: 2 },
+			b"eu".to_vec(),
+			HardwareClass::Cpu,
+			4,
+		));
+	});
+	ext
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+/// The market without checkers, with a keystore: the benchmarks make their VRF keys in it.
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let mut ext = market_ext();
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
+}
+
+/// Submits a job from the dapp and posts the provider's result; returns the job id.
+pub fn posted_job() -> JobId {
+	let job = pallet_jobs::NextJobId::<Test>::get();
+	let params = GenParams::greedy(4);
+	assert_ok!(Jobs::submit_job(
+		RuntimeOrigin::signed(DAPP),
+		0,
+		b"hi".to_vec(),
+		params,
+		Price { input: 10, output: 10 },
+		None,
+		1_000,
+		System::block_number() + 10,
+	));
+	let output = vec![1, 2, 3];
+	let commitment = attesta_primitives::commitment(&MODEL_HASH, b"hi", &params, &output);
+	assert_ok!(Jobs::submit_result(
+		RuntimeOrigin::signed(PROVIDER),
+		job,
+		3,
+		output,
+		b"one two three".to_vec(),
+		commitment
+	));
+	job
+}
+
+/// Runs `test`, then checks every pallet's invariants and that no money appeared or vanished.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		let issuance = pallet_balances::TotalIssuance::<Test>::get();
+		test();
+		crate::Pallet::<Test>::do_try_state().expect("audits try_state");
+		pallet_jobs::Pallet::<Test>::do_try_state().expect("jobs try_state");
+		Providers::do_try_state().expect("providers try_state");
+		assert_eq!(pallet_balances::TotalIssuance::<Test>::get(), issuance, "issuance changed");
+	});
+}
+
+/// Advances to block `n`, running the jobs and audits hooks at each block.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Jobs::on_initialize(next);
+		Audits::on_initialize(next);
+	}
+}
+
+/// The checkers whose draw selects them for `job` in `round`, in order.
+pub fn drawn(job: JobId, round: u32) -> Vec<u64> {
+	let checkable = crate::Checkables::<Test>::get(job).expect("checkable");
+	CHECKERS
+		.into_iter()
+		.filter(|c| {
+			let draw = attesta_primitives::selection::verified_draw(
+				&pair_of(*c).public().0,
+				job,
+				&checkable.commitment,
+				round,
+				&proof(*c, job, round),
+			)
+			.unwrap();
+			attesta_primitives::selection::is_selected(draw, Audits::draw_chance(&checkable, round))
+		})
+		.collect()
+}
+
+/// A posted job that at least two checkers are drawn to check, with those checkers.
+pub fn checked_job() -> (JobId, Vec<u64>) {
+	for _ in 0..8 {
+		let job = posted_job();
+		let d = drawn(job, 0);
+		if d.len() >= 2 {
+			return (job, d);
+		}
+	}
+	panic!("no job drew two checkers in eight tries")
+}
+
+/// The checkers other than `except`.
+pub fn others(except: &[u64]) -> Vec<u64> {
+	CHECKERS.into_iter().filter(|c| !except.contains(c)).collect()
+}

@@ -1,0 +1,214 @@
+//! The checker's off-chain worker: for each `chck` key in this node's keystore that is a
+//! registered checker, learns privately which posted results it is drawn to check (its VRF),
+//! re-executes them on the node's engine and posts its verdicts.
+//!
+//! Per (job, round) it keeps its progress in the node's persistent off-chain storage: not
+//! drawn; checking (an engine ticket and the VRF proof); verdict sent (resent if it has not
+//! landed after [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its
+//! own threads. Records of closed jobs are removed.
+
+use crate::{pallet::*, types::Checkable};
+use alloc::{vec, vec::Vec};
+use attesta_primitives::{
+	offchain::{inference, InferenceError, TaskState, Ticket},
+	selection::{checker_vrf, is_selected, verified_draw, VrfProof},
+	JobId,
+};
+use codec::{Decode, Encode};
+use frame_support::BoundedVec;
+use frame_system::{
+	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use pallet_jobs::AuditedJobs;
+use sp_runtime::{
+	offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic, Saturating,
+};
+
+/// Log target of the checker worker.
+pub const LOG_TARGET: &str = "attesta::checker";
+/// Most open results one run looks at, to keep a run short.
+pub const CHECKS_PER_RUN: usize = 64;
+/// Blocks a sent verdict may take to land before it is sent again.
+pub const RESEND_AFTER: u32 = 5;
+
+const LEDGER_KEY: &[u8] = b"attesta/checker/ledger";
+
+/// Where this node's checker stands with one (job, round).
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub enum Progress<BlockNumber> {
+	/// Its draw did not select it.
+	NotDrawn,
+	/// Re-executing on the engine.
+	Checking {
+		/// The engine's ticket.
+		ticket: Ticket,
+		/// The VRF proof that it was drawn.
+		proof: VrfProof,
+	},
+	/// The verdict went to the pool at this block.
+	Sent {
+		/// When.
+		at: BlockNumber,
+	},
+	/// The engine could not check it.
+	Failed,
+}
+
+/// A local checker: signing key, account, and the VRF key registered for it.
+pub struct LocalChecker<T: Config> {
+	public: T::Public,
+	account: T::AccountId,
+	key: [u8; 32],
+}
+
+fn progress_key(job: JobId, round: u32, key: &[u8; 32]) -> Vec<u8> {
+	(b"attesta/checker/job/", job, round, key).encode()
+}
+
+/// The registered checkers whose `chck` keys this node's keystore holds.
+pub fn local_checkers<T: Config>() -> Vec<LocalChecker<T>> {
+	<<T::CheckerSigner as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic as RuntimeAppPublic>::all()
+		.into_iter()
+		.filter_map(|app| {
+			let key: [u8; 32] = app.to_raw_vec().try_into().ok()?;
+			let generic: <T::CheckerSigner as AppCrypto<T::Public, T::Signature>>::GenericPublic =
+				app.into();
+			let public: T::Public = generic.into();
+			let account = public.clone().into_account();
+			let registered = Checkers::<T>::get(&account)?;
+			(registered.key == key).then_some(LocalChecker { public, account, key })
+		})
+		.collect()
+}
+
+/// One run of the checker worker at block `now`.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	let locals = local_checkers::<T>();
+	if locals.is_empty() {
+		return;
+	}
+	let checks = Pallet::<T>::open_checks();
+	let mut ledger: Vec<(JobId, u32, [u8; 32])> =
+		StorageValueRef::persistent(LEDGER_KEY).get().ok().flatten().unwrap_or_default();
+	for local in &locals {
+		for (job, checkable) in checks.iter().take(CHECKS_PER_RUN) {
+			let Some(round) = round_for::<T>(local, *job, checkable, now) else { continue };
+			if !ledger.contains(&(*job, round, local.key)) {
+				ledger.push((*job, round, local.key));
+			}
+			if let Err(why) = work_on::<T>(local, *job, round, checkable, now) {
+				log::warn!(target: LOG_TARGET, "job {job} round {round}: {why}");
+			}
+		}
+	}
+	ledger.retain(|(job, round, key)| {
+		let open = checks.iter().any(|(j, _)| j == job);
+		if !open {
+			StorageValueRef::persistent(&progress_key(*job, *round, key)).clear();
+		}
+		open
+	});
+	StorageValueRef::persistent(LEDGER_KEY).set(&ledger);
+}
+
+/// The round `local` may vote in on `job` now, if any: the sample check before settlement, or
+/// the open dispute's current round (not for the accuser, never for the provider).
+fn round_for<T: Config>(
+	local: &LocalChecker<T>,
+	job: JobId,
+	checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
+	now: BlockNumberFor<T>,
+) -> Option<u32> {
+	if checkable.provider == local.account {
+		return None;
+	}
+	let round = match Disputes::<T>::get(job) {
+		Some(d) if d.accuser.account() == &local.account => return None,
+		Some(d) => d.round,
+		None if now <= checkable.settle_at => 0,
+		None => return None,
+	};
+	let voted = Verdicts::<T>::get(job, &local.account).is_some_and(|v| v.round == round);
+	(!voted).then_some(round)
+}
+
+fn work_on<T: Config>(
+	local: &LocalChecker<T>,
+	job: JobId,
+	round: u32,
+	checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
+	now: BlockNumberFor<T>,
+) -> Result<(), &'static str> {
+	let key = progress_key(job, round, &local.key);
+	let store = StorageValueRef::persistent(&key);
+	let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
+	let start = || -> Result<(), &'static str> {
+		let proof = checker_vrf::sign(local.key, job, checkable.commitment, round)
+			.ok_or("the checker key is not in the keystore")?;
+		let draw = verified_draw(&local.key, job, &checkable.commitment, round, &proof)
+			.ok_or("own VRF proof does not verify")?;
+		if !is_selected(draw, Pallet::<T>::draw_chance(checkable, round)) {
+			store.set(&Progress::<BlockNumberFor<T>>::NotDrawn);
+			return Ok(());
+		}
+		let task = T::Jobs::check_task(job).ok_or("the result is no longer open")?;
+		match inference::submit(task) {
+			Ok(ticket) => {
+				log::info!(target: LOG_TARGET, "job {job} round {round}: drawn, checking");
+				store.set(&Progress::<BlockNumberFor<T>>::Checking { ticket, proof });
+				Ok(())
+			},
+			Err(InferenceError::Busy) => Ok(()),
+			Err(InferenceError::Unavailable) => Err("this node runs no inference engine"),
+			Err(InferenceError::UnknownModel) =>
+				Err("this node does not hold the job's model (start it with --inference-model)"),
+			Err(_) => {
+				store.set(&Progress::<BlockNumberFor<T>>::Failed);
+				Err("the engine refused the check")
+			},
+		}
+	};
+	match progress {
+		None => start(),
+		Some(Progress::Checking { ticket, proof }) => match inference::poll(ticket) {
+			TaskState::Pending => Ok(()),
+			TaskState::Checked(report) => {
+				let mut probes = report.probes;
+				probes.truncate(attesta_primitives::offchain::MAX_WITNESS_PROBES);
+				let call = Call::submit_verdict {
+					job_id: job,
+					round,
+					proof,
+					accepted: report.accepted,
+					probes: BoundedVec::truncate_from(probes),
+				};
+				send::<T>(&local.public, call)?;
+				store.set(&Progress::Sent { at: now });
+				log::info!(
+					target: LOG_TARGET,
+					"job {job} round {round}: verdict sent ({})",
+					if report.accepted { "good" } else { "bad" }
+				);
+				Ok(())
+			},
+			// Lost in a node restart: check again.
+			TaskState::Unknown => start(),
+			TaskState::Executed(_) | TaskState::Failed(_) => {
+				store.set(&Progress::<BlockNumberFor<T>>::Failed);
+				Err("the engine could not check the result")
+			},
+		},
+		Some(Progress::Sent { at }) if now > at.saturating_add(RESEND_AFTER.into()) => start(),
+		Some(_) => Ok(()),
+	}
+}
+
+fn send<T: Config>(public: &T::Public, call: Call<T>) -> Result<(), &'static str> {
+	let signer = Signer::<T, T::CheckerSigner>::all_accounts().with_filter(vec![public.clone()]);
+	match signer.send_signed_transaction(|_| call.clone()).first() {
+		Some((_, Ok(()))) => Ok(()),
+		Some((_, Err(()))) => Err("the transaction pool refused the verdict"),
+		None => Err("the checker key is not in the keystore"),
+	}
+}

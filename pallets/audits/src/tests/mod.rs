@@ -1,0 +1,407 @@
+//! Checks, disputes, escalation, slashing and appeals, with a malicious and a silent checker.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+mod offchain;
+
+use crate::{mock::*, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::InspectHold,
+	BoundedVec,
+};
+use pallet_jobs::{JobStatus, Jobs as JobsMap};
+use sp_runtime::{DispatchError, Perbill};
+
+fn verdict(who: u64, job: u64, round: u32, accepted: bool) -> sp_runtime::DispatchResult {
+	Audits::submit_verdict(
+		RuntimeOrigin::signed(who),
+		job,
+		round,
+		proof(who, job, round),
+		accepted,
+		BoundedVec::default(),
+	)
+}
+
+fn audit_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Audits(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+fn stake_of(who: u64) -> Balance {
+	pallet_providers::Providers::<Test>::get(who).unwrap().stake
+}
+
+fn bond_of(who: u64) -> Balance {
+	Checkers::<Test>::get(who).unwrap().bond
+}
+
+#[test]
+fn settings_change_only_by_admin_and_within_bounds() {
+	build_and_execute(|| {
+		let mut new = settings();
+		new.initial_rate = Perbill::from_percent(30);
+		new.floor_rate = Perbill::from_percent(2);
+		assert_noop!(
+			Audits::set_settings(RuntimeOrigin::signed(DAPP), new),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), new));
+		System::assert_last_event(Event::SettingsUpdated { old: settings(), new }.into());
+		let bad = |f: fn(&mut AuditSettings<Balance, u64>)| {
+			let mut s = new;
+			f(&mut s);
+			Audits::set_settings(RuntimeOrigin::signed(ADMIN), s)
+		};
+		for broken in [
+			bad(|s| s.floor_rate = Perbill::from_percent(40)),
+			bad(|s| s.floor_rate = Perbill::zero()),
+			bad(|s| s.supermajority = Perbill::from_percent(50)),
+			bad(|s| s.committee_size = 0),
+			bad(|s| s.committee_size = 11),
+			bad(|s| s.max_rounds = 0),
+			bad(|s| s.round_length = 0),
+			bad(|s| s.provider_slash = Perbill::zero()),
+			bad(|s| s.slash_delay = 0),
+		] {
+			assert_eq!(broken, Err(Error::<Test>::InvalidSettings.into()));
+		}
+		assert_eq!(Settings::<Test>::get(), new);
+	});
+}
+
+#[test]
+fn checkers_register_with_a_bond_and_leave() {
+	build_and_execute(|| {
+		assert_noop!(
+			Audits::register_checker(RuntimeOrigin::signed(20), [1; 32], BOND),
+			Error::<Test>::AlreadyChecker
+		);
+		assert_noop!(
+			Audits::register_checker(RuntimeOrigin::signed(30), [1; 32], BOND - 1),
+			Error::<Test>::BondTooLow
+		);
+		assert_noop!(
+			Audits::register_checker(RuntimeOrigin::signed(31), [1; 32], BOND),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(Audits::deregister_checker(RuntimeOrigin::signed(30)), Error::<Test>::NotChecker);
+		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(24)));
+		assert_eq!(Balances::free_balance(24), 100_000);
+		assert_eq!(Checkers::<Test>::count(), 4);
+	});
+}
+
+#[test]
+fn an_agreeing_check_is_rewarded_and_the_job_settles() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let undrawn = others(&d)[0];
+		let pool = pallet_jobs::Pallet::<Test>::pool_account();
+		let pool_before = Balances::free_balance(pool);
+		assert_ok!(verdict(d[0], job, 0, true));
+		System::assert_last_event(Event::CheckPassed { job_id: job, checker: d[0] }.into());
+		assert_eq!(Balances::free_balance(pool), pool_before - 7, "reward from the pool");
+		assert_noop!(verdict(d[0], job, 0, true), Error::<Test>::AlreadyVoted);
+		// Not drawn; someone else's proof; a round without a dispute; a stranger.
+		assert_noop!(verdict(undrawn, job, 0, true), Error::<Test>::NotSelected);
+		assert_noop!(
+			Audits::submit_verdict(
+				RuntimeOrigin::signed(undrawn),
+				job,
+				0,
+				proof(d[1], job, 0),
+				true,
+				BoundedVec::default()
+			),
+			Error::<Test>::BadVrfProof
+		);
+		assert_noop!(verdict(d[1], job, 1, true), Error::<Test>::WrongRound);
+		assert_noop!(
+			Audits::submit_verdict(
+				RuntimeOrigin::signed(99),
+				job,
+				0,
+				proof(21, job, 0),
+				true,
+				BoundedVec::default()
+			),
+			Error::<Test>::NotChecker
+		);
+		let late = proof(d[1], job, 0);
+		run_to_block(System::block_number() + WINDOW);
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
+		assert_noop!(
+			Audits::submit_verdict(
+				RuntimeOrigin::signed(d[1]),
+				job,
+				0,
+				late,
+				true,
+				BoundedVec::default()
+			),
+			Error::<Test>::NotCheckable
+		);
+		assert_eq!(VerdictCount::<Test>::get(job), 0, "verdicts cleared with the job");
+	});
+}
+
+#[test]
+fn a_checker_not_drawn_is_refused() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_parts(1);
+		s.floor_rate = Perbill::from_parts(1);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let job = posted_job();
+		assert_eq!(Checkables::<Test>::get(job).unwrap().rate, Perbill::from_parts(1));
+		assert_noop!(verdict(20, job, 0, true), Error::<Test>::NotSelected);
+	});
+}
+
+#[test]
+fn a_bad_result_is_refunded_and_slashed_after_the_appeal_delay() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let (accuser, voucher) = (d[0], d[1]);
+		// One drawn checker vouches for the result (lazily, say); the other finds it bad.
+		assert_ok!(verdict(voucher, job, 0, true));
+		assert_ok!(verdict(accuser, job, 0, false));
+		assert!(Disputes::<Test>::contains_key(job));
+		assert_noop!(verdict(voucher, job, 0, false), Error::<Test>::WrongRound);
+		assert_noop!(verdict(accuser, job, 1, false), Error::<Test>::Conflicted);
+		// The committee (everyone else, in this small set) finds it bad.
+		for c in others(&[accuser, voucher]) {
+			assert_ok!(verdict(c, job, 1, false));
+		}
+		let ends = Disputes::<Test>::get(job).unwrap().round_ends;
+		let dapp_before = Balances::free_balance(DAPP);
+		run_to_block(ends);
+		assert!(audit_events().contains(&Event::ResultFoundBad { job_id: job, provider: PROVIDER }));
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Rejected { .. }));
+		assert_eq!(Balances::free_balance(DAPP), dapp_before + 1_000, "budget back in full");
+		let rep = pallet_providers::Providers::<Test>::get(PROVIDER).unwrap().reputation;
+		assert_eq!(rep.checks_failed, 1);
+		// The provider is slashed, and so is checker 23, which vouched for the bad result.
+		let scheduled: Vec<(u64, SlashFrom)> = audit_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::SlashScheduled { offender, from, .. } => Some((offender, from)),
+				_ => None,
+			})
+			.collect();
+		assert!(scheduled.contains(&(PROVIDER, SlashFrom::ProviderStake)));
+		assert!(scheduled.contains(&(voucher, SlashFrom::CheckerBond)));
+		assert_eq!(scheduled.len(), 2);
+		assert_eq!(stake_of(PROVIDER), STAKE, "nothing taken before the delay");
+		assert_noop!(
+			Audits::deregister_checker(RuntimeOrigin::signed(voucher)),
+			Error::<Test>::CheckerBusy
+		);
+		let accuser_before = Balances::free_balance(accuser);
+		run_to_block(ends + settings().slash_delay);
+		assert_eq!(stake_of(PROVIDER), STAKE - STAKE / 10);
+		assert_eq!(
+			Balances::balance_on_hold(&pallet_providers::HoldReason::ProviderStake.into(), &PROVIDER),
+			STAKE - STAKE / 10
+		);
+		// The accuser gets half of the provider's slash.
+		assert_eq!(Balances::free_balance(accuser), accuser_before + STAKE / 20);
+		assert_eq!(bond_of(voucher), BOND - BOND / 5);
+		assert_eq!(bond_of(accuser), BOND);
+		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(voucher)));
+	});
+}
+
+#[test]
+fn a_false_alarm_costs_the_accuser_unless_governance_cancels_it() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let liar = d[0];
+		let provider_before = Balances::free_balance(PROVIDER);
+		// A malicious checker cries wolf; the committee disagrees.
+		assert_ok!(verdict(liar, job, 0, false));
+		for c in others(&[liar]) {
+			assert_ok!(verdict(c, job, 1, true));
+		}
+		let ends = Disputes::<Test>::get(job).unwrap().round_ends;
+		run_to_block(ends);
+		assert!(audit_events().contains(&Event::ResultUpheld { job_id: job, provider: PROVIDER }));
+		let id = NextSlashId::<Test>::get() - 1;
+		assert_eq!(PendingSlashes::<Test>::get(id).unwrap().offender, liar);
+		// The job settles now that the dispute is over: the provider is paid.
+		run_to_block(ends + 1);
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
+		assert!(Balances::free_balance(PROVIDER) > provider_before);
+		// Appeal: governance cancels the slash before it executes.
+		assert_noop!(Audits::cancel_slash(RuntimeOrigin::signed(DAPP), id), DispatchError::BadOrigin);
+		assert_ok!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id));
+		assert_noop!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id), Error::<Test>::UnknownSlash);
+		run_to_block(ends + settings().slash_delay + 1);
+		assert_eq!(bond_of(liar), BOND);
+		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(liar)));
+	});
+}
+
+#[test]
+fn a_false_alarm_is_slashed_to_the_provider() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let liar = d[0];
+		assert_ok!(verdict(liar, job, 0, false));
+		for c in others(&[liar]).into_iter().take(3) {
+			assert_ok!(verdict(c, job, 1, true));
+		}
+		let ends = Disputes::<Test>::get(job).unwrap().round_ends;
+		run_to_block(ends + 1);
+		let provider_before = Balances::free_balance(PROVIDER);
+		run_to_block(ends + settings().slash_delay);
+		assert_eq!(bond_of(liar), BOND - BOND / 5);
+		assert_eq!(Balances::free_balance(PROVIDER), provider_before + BOND / 10);
+	});
+}
+
+#[test]
+fn a_silent_committee_is_replaced_then_the_dispute_dismissed() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let accuser = d[0];
+		assert_ok!(verdict(accuser, job, 0, false));
+		let s = settings();
+		for round in 1..s.max_rounds {
+			let d = Disputes::<Test>::get(job).unwrap();
+			assert_eq!(d.round, round);
+			run_to_block(d.round_ends);
+			// Past its settlement block, the disputed job still waits.
+			assert!(matches!(
+				JobsMap::<Test>::get(job).unwrap().status,
+				JobStatus::ResultPosted { .. }
+			));
+			assert!(audit_events().contains(&Event::DisputeEscalated {
+				job_id: job,
+				round: round + 1,
+				round_ends: d.round_ends + s.round_length
+			}));
+		}
+		// Members of an old round can no longer vote in it.
+		assert_noop!(verdict(others(&[accuser])[0], job, 1, true), Error::<Test>::WrongRound);
+		let d = Disputes::<Test>::get(job).unwrap();
+		run_to_block(d.round_ends);
+		assert!(audit_events().contains(&Event::DisputeDismissed { job_id: job }));
+		assert_eq!(PendingSlashes::<Test>::iter().count(), 0, "nobody is slashed");
+		run_to_block(d.round_ends + 1);
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
+	});
+}
+
+#[test]
+fn a_dapp_challenge_forces_a_committee_check() {
+	build_and_execute(|| {
+		let job = posted_job();
+		assert_noop!(Audits::challenge(RuntimeOrigin::signed(PROVIDER), job), Error::<Test>::NotJobOwner);
+		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), job));
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP),
+			settings().challenge_bond
+		);
+		assert_noop!(Audits::challenge(RuntimeOrigin::signed(DAPP), job), Error::<Test>::AlreadyDisputed);
+		for c in [21, 22, 23] {
+			assert_ok!(verdict(c, job, 1, true));
+		}
+		let provider_before = Balances::free_balance(PROVIDER);
+		run_to_block(Disputes::<Test>::get(job).unwrap().round_ends);
+		// A good result: the bond goes to the provider.
+		assert_eq!(Balances::free_balance(PROVIDER), provider_before + settings().challenge_bond);
+		assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP), 0);
+	});
+}
+
+#[test]
+fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(40);
+		s.floor_rate = Perbill::from_percent(5);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		// New provider: the initial rate; halved after `half_rate_after` jobs; never below floor.
+		assert_eq!(Audits::provider_rate(&PROVIDER), Perbill::from_percent(40));
+		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
+			p.as_mut().unwrap().reputation.jobs_completed = 10
+		});
+		assert_eq!(Audits::provider_rate(&PROVIDER), Perbill::from_percent(20));
+		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
+			p.as_mut().unwrap().reputation.jobs_completed = 10_000
+		});
+		assert_eq!(Audits::provider_rate(&PROVIDER), Perbill::from_percent(5));
+
+		let params = attesta_primitives::GenParams::greedy(4);
+		assert_ok!(Jobs::submit_job(
+			RuntimeOrigin::signed(DAPP),
+			0,
+			b"hi".to_vec(),
+			params,
+			pallet_providers::Price { input: 10, output: 10 },
+			None,
+			1_000,
+			System::block_number() + 10,
+		));
+		let pool = pallet_jobs::Pallet::<Test>::pool_account();
+		let pool_before = Balances::free_balance(pool);
+		assert_noop!(
+			Audits::buy_checks(RuntimeOrigin::signed(PROVIDER), 0, Perbill::one()),
+			Error::<Test>::NotJobOwner
+		);
+		assert_ok!(Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::from_percent(50)));
+		assert_eq!(Balances::free_balance(pool), pool_before + 500);
+		assert_noop!(
+			Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::from_percent(50)),
+			Error::<Test>::CannotBuyChecks
+		);
+		let output = vec![1, 2];
+		let c = attesta_primitives::commitment(&MODEL_HASH, b"hi", &params, &output);
+		assert_ok!(Jobs::submit_result(RuntimeOrigin::signed(PROVIDER), 0, 3, output, vec![], c));
+		assert_eq!(Checkables::<Test>::get(0).unwrap().rate, Perbill::from_percent(50));
+		assert_noop!(
+			Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::one()),
+			Error::<Test>::CannotBuyChecks
+		);
+		// Each of the five checkers is drawn with a fifth of the job's rate.
+		assert_eq!(Audits::per_checker(Perbill::from_percent(50)), 100_000_000);
+	});
+}
+
+
+#[test]
+fn every_call_weight_comes_from_weight_info() {
+	use frame_support::dispatch::GetDispatchInfo;
+	let w = |c: Call<Test>| c.get_dispatch_info().call_weight;
+	let proof = attesta_primitives::selection::VrfProof { pre_output: [0; 32], proof: [0; 64] };
+	let cases = vec![
+		(w(Call::register_checker { key: [0; 32], bond: 0 }), <() as WeightInfo>::register_checker()),
+		(w(Call::deregister_checker {}), <() as WeightInfo>::deregister_checker()),
+		(
+			w(Call::submit_verdict {
+				job_id: 0,
+				round: 0,
+				proof,
+				accepted: true,
+				probes: BoundedVec::default(),
+			}),
+			<() as WeightInfo>::submit_verdict(),
+		),
+		(w(Call::challenge { job_id: 0 }), <() as WeightInfo>::challenge()),
+		(w(Call::buy_checks { job_id: 0, rate: Perbill::one() }), <() as WeightInfo>::buy_checks()),
+		(w(Call::set_settings { new: settings() }), <() as WeightInfo>::set_settings()),
+		(w(Call::cancel_slash { id: 0 }), <() as WeightInfo>::cancel_slash()),
+	];
+	for (i, (call, info)) in cases.into_iter().enumerate() {
+		assert_eq!(call, info, "call {i}");
+		assert!(info.ref_time() > 0, "call {i} has a zero weight");
+	}
+}

@@ -1,0 +1,106 @@
+//! The checker's off-chain worker, with the test off-chain, transaction-pool and keystore
+//! extensions and a scripted engine standing in for the node's.
+
+use super::*;
+use attesta_primitives::{keys::CHECKER_KEY_TYPE, offchain::InferenceExt, JobId};
+use codec::{Decode, Encode};
+use frame_support::traits::Hooks;
+use pallet_jobs::testing::{MockPublic, ScriptedEngine};
+use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use sp_runtime::traits::{Dispatchable, IdentifyAccount, Verify};
+use std::sync::Arc;
+
+/// A validator node whose keystore holds the only registered checker key (drawn for every
+/// job), with `engine`, and a posted job. Returns the externalities, the pool, the checker.
+fn node(
+	engine: ScriptedEngine,
+) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<testing::PoolState>>, u64, JobId) {
+	let mut ext = new_test_ext();
+	let (offchain, _) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	let key = keystore.sr25519_generate_new(CHECKER_KEY_TYPE, Some("//OcwChecker")).unwrap();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.register_extension(InferenceExt(Arc::new(engine)));
+	let checker = MockPublic(key).into_account();
+	let job = ext.execute_with(|| {
+		for c in CHECKERS {
+			assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(c)));
+		}
+		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<u64>>::mint_into(
+			&checker, 100_000
+		));
+		assert_ok!(Audits::register_checker(RuntimeOrigin::signed(checker), key.0, BOND));
+		posted_job()
+	});
+	(ext, pool_state, checker, job)
+}
+
+/// Runs the worker and returns the audit calls it sent, each checked to be signed by
+/// `checker`'s key.
+fn run_worker(
+	ext: &mut sp_io::TestExternalities,
+	pool: &parking_lot::RwLock<testing::PoolState>,
+	checker: u64,
+) -> Vec<Call<Test>> {
+	ext.execute_with(|| {
+		Audits::offchain_worker(System::block_number());
+		let key = Checkers::<Test>::get(checker).unwrap().key;
+		std::mem::take(&mut pool.write().transactions)
+			.into_iter()
+			.map(|bytes| {
+				let xt = MockXt::decode(&mut &bytes[..]).unwrap();
+				let sp_runtime::generic::Preamble::Signed(who, signature, ()) = xt.preamble else {
+					panic!("unsigned")
+				};
+				assert_eq!(who, checker);
+				assert!(signature.verify(&xt.function.encode()[..], &sp_core::sr25519::Public::from_raw(key)));
+				match xt.function {
+					RuntimeCall::Audits(call) => call,
+					other => panic!("unexpected {other:?}"),
+				}
+			})
+			.collect()
+	})
+}
+
+#[test]
+fn a_drawn_checker_re_executes_and_posts_a_verdict_the_chain_accepts() {
+	let (mut ext, pool, checker, job) = node(ScriptedEngine::new(MODEL_HASH).with_delay(1));
+	// Drawn (the only checker, every job checked): the check goes to the engine.
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+	ext.execute_with(|| run_to_block(2));
+	assert!(run_worker(&mut ext, &pool, checker).is_empty(), "still checking");
+	ext.execute_with(|| run_to_block(3));
+	let sent = run_worker(&mut ext, &pool, checker);
+	let [Call::submit_verdict { job_id, round: 0, accepted: true, .. }] = &sent[..] else {
+		panic!("{sent:?}")
+	};
+	assert_eq!(*job_id, job);
+	ext.execute_with(|| {
+		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
+		System::assert_last_event(Event::CheckPassed { job_id: job, checker }.into());
+		run_to_block(4);
+	});
+	// Voted: nothing more to do.
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+}
+
+#[test]
+fn a_failed_check_opens_a_dispute() {
+	let (mut ext, pool, checker, job) = node(ScriptedEngine::new(MODEL_HASH).rejecting());
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+	let sent = run_worker(&mut ext, &pool, checker);
+	let [Call::submit_verdict { accepted: false, .. }] = &sent[..] else { panic!("{sent:?}") };
+	ext.execute_with(|| {
+		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
+		assert!(Disputes::<Test>::contains_key(job));
+		// The accuser does not sit on its own dispute's committee.
+		run_to_block(2);
+	});
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+}

@@ -1,0 +1,146 @@
+//! A provider's node runs its jobs: a `--dev` node started with the reference model and Bob's
+//! provider key in its keystore picks up the job assigned to Bob, runs it on the real model in
+//! its off-chain worker, posts the result signed with that key, and the job settles. The test
+//! then checks the output with its own engine, the way a checker would.
+
+use attesta_e2e::*;
+use attesta_inference::{verify, CheckPlan, LoadedModel, Tolerance};
+use attesta_runtime::{
+	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall, UNIT,
+};
+use codec::Encode;
+use pallet_jobs::{GenParams, JobStatus, JobView};
+use pallet_providers::{HardwareClass, Price};
+use sp_core::crypto::Ss58Codec;
+use sp_keyring::Sr25519Keyring;
+use std::time::Duration;
+
+type AccountId = attesta_runtime::AccountId;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
+	let model = reference_model()?;
+	let model_arg = model.to_string_lossy().into_owned();
+	let node = Node::start(
+		"provider-worker",
+		&[
+			"--dev",
+			"--tmp",
+			"--inference-model",
+			&model_arg,
+			"--inference-threads",
+			"1",
+			"--log",
+			"attesta::provider=debug",
+		],
+	)
+	.await?;
+	let c = node.client().await?;
+	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+
+	// Bob's provider key goes into the node's keystore, as `key insert --key-type prov` would.
+	let inserted: () = c
+		.request(
+			"author_insertKey",
+			jsonrpsee::rpc_params![
+				"prov",
+				"//Bob",
+				sp_core::bytes::to_hex(&provider.public().0, false)
+			],
+		)
+		.await
+		.map_err(|e| format!("author_insertKey: {e}"))?;
+	let _ = inserted;
+	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
+	let info = chain_info(&c).await?;
+
+	execute(
+		&c,
+		&info,
+		dapp,
+		RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
+		}),
+	)
+	.await?;
+	let price = Price { input: UNIT / 1_000, output: UNIT / 100 };
+	execute(
+		&c,
+		&info,
+		provider,
+		RuntimeCall::Providers(pallet_providers::Call::register {
+			stake: 2_000 * UNIT,
+			models: vec![0],
+			price,
+			region: b"eu-west".to_vec(),
+			hardware: HardwareClass::Cpu,
+			capacity: 2,
+		}),
+	)
+	.await?;
+
+	let prompt = b"What is the capital of France?".to_vec();
+	let params = GenParams::greedy(24);
+	let best = best_number(&c).await?;
+	execute(
+		&c,
+		&info,
+		dapp,
+		RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+			model: 0,
+			prompt: prompt.clone(),
+			params,
+			max_price: Price { input: UNIT, output: UNIT },
+			region: None,
+			budget: 10 * UNIT,
+			deadline: best + 40,
+		}),
+	)
+	.await?;
+
+	// Nobody but Bob's node acts from here on: its worker runs the job and posts the result.
+	let view: JobView<AccountId, Balance, BlockNumber> =
+		wait_for("the provider's node to answer and the job to settle", Duration::from_secs(240), || async {
+			let v: Option<JobView<AccountId, Balance, BlockNumber>> =
+				runtime_call(&c, "JobsApi_job", &0u64.encode()).await?;
+			Ok(v.filter(|v| matches!(v.status, JobStatus::Settled { .. })))
+		})
+		.await
+		.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+	let JobStatus::Settled { provider: paid_to, paid, .. } = view.status else { unreachable!() };
+	assert_eq!(paid_to, provider.to_account_id());
+	assert!(paid > 0);
+	let result = view.result.ok_or("settled job without result")?;
+	assert_eq!(
+		result.commitment,
+		attesta_primitives::commitment(
+			&REFERENCE_MODEL_SHA256,
+			&prompt,
+			&params,
+			&result.output_tokens
+		)
+	);
+
+	// What a checker does: the claimed tokens are what the reference model produces.
+	let m = LoadedModel::load(&model).map_err(|e| e.to_string())?;
+	let input = m.tokenizer.encode_chat(None, "What is the capital of France?");
+	assert_eq!(result.input_tokens as usize, input.len());
+	let verdict = verify(
+		&m,
+		&input,
+		&params,
+		&result.output_tokens,
+		&Tolerance::default(),
+		&CheckPlan::All,
+	)
+	.map_err(|e| e.to_string())?;
+	assert!(verdict.accepted, "{verdict:?}");
+	let text = String::from_utf8(result.output_text).map_err(|e| e.to_string())?;
+	assert_eq!(text, m.tokenizer.decode(&result.output_tokens, true));
+	assert!(text.contains("Paris"), "{text}");
+	println!(
+		"provider {} answered job 0: {text:?}",
+		provider.to_account_id().to_ss58check()
+	);
+	Ok(())
+}
