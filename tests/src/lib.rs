@@ -390,16 +390,18 @@ pub async fn events_at(c: &WsClient, at: H256) -> Result<Vec<RuntimeEvent>> {
 /// Free balance of `who` at the best block.
 pub async fn free_balance(c: &WsClient, who: &AccountId) -> Result<u128> {
 	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	let info: Option<frame_system::AccountInfo<u32, pallet_balances::AccountData<u128>>> =
+		storage(c, &key).await?;
+	Ok(info.map_or(0, |i| i.data.free))
+}
+
+/// Reads the storage item at `key` in the best block and decodes it as `T`.
+pub async fn storage<T: Decode>(c: &WsClient, key: &[u8]) -> Result<Option<T>> {
 	let raw: Option<String> = c
-		.request("state_getStorage", rpc_params![bytes::to_hex(&key, false)])
+		.request("state_getStorage", rpc_params![bytes::to_hex(key, false)])
 		.await
 		.map_err(|e| e.to_string())?;
-	let Some(raw) = raw else { return Ok(0) };
-	let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<u128>>::decode(
-		&mut &from_hex(&raw)?[..],
-	)
-	.map_err(|e| e.to_string())?;
-	Ok(info.data.free)
+	raw.map(|raw| T::decode(&mut &from_hex(&raw)?[..]).map_err(|e| e.to_string())).transpose()
 }
 
 /// Calls runtime API `method` (e.g. `JobsApi_job`) with SCALE-encoded `args` at the best block

@@ -1,0 +1,211 @@
+//! Audits end to end on a `--dev` node running the real model: Charlie's node runs his jobs
+//! honestly; Dave posts a fabricated result by hand. Alice and Bob are checkers whose `chck` keys
+//! are in the node's keystore. The dapp challenges Dave's result; the committee (both checkers,
+//! re-executing on the real model in their off-chain workers) finds it bad, the dapp gets its
+//! budget back and Dave's stake is slashed after the appeal delay. Charlie is paid and never
+//! slashed.
+
+use attesta_e2e::*;
+use attesta_runtime::{
+	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall,
+	RuntimeEvent, UNIT,
+};
+use codec::Encode;
+use pallet_audits::AuditSettings;
+use pallet_jobs::{GenParams, JobStatus, JobView};
+use pallet_providers::{HardwareClass, Price};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::Perbill;
+use std::time::Duration;
+
+type AccountId = attesta_runtime::AccountId;
+
+async fn insert_key(c: &WsClient, key_type: &str, who: Sr25519Keyring) -> Result<()> {
+	let _: () = c
+		.request(
+			"author_insertKey",
+			jsonrpsee::rpc_params![
+				key_type,
+				format!("//{who}"),
+				sp_core::bytes::to_hex(&who.public().0, false)
+			],
+		)
+		.await
+		.map_err(|e| format!("author_insertKey: {e}"))?;
+	Ok(())
+}
+
+async fn job_view(c: &WsClient, id: u64) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
+	runtime_call(c, "JobsApi_job", &id.encode()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
+	let model = reference_model()?;
+	let model_arg = model.to_string_lossy().into_owned();
+	let node = Node::start(
+		"audits",
+		&[
+			"--dev",
+			"--tmp",
+			"--inference-model",
+			&model_arg,
+			"--inference-threads",
+			"1",
+			"--log",
+			"attesta::provider=debug,attesta::checker=debug",
+		],
+	)
+	.await?;
+	let c = node.client().await?;
+	use Sr25519Keyring::{Alice, Bob, Charlie, Dave, Ferdie};
+	insert_key(&c, "prov", Charlie).await?;
+	insert_key(&c, "chck", Alice).await?;
+	insert_key(&c, "chck", Bob).await?;
+	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
+	let info = chain_info(&c).await?;
+
+	// Governance (sudo on the dev chain): quick rounds and appeal delay for the test.
+	let settings = AuditSettings::<Balance, BlockNumber> {
+		initial_rate: Perbill::one(),
+		floor_rate: Perbill::from_percent(50),
+		half_rate_after: 50,
+		committee_size: 2,
+		supermajority: Perbill::from_percent(67),
+		max_rounds: 3,
+		round_length: 8,
+		provider_slash: Perbill::from_percent(10),
+		checker_slash: Perbill::from_percent(10),
+		whistleblower_share: Perbill::from_percent(50),
+		checker_bond: 100 * UNIT,
+		challenge_bond: 10 * UNIT,
+		check_price: UNIT,
+		checker_reward: UNIT / 100,
+		slash_delay: 3,
+	};
+	let sudo = |call: RuntimeCall| RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) });
+	execute(&c, &info, Alice, sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })))
+		.await?;
+	execute(
+		&c,
+		&info,
+		Alice,
+		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 8 })),
+	)
+	.await?;
+	for checker in [Alice, Bob] {
+		execute(
+			&c,
+			&info,
+			checker,
+			RuntimeCall::Audits(pallet_audits::Call::register_checker {
+				key: checker.public().0,
+				bond: 100 * UNIT,
+			}),
+		)
+		.await?;
+	}
+	let price = Price { input: UNIT / 1_000, output: UNIT / 100 };
+	for (provider, region) in [(Charlie, "honest"), (Dave, "cheat")] {
+		execute(
+			&c,
+			&info,
+			provider,
+			RuntimeCall::Providers(pallet_providers::Call::register {
+				stake: 2_000 * UNIT,
+				models: vec![0],
+				price,
+				region: region.as_bytes().to_vec(),
+				hardware: HardwareClass::Cpu,
+				capacity: 2,
+			}),
+		)
+		.await?;
+	}
+
+	let prompt = b"What is the capital of France?".to_vec();
+	let params = GenParams::greedy(24);
+	let best = best_number(&c).await?;
+	for region in ["honest", "cheat"] {
+		execute(
+			&c,
+			&info,
+			Ferdie,
+			RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+				model: 0,
+				prompt: prompt.clone(),
+				params,
+				max_price: Price { input: UNIT, output: UNIT },
+				region: Some(region.as_bytes().to_vec()),
+				budget: 10 * UNIT,
+				deadline: best + 40,
+			}),
+		)
+		.await?;
+	}
+
+	// Dave answers job 1 without running the model: a plausible sentence, valid commitment.
+	let fabricated = vec![504u32, 3_575, 282, 4_649, 314, 7_042, 30];
+	let commitment =
+		attesta_primitives::commitment(&REFERENCE_MODEL_SHA256, &prompt, &params, &fabricated);
+	execute(
+		&c,
+		&info,
+		Dave,
+		RuntimeCall::Jobs(pallet_jobs::Call::submit_result {
+			job_id: 1,
+			input_tokens: 40,
+			output_tokens: fabricated,
+			output_text: b"The capital of France is Paris.".to_vec(),
+			commitment,
+		}),
+	)
+	.await?;
+	let ferdie_before = free_balance(&c, &Ferdie.to_account_id()).await?;
+	let events =
+		execute(&c, &info, Ferdie, RuntimeCall::Audits(pallet_audits::Call::challenge { job_id: 1 }))
+			.await?;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Audits(pallet_audits::Event::DisputeOpened { job_id: 1, .. })
+	)));
+
+	// The committee re-executes on the real model and rejects Dave's result.
+	let rejected = wait_for("the committee to reject job 1", Duration::from_secs(240), || async {
+		Ok(job_view(&c, 1).await?.filter(|v| matches!(v.status, JobStatus::Rejected { .. })))
+	})
+	.await
+	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+	assert!(rejected.result.is_some());
+	// Budget (10 UNIT) and challenge bond (10 UNIT) back, minus the challenge's fee.
+	let ferdie_after = free_balance(&c, &Ferdie.to_account_id()).await?;
+	assert!(ferdie_after + UNIT > ferdie_before + 20 * UNIT, "{ferdie_before} -> {ferdie_after}");
+
+	// Charlie's job settled with payment; after the appeal delay Dave's stake is slashed.
+	let honest = wait_for("the honest job to settle", Duration::from_secs(240), || async {
+		Ok(job_view(&c, 0).await?.filter(|v| matches!(v.status, JobStatus::Settled { .. })))
+	})
+	.await
+	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+	let JobStatus::Settled { paid, .. } = honest.status else { unreachable!() };
+	assert!(paid > 0);
+	let stake_key = pallet_providers::Providers::<attesta_runtime::Runtime>::hashed_key_for(
+		Dave.to_account_id(),
+	);
+	wait_for("Dave's stake to be slashed", Duration::from_secs(120), || async {
+		let info: Option<pallet_providers::ProviderOf<attesta_runtime::Runtime>> =
+			storage(&c, &stake_key).await?;
+		Ok(info.filter(|i| i.stake == 1_800 * UNIT).map(|_| ()))
+	})
+	.await
+	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+	let charlie: Option<pallet_providers::ProviderOf<attesta_runtime::Runtime>> = storage(
+		&c,
+		&pallet_providers::Providers::<attesta_runtime::Runtime>::hashed_key_for(
+			Charlie.to_account_id(),
+		),
+	)
+	.await?;
+	assert_eq!(charlie.map(|i| i.stake), Some(2_000 * UNIT), "the honest provider keeps its stake");
+	Ok(())
+}
