@@ -13,6 +13,8 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use attesta_primitives::GenParams;
+
 use crate::{
 	error::{Error, Result},
 	generate::{generate, Generation},

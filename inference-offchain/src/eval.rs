@@ -17,6 +17,8 @@ use candle_core::{
 	Device, Tensor,
 };
 
+use attesta_primitives::GenParams;
+
 use crate::{
 	error::{Error, Result},
 	generate::generate,

@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use attesta_primitives::GenParams;
+
 use crate::{
 	error::{Error, Result},
 	load::LoadedModel,

@@ -10,8 +10,10 @@ use codec::{Decode, Encode};
 use jsonrpsee::{
 	core::client::{ClientT, SubscriptionClientT},
 	rpc_params,
-	ws_client::{WsClient, WsClientBuilder},
+	ws_client::WsClientBuilder,
 };
+/// The JSON-RPC client the helpers take.
+pub use jsonrpsee::ws_client::WsClient;
 use serde_json::Value;
 use sp_core::{bytes, H256};
 use sp_keyring::Sr25519Keyring;
@@ -385,6 +387,28 @@ pub async fn events_at(c: &WsClient, at: H256) -> Result<Vec<RuntimeEvent>> {
 	let records = Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &raw[..])
 		.map_err(|e| format!("cannot decode events: {e}"))?;
 	Ok(records.into_iter().map(|r| r.event).collect())
+}
+
+/// Puts dev account `who`'s sr25519 key into the node's keystore under `key_type` (`prov`,
+/// `chck`, ...), as `attesta-node key insert` would.
+pub async fn insert_key(c: &WsClient, key_type: &str, who: Sr25519Keyring) -> Result<()> {
+	let _: () = c
+		.request(
+			"author_insertKey",
+			rpc_params![key_type, format!("//{who}"), bytes::to_hex(&who.public().0, false)],
+		)
+		.await
+		.map_err(|e| format!("author_insertKey: {e}"))?;
+	Ok(())
+}
+
+/// The hash of block `number`.
+pub async fn block_hash(c: &WsClient, number: u32) -> Result<H256> {
+	let hash: Option<H256> = c
+		.request("chain_getBlockHash", rpc_params![number])
+		.await
+		.map_err(|e| e.to_string())?;
+	hash.ok_or_else(|| format!("no block #{number}"))
 }
 
 /// Free balance of `who` at the best block.

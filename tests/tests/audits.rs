@@ -20,21 +20,6 @@ use std::time::Duration;
 
 type AccountId = attesta_runtime::AccountId;
 
-async fn insert_key(c: &WsClient, key_type: &str, who: Sr25519Keyring) -> Result<()> {
-	let _: () = c
-		.request(
-			"author_insertKey",
-			jsonrpsee::rpc_params![
-				key_type,
-				format!("//{who}"),
-				sp_core::bytes::to_hex(&who.public().0, false)
-			],
-		)
-		.await
-		.map_err(|e| format!("author_insertKey: {e}"))?;
-	Ok(())
-}
-
 async fn job_view(c: &WsClient, id: u64) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
 	runtime_call(c, "JobsApi_job", &id.encode()).await
 }

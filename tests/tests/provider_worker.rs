@@ -39,18 +39,7 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 
 	// Bob's provider key goes into the node's keystore, as `key insert --key-type prov` would.
-	let inserted: () = c
-		.request(
-			"author_insertKey",
-			jsonrpsee::rpc_params![
-				"prov",
-				"//Bob",
-				sp_core::bytes::to_hex(&provider.public().0, false)
-			],
-		)
-		.await
-		.map_err(|e| format!("author_insertKey: {e}"))?;
-	let _ = inserted;
+	insert_key(&c, "prov", provider).await?;
 	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
 	let info = chain_info(&c).await?;
 

@@ -1,5 +1,8 @@
 //! Shared fixtures: tiny GGUF models written once per test binary into a temp directory.
 
+// Each test binary uses a different part of these fixtures.
+#![allow(dead_code)]
+
 use std::{
 	path::PathBuf,
 	sync::{Arc, OnceLock},

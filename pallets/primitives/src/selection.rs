@@ -48,6 +48,8 @@ pub struct VrfProof {
 }
 
 impl VrfProof {
+	/// The proof of a signature the keystore made (host side only).
+	#[cfg(feature = "std")]
 	fn from_signature(signature: &VrfSignature) -> Option<Self> {
 		Self::decode(&mut &signature.encode()[..]).ok()
 	}
@@ -91,7 +93,8 @@ pub fn is_selected(draw: u128, parts_per_billion: u32) -> bool {
 	const BILLION: u128 = 1_000_000_000;
 	let ppb = u128::from(parts_per_billion.min(1_000_000_000));
 	// draw / 2¹²⁸ < ppb / 10⁹, without overflow: compare the top 64 bits.
-	(draw >> 64).saturating_mul(BILLION) < ppb << 64
+	let top = draw.checked_shr(64).unwrap_or(0);
+	top.saturating_mul(BILLION) < ppb.checked_shl(64).unwrap_or(u128::MAX)
 }
 
 /// Host function that evaluates the selection VRF with a checker key of the node's keystore.

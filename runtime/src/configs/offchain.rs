@@ -6,6 +6,7 @@ use crate::{
 	Address, Runtime, RuntimeCall, Signature, SignedPayload, System, TxExtension,
 	UncheckedExtrinsic,
 };
+use codec::Encode;
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SigningTypes,
 };

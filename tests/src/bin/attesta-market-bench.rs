@@ -1,0 +1,191 @@
+//! Measures the market on this machine: a `--dev` node with the reference model serves as
+//! validator, provider (Bob) and two checkers (Alice, Charlie, every job checked); dapps submit
+//! `JOBS` jobs of `TOKENS` greedy tokens. Prints how regularly blocks arrive while the node
+//! runs inference, results and checks per block, and latencies.
+//!
+//! Usage: `attesta-market-bench [JOBS=12] [TOKENS=48]` (needs the node built and the model
+//! fetched: `scripts/setup.sh`, `cargo build --workspace`).
+
+use attesta_e2e::*;
+use attesta_runtime::{Balance, BlockNumber, RuntimeCall, RuntimeEvent, UNIT};
+use pallet_audits::AuditSettings;
+use pallet_jobs::GenParams;
+use pallet_providers::{HardwareClass, Price};
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
+use sp_runtime::Perbill;
+use std::{
+	collections::BTreeMap,
+	time::{Duration, Instant},
+};
+
+const PROMPTS: [&str; 6] = [
+	"What is the capital of France?",
+	"Name three primary colours.",
+	"Write one sentence about the sea.",
+	"What is two plus two?",
+	"Give a synonym for happy.",
+	"Why is the sky blue?",
+];
+
+#[tokio::main]
+async fn main() {
+	if let Err(e) = run().await {
+		eprintln!("attesta-market-bench: {e}");
+		std::process::exit(1);
+	}
+}
+
+fn arg(i: usize, default: u32) -> u32 {
+	std::env::args().nth(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
+	let n = xs.len().max(1) as f64;
+	let mean = xs.iter().sum::<f64>() / n;
+	let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+	let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+	let max = xs.iter().copied().fold(0.0, f64::max);
+	(mean, sd, min, max)
+}
+
+async fn run() -> Result<()> {
+	let (jobs, tokens) = (arg(1, 12), arg(2, 48));
+	let model = reference_model()?;
+	let model_arg = model.to_string_lossy().into_owned();
+	let node = Node::start(
+		"market-bench",
+		&["--dev", "--tmp", "--inference-model", &model_arg, "--inference-threads", "1"],
+	)
+	.await?;
+	let c = node.client().await?;
+	insert_key(&c, "prov", Bob).await?;
+	insert_key(&c, "chck", Alice).await?;
+	insert_key(&c, "chck", Charlie).await?;
+	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
+	let info = chain_info(&c).await?;
+
+	let settings = AuditSettings::<Balance, BlockNumber> {
+		initial_rate: Perbill::one(),
+		floor_rate: Perbill::one(),
+		half_rate_after: 50,
+		committee_size: 2,
+		supermajority: Perbill::from_percent(67),
+		max_rounds: 3,
+		round_length: 10,
+		provider_slash: Perbill::from_percent(10),
+		checker_slash: Perbill::from_percent(10),
+		whistleblower_share: Perbill::from_percent(50),
+		checker_bond: 100 * UNIT,
+		challenge_bond: 10 * UNIT,
+		check_price: UNIT,
+		checker_reward: UNIT / 100,
+		slash_delay: 100,
+	};
+	let sudo = |call| RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) });
+	execute(&c, &info, Alice, sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })))
+		.await?;
+	for checker in [Alice, Charlie] {
+		execute(
+			&c,
+			&info,
+			checker,
+			RuntimeCall::Audits(pallet_audits::Call::register_checker {
+				key: checker.public().0,
+				bond: 100 * UNIT,
+			}),
+		)
+		.await?;
+	}
+	execute(
+		&c,
+		&info,
+		Bob,
+		RuntimeCall::Providers(pallet_providers::Call::register {
+			stake: 2_000 * UNIT,
+			models: vec![0],
+			price: Price { input: UNIT / 1_000, output: UNIT / 100 },
+			region: b"bench".to_vec(),
+			hardware: HardwareClass::Cpu,
+			capacity: 16,
+		}),
+	)
+	.await?;
+
+	// Blocks as they arrive, from here on.
+	let start = best_number(&c).await?;
+	let t0 = Instant::now();
+	let dapps: [Sr25519Keyring; 3] = [Dave, Eve, Ferdie];
+	let mut submitted_at = BTreeMap::new();
+	for i in 0..jobs {
+		let dapp = dapps[i as usize % dapps.len()];
+		let best = best_number(&c).await?;
+		let events = execute(
+			&c,
+			&info,
+			dapp,
+			RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+				model: 0,
+				prompt: PROMPTS[i as usize % PROMPTS.len()].as_bytes().to_vec(),
+				params: GenParams::greedy(tokens),
+				max_price: Price { input: UNIT, output: UNIT },
+				region: None,
+				budget: 10 * UNIT,
+				deadline: best + 100,
+			}),
+		)
+		.await?;
+		for e in events {
+			if let RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, .. }) = e {
+				submitted_at.insert(job_id, best_number(&c).await?);
+			}
+		}
+	}
+
+	let mut arrivals: Vec<(u32, f64)> = vec![];
+	let mut answered = BTreeMap::new();
+	let mut settled = BTreeMap::new();
+	let (mut checks, mut disputes) = (0u32, 0u32);
+	let mut seen = start;
+	let deadline = Instant::now() + Duration::from_secs(900);
+	while settled.len() < submitted_at.len() && Instant::now() < deadline {
+		let best = best_number(&c).await?;
+		while seen < best {
+			seen += 1;
+			arrivals.push((seen, t0.elapsed().as_secs_f64()));
+			for e in events_at(&c, block_hash(&c, seen).await?).await? {
+				match e {
+					RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted { job_id, .. }) => {
+						answered.insert(job_id, seen);
+					},
+					RuntimeEvent::Jobs(pallet_jobs::Event::JobSettled { job_id, .. }) => {
+						settled.insert(job_id, seen);
+					},
+					RuntimeEvent::Audits(pallet_audits::Event::CheckPassed { .. }) => checks += 1,
+					RuntimeEvent::Audits(pallet_audits::Event::DisputeOpened { .. }) =>
+						disputes += 1,
+					_ => {},
+				}
+			}
+		}
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+
+	let intervals: Vec<f64> = arrivals.windows(2).map(|w| w[1].1 - w[0].1).collect();
+	let (mean, sd, min, max) = stats(&intervals);
+	let blocks = arrivals.len().max(1) as f64;
+	let latency: Vec<f64> = answered
+		.iter()
+		.filter_map(|(j, at)| submitted_at.get(j).map(|s| f64::from(at - s)))
+		.collect();
+	let (lat, ..) = stats(&latency);
+	println!("jobs: {} submitted, {} answered, {} settled; {tokens} tokens each", submitted_at.len(), answered.len(), settled.len());
+	println!("blocks observed: {}", arrivals.len());
+	println!("block interval: mean {mean:.2} s, sd {sd:.2} s, min {min:.2} s, max {max:.2} s (target 6 s)");
+	println!("results per block: {:.2}", answered.len() as f64 / blocks);
+	println!("checks passed: {checks} ({:.2} per block), disputes: {disputes}", f64::from(checks) / blocks);
+	println!("submission to result: {lat:.1} blocks on average");
+	if settled.len() < submitted_at.len() {
+		return Err(format!("only {} of {} jobs settled\n{}", settled.len(), submitted_at.len(), node.log_tail()));
+	}
+	Ok(())
+}
