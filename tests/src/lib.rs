@@ -49,7 +49,7 @@ pub fn reference_model() -> Result<PathBuf> {
 	if path.is_file() {
 		Ok(path)
 	} else {
-		Err(format!("reference model not at {}; run scripts/setup.sh", path.display()).into())
+		Err(format!("reference model not at {}; run scripts/setup.sh", path.display()))
 	}
 }
 
