@@ -116,6 +116,16 @@ pub fn run() -> sc_cli::Result<()> {
 		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => {
 			use frame_benchmarking_cli::{BenchmarkCmd, SUBSTRATE_REFERENCE_HARDWARE};
+			// With `--runtime` the pallet benchmarks need no chain spec (the runtime builds its
+			// own genesis), so they also run on a node built without an embedded Wasm.
+			if let BenchmarkCmd::Pallet(pallet) = cmd {
+				if pallet.runtime.is_some() {
+					return pallet
+						.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(
+							None,
+						);
+				}
+			}
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd

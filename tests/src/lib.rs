@@ -2,6 +2,8 @@
 //! ports and talks to them over JSON-RPC the way a dapp does, with signed extrinsics built from
 //! the runtime's own types.
 
+pub mod market;
+
 use attesta_runtime::{
 	AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,
 	UncheckedExtrinsic,

@@ -5,15 +5,14 @@
 //! budget back and Dave's stake is slashed after the appeal delay. Charlie is paid and never
 //! slashed.
 
-use attesta_e2e::*;
+use attesta_e2e::{market::*, *};
 use attesta_runtime::{
 	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall,
 	RuntimeEvent, UNIT,
 };
 use codec::Encode;
-use pallet_audits::AuditSettings;
 use pallet_jobs::{GenParams, JobStatus, JobView};
-use pallet_providers::{HardwareClass, Price};
+use pallet_providers::Price;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use std::time::Duration;
@@ -26,87 +25,23 @@ async fn job_view(c: &WsClient, id: u64) -> Result<Option<JobView<AccountId, Bal
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
-	let model = reference_model()?;
-	let model_arg = model.to_string_lossy().into_owned();
-	let node = Node::start(
-		"audits",
-		&[
-			"--dev",
-			"--tmp",
-			"--inference-model",
-			&model_arg,
-			"--inference-threads",
-			"1",
-			"--log",
-			"attesta::provider=debug,attesta::checker=debug",
-		],
-	)
-	.await?;
-	let c = node.client().await?;
 	use Sr25519Keyring::{Alice, Bob, Charlie, Dave, Ferdie};
-	insert_key(&c, "prov", Charlie).await?;
-	insert_key(&c, "chck", Alice).await?;
-	insert_key(&c, "chck", Bob).await?;
-	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
-	let info = chain_info(&c).await?;
+	let keys = [("prov", Charlie), ("chck", Alice), ("chck", Bob)];
+	let (node, c, info) =
+		start_market_node("audits", &keys, "attesta::provider=debug,attesta::checker=debug").await?;
 
-	// Governance (sudo on the dev chain): quick rounds and appeal delay for the test.
-	let settings = AuditSettings::<Balance, BlockNumber> {
-		initial_rate: Perbill::one(),
-		floor_rate: Perbill::from_percent(50),
-		half_rate_after: 50,
-		committee_size: 2,
-		supermajority: Perbill::from_percent(67),
-		max_rounds: 3,
-		round_length: 8,
-		provider_slash: Perbill::from_percent(10),
-		checker_slash: Perbill::from_percent(10),
-		whistleblower_share: Perbill::from_percent(50),
-		checker_bond: 100 * UNIT,
-		challenge_bond: 10 * UNIT,
-		check_price: UNIT,
-		checker_reward: UNIT / 100,
-		slash_delay: 3,
-	};
-	let sudo = |call: RuntimeCall| RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) });
+	// Governance (sudo on the dev chain): every job checked, a committee of both checkers,
+	// quick rounds and appeal delay.
+	let settings = quick_audits(Perbill::one(), 2);
 	execute(&c, &info, Alice, sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })))
 		.await?;
-	execute(
-		&c,
-		&info,
-		Alice,
-		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 8 })),
-	)
-	.await?;
+	execute(&c, &info, Alice, sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 8 })))
+		.await?;
 	for checker in [Alice, Bob] {
-		execute(
-			&c,
-			&info,
-			checker,
-			RuntimeCall::Audits(pallet_audits::Call::register_checker {
-				key: checker.public().0,
-				bond: 100 * UNIT,
-			}),
-		)
-		.await?;
+		register_checker(&c, &info, checker).await?;
 	}
-	let price = Price { input: UNIT / 1_000, output: UNIT / 100 };
-	for (provider, region) in [(Charlie, "honest"), (Dave, "cheat")] {
-		execute(
-			&c,
-			&info,
-			provider,
-			RuntimeCall::Providers(pallet_providers::Call::register {
-				stake: 2_000 * UNIT,
-				models: vec![0],
-				price,
-				region: region.as_bytes().to_vec(),
-				hardware: HardwareClass::Cpu,
-				capacity: 2,
-			}),
-		)
-		.await?;
-	}
+	register_provider(&c, &info, Charlie, "honest", 2).await?;
+	register_provider(&c, &info, Dave, "cheat", 2).await?;
 
 	let prompt = b"What is the capital of France?".to_vec();
 	let params = GenParams::greedy(24);

@@ -2,14 +2,14 @@
 //! a job, the job is assigned, the provider posts its result and the job settles with the right
 //! balances, read back through the runtime API and storage.
 
-use attesta_e2e::*;
+use attesta_e2e::{market::*, *};
 use attesta_runtime::{
 	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall,
 	RuntimeEvent, UNIT,
 };
 use codec::Encode;
 use pallet_jobs::{GenParams, JobStatus, JobView};
-use pallet_providers::{HardwareClass, Price};
+use pallet_providers::Price;
 use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
 
@@ -24,31 +24,10 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 
 	// Governance (sudo on the dev chain) shortens the challenge window to keep the test quick.
-	execute(
-		&c,
-		&info,
-		dapp,
-		RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
-		}),
-	)
-	.await?;
-
-	let price = Price { input: UNIT / 1_000, output: UNIT / 100 };
-	execute(
-		&c,
-		&info,
-		provider,
-		RuntimeCall::Providers(pallet_providers::Call::register {
-			stake: 2_000 * UNIT,
-			models: vec![0],
-			price,
-			region: b"eu-west".to_vec(),
-			hardware: HardwareClass::Cpu,
-			capacity: 4,
-		}),
-	)
-	.await?;
+	execute(&c, &info, dapp, sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })))
+		.await?;
+	let price = PROVIDER_PRICE;
+	register_provider(&c, &info, provider, "eu-west", 4).await?;
 
 	// The quote the runtime API gives: one provider, (prompt bytes + 32 template tokens) × input
 	// price + 16 × output price.

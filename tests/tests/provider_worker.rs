@@ -3,14 +3,14 @@
 //! its off-chain worker, posts the result signed with that key, and the job settles. The test
 //! then checks the output with its own engine, the way a checker would.
 
-use attesta_e2e::*;
+use attesta_e2e::{market::*, *};
 use attesta_inference::{verify, CheckPlan, LoadedModel, Tolerance};
 use attesta_runtime::{
 	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall, UNIT,
 };
 use codec::Encode;
 use pallet_jobs::{GenParams, JobStatus, JobView};
-use pallet_providers::{HardwareClass, Price};
+use pallet_providers::Price;
 use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
@@ -19,54 +19,14 @@ type AccountId = attesta_runtime::AccountId;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
-	let model = reference_model()?;
-	let model_arg = model.to_string_lossy().into_owned();
-	let node = Node::start(
-		"provider-worker",
-		&[
-			"--dev",
-			"--tmp",
-			"--inference-model",
-			&model_arg,
-			"--inference-threads",
-			"1",
-			"--log",
-			"attesta::provider=debug",
-		],
-	)
-	.await?;
-	let c = node.client().await?;
 	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
-
-	// Bob's provider key goes into the node's keystore, as `key insert --key-type prov` would.
-	insert_key(&c, "prov", provider).await?;
-	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
-	let info = chain_info(&c).await?;
-
-	execute(
-		&c,
-		&info,
-		dapp,
-		RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
-		}),
-	)
-	.await?;
-	let price = Price { input: UNIT / 1_000, output: UNIT / 100 };
-	execute(
-		&c,
-		&info,
-		provider,
-		RuntimeCall::Providers(pallet_providers::Call::register {
-			stake: 2_000 * UNIT,
-			models: vec![0],
-			price,
-			region: b"eu-west".to_vec(),
-			hardware: HardwareClass::Cpu,
-			capacity: 2,
-		}),
-	)
-	.await?;
+	// Bob's provider key is in the node's keystore, as `key insert --key-type prov` puts it.
+	let (node, c, info) =
+		start_market_node("provider-worker", &[("prov", provider)], "attesta::provider=debug")
+			.await?;
+	execute(&c, &info, dapp, sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })))
+		.await?;
+	register_provider(&c, &info, provider, "eu-west", 2).await?;
 
 	let prompt = b"What is the capital of France?".to_vec();
 	let params = GenParams::greedy(24);
@@ -111,7 +71,7 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	);
 
 	// What a checker does: the claimed tokens are what the reference model produces.
-	let m = LoadedModel::load(&model).map_err(|e| e.to_string())?;
+	let m = LoadedModel::load(reference_model()?).map_err(|e| e.to_string())?;
 	let input = m.tokenizer.encode_chat(None, "What is the capital of France?");
 	assert_eq!(result.input_tokens as usize, input.len());
 	let verdict = verify(

@@ -6,11 +6,10 @@
 //! Usage: `attesta-market-bench [JOBS=12] [TOKENS=48]` (needs the node built and the model
 //! fetched: `scripts/setup.sh`, `cargo build --workspace`).
 
-use attesta_e2e::*;
-use attesta_runtime::{Balance, BlockNumber, RuntimeCall, RuntimeEvent, UNIT};
-use pallet_audits::AuditSettings;
+use attesta_e2e::{market::*, *};
+use attesta_runtime::{RuntimeCall, RuntimeEvent, UNIT};
 use pallet_jobs::GenParams;
-use pallet_providers::{HardwareClass, Price};
+use pallet_providers::Price;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
 use sp_runtime::Perbill;
 use std::{
@@ -50,66 +49,16 @@ fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
 
 async fn run() -> Result<()> {
 	let (jobs, tokens) = (arg(1, 12), arg(2, 48));
-	let model = reference_model()?;
-	let model_arg = model.to_string_lossy().into_owned();
-	let node = Node::start(
-		"market-bench",
-		&["--dev", "--tmp", "--inference-model", &model_arg, "--inference-threads", "1"],
-	)
-	.await?;
-	let c = node.client().await?;
-	insert_key(&c, "prov", Bob).await?;
-	insert_key(&c, "chck", Alice).await?;
-	insert_key(&c, "chck", Charlie).await?;
-	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
-	let info = chain_info(&c).await?;
-
-	let settings = AuditSettings::<Balance, BlockNumber> {
-		initial_rate: Perbill::one(),
-		floor_rate: Perbill::one(),
-		half_rate_after: 50,
-		committee_size: 2,
-		supermajority: Perbill::from_percent(67),
-		max_rounds: 3,
-		round_length: 10,
-		provider_slash: Perbill::from_percent(10),
-		checker_slash: Perbill::from_percent(10),
-		whistleblower_share: Perbill::from_percent(50),
-		checker_bond: 100 * UNIT,
-		challenge_bond: 10 * UNIT,
-		check_price: UNIT,
-		checker_reward: UNIT / 100,
-		slash_delay: 100,
-	};
-	let sudo = |call| RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) });
+	let keys = [("prov", Bob), ("chck", Alice), ("chck", Charlie)];
+	let (node, c, info) = start_market_node("market-bench", &keys, "").await?;
+	// Every job checked once in expectation; the two checkers are each drawn half the time.
+	let settings = quick_audits(Perbill::one(), 2);
 	execute(&c, &info, Alice, sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })))
 		.await?;
 	for checker in [Alice, Charlie] {
-		execute(
-			&c,
-			&info,
-			checker,
-			RuntimeCall::Audits(pallet_audits::Call::register_checker {
-				key: checker.public().0,
-				bond: 100 * UNIT,
-			}),
-		)
-		.await?;
+		register_checker(&c, &info, checker).await?;
 	}
-	execute(
-		&c,
-		&info,
-		Bob,
-		RuntimeCall::Providers(pallet_providers::Call::register {
-			stake: 2_000 * UNIT,
-			models: vec![0],
-			price: Price { input: UNIT / 1_000, output: UNIT / 100 },
-			region: b"bench".to_vec(),
-			hardware: HardwareClass::Cpu,
-			capacity: 16,
-		}),
-	)
-	.await?;
+	register_provider(&c, &info, Bob, "bench", 16).await?;
 
 	// Blocks as they arrive, from here on.
 	let start = best_number(&c).await?;

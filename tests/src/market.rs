@@ -1,0 +1,93 @@
+//! Set-up shared by the market's end-to-end tests and the market benchmark: a `--dev` node
+//! running the reference model, keys in its keystore, and the usual registrations.
+
+use crate::*;
+use attesta_runtime::{Balance, BlockNumber, RuntimeCall, UNIT};
+use pallet_audits::AuditSettings;
+use pallet_providers::{HardwareClass, Price};
+use sp_runtime::Perbill;
+
+/// Price every test provider asks: 0.001 ATT per input token, 0.01 ATT per output token.
+pub const PROVIDER_PRICE: Price<Balance> = Price { input: UNIT / 1_000, output: UNIT / 100 };
+/// Stake every test provider bonds.
+pub const PROVIDER_STAKE: Balance = 2_000 * UNIT;
+/// Bond every test checker holds.
+pub const CHECKER_BOND: Balance = 100 * UNIT;
+
+/// Starts a `--dev` node serving the reference model on one inference thread, puts `keys`
+/// (key type, dev account) in its keystore and waits for finality.
+pub async fn start_market_node(
+	name: &str,
+	keys: &[(&str, Sr25519Keyring)],
+	log: &str,
+) -> Result<(Node, WsClient, ChainInfo)> {
+	let model = reference_model()?.to_string_lossy().into_owned();
+	let mut args = vec!["--dev", "--tmp", "--inference-model", &model, "--inference-threads", "1"];
+	if !log.is_empty() {
+		args.extend(["--log", log]);
+	}
+	let node = Node::start(name, &args).await?;
+	let c = node.client().await?;
+	for (key_type, who) in keys {
+		insert_key(&c, key_type, *who).await?;
+	}
+	wait_finalized(&c, 1, std::time::Duration::from_secs(120)).await?;
+	let info = chain_info(&c).await?;
+	Ok((node, c, info))
+}
+
+/// `call` wrapped for the dev chain's sudo key (Alice).
+pub fn sudo(call: RuntimeCall) -> RuntimeCall {
+	RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) })
+}
+
+/// Registers `who` as a provider of model 0 in `region`, at [`PROVIDER_PRICE`] and
+/// [`PROVIDER_STAKE`].
+pub async fn register_provider(
+	c: &WsClient,
+	info: &ChainInfo,
+	who: Sr25519Keyring,
+	region: &str,
+	capacity: u32,
+) -> Result<()> {
+	let call = RuntimeCall::Providers(pallet_providers::Call::register {
+		stake: PROVIDER_STAKE,
+		models: vec![0],
+		price: PROVIDER_PRICE,
+		region: region.as_bytes().to_vec(),
+		hardware: HardwareClass::Cpu,
+		capacity,
+	});
+	execute(c, info, who, call).await.map(|_| ())
+}
+
+/// Registers `who` as a checker with its own sr25519 key and [`CHECKER_BOND`].
+pub async fn register_checker(c: &WsClient, info: &ChainInfo, who: Sr25519Keyring) -> Result<()> {
+	let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
+		key: who.public().0,
+		bond: CHECKER_BOND,
+	});
+	execute(c, info, who, call).await.map(|_| ())
+}
+
+/// Audit settings for tests on one node: every job checked (`rate`), short rounds and appeal
+/// delay.
+pub fn quick_audits(rate: Perbill, committee_size: u32) -> AuditSettings<Balance, BlockNumber> {
+	AuditSettings {
+		initial_rate: rate,
+		floor_rate: rate,
+		half_rate_after: 50,
+		committee_size,
+		supermajority: Perbill::from_percent(67),
+		max_rounds: 3,
+		round_length: 8,
+		provider_slash: Perbill::from_percent(10),
+		checker_slash: Perbill::from_percent(10),
+		whistleblower_share: Perbill::from_percent(50),
+		checker_bond: CHECKER_BOND,
+		challenge_bond: 10 * UNIT,
+		check_price: UNIT,
+		checker_reward: UNIT / 100,
+		slash_delay: 3,
+	}
+}
