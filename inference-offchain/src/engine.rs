@@ -190,11 +190,7 @@ impl Engine {
 				.map_err(|_| Error::EngineClosed)?;
 			handles.push(h);
 		}
-		Ok(Self {
-			shared,
-			model,
-			workers: handles,
-		})
+		Ok(Self { shared, model, workers: handles })
 	}
 
 	/// The loaded model (weights hash, tokenizer).
@@ -318,7 +314,7 @@ pub fn tokenize(model: &LoadedModel, input: &Input) -> Vec<u32> {
 		Input::Chat { system, user } => {
 			let system = (!system.is_empty()).then_some(system.as_str());
 			model.tokenizer.encode_chat(system, user)
-		}
+		},
 	}
 }
 
@@ -328,31 +324,15 @@ pub fn run(model: &LoadedModel, req: Request, tol: &Tolerance) -> Result<Outcome
 		Request::Generate { input, params } => {
 			let tokens = tokenize(model, &input);
 			Ok(Outcome::Generated(generate(model, &tokens, &params)?))
-		}
-		Request::Verify {
-			input,
-			params,
-			output_tokens,
-			sample_count,
-			sample_seed,
-		} => {
+		},
+		Request::Verify { input, params, output_tokens, sample_count, sample_seed } => {
 			let tokens = tokenize(model, &input);
 			let plan = if sample_count == 0 {
 				CheckPlan::All
 			} else {
-				CheckPlan::Sample {
-					count: sample_count,
-					seed: sample_seed,
-				}
+				CheckPlan::Sample { count: sample_count, seed: sample_seed }
 			};
-			Ok(Outcome::Verified(verify(
-				model,
-				&tokens,
-				&params,
-				&output_tokens,
-				tol,
-				&plan,
-			)?))
-		}
+			Ok(Outcome::Verified(verify(model, &tokens, &params, &output_tokens, tol, &plan)?))
+		},
 	}
 }

@@ -52,9 +52,8 @@ pub fn rewrite_gguf(
 		let w = qt.dequantize(&Device::Cpu)?;
 		let w = if noise > 0.0 {
 			let std = w.sqr()?.mean_all()?.sqrt()?.to_scalar::<f32>()?;
-			let n: Vec<f32> = (0..w.elem_count())
-				.map(|_| rng.next_normal() as f32 * noise * std)
-				.collect();
+			let n: Vec<f32> =
+				(0..w.elem_count()).map(|_| rng.next_normal() as f32 * noise * std).collect();
 			(w.clone() + Tensor::from_vec(n, w.shape(), &Device::Cpu)?)?
 		} else {
 			w
@@ -71,10 +70,7 @@ pub fn rewrite_gguf(
 }
 
 fn io_err(p: &Path, source: std::io::Error) -> Error {
-	Error::Io {
-		path: p.display().to_string(),
-		source,
-	}
+	Error::Io { path: p.display().to_string(), source }
 }
 
 /// Deterministic, varied English prompts for sweeps.
@@ -177,10 +173,7 @@ pub fn sweep(
 	tol: &Tolerance,
 	mut progress: impl FnMut(usize, &SweepReport),
 ) -> Result<SweepReport> {
-	let mut rep = SweepReport {
-		prompts: prompts.len() as u32,
-		..Default::default()
-	};
+	let mut rep = SweepReport { prompts: prompts.len() as u32, ..Default::default() };
 	let vocab = model.llama.config().vocab_size as u64;
 	let eos = model.tokenizer.eos_id();
 	let mut rng = SplitMix64::new(0xFAB1_CA7E);

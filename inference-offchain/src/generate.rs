@@ -37,10 +37,7 @@ pub fn check_job(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resu
 	}
 	let needed = input.len().saturating_add(params.max_tokens as usize);
 	if needed > model.max_seq_len() {
-		return Err(Error::ContextOverflow {
-			needed,
-			max: model.max_seq_len(),
-		});
+		return Err(Error::ContextOverflow { needed, max: model.max_seq_len() });
 	}
 	let vocab = model.llama.config().vocab_size as u32;
 	match input.iter().find(|&&t| t >= vocab) {

@@ -121,11 +121,15 @@ impl InferenceHost for EngineHost {
 
 	fn poll(&self, ticket: Ticket) -> TaskState {
 		let (index, id) = Self::split(ticket);
-		let Some(engine) = self.engines.get(index) else { return TaskState::Unknown };
+		let Some(engine) = self.engines.get(index) else {
+			return TaskState::Unknown;
+		};
 		if engine.status(id) == TaskStatus::Unknown {
 			return TaskState::Unknown;
 		}
-		let Some(outcome) = engine.poll(id) else { return TaskState::Pending };
+		let Some(outcome) = engine.poll(id) else {
+			return TaskState::Pending;
+		};
 		let pending = self.executions().remove(&ticket);
 		match outcome {
 			Outcome::Generated(g) => {

@@ -39,10 +39,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> Error {
-	Error::Io {
-		path: path.display().to_string(),
-		source,
-	}
+	Error::Io { path: path.display().to_string(), source }
 }
 
 /// Streams a file through sha256.
@@ -92,10 +89,7 @@ impl LoadedModel {
 		let file = File::open(path).map_err(|e| io_err(path, e))?;
 		let mut reader = BufReader::new(file);
 		let ct = gguf_file::Content::read(&mut reader).map_err(|e| {
-			Error::Unsupported(format!(
-				"{} is not a readable GGUF file: {e}",
-				path.display()
-			))
+			Error::Unsupported(format!("{} is not a readable GGUF file: {e}", path.display()))
 		})?;
 		let cfg = Config::from_gguf(&ct)?;
 		let tokenizer = Tokenizer::from_gguf(&ct)?;
@@ -107,13 +101,7 @@ impl LoadedModel {
 			)));
 		}
 		let llama = Llama::new(&cfg, &ct, &mut reader, device, compute)?;
-		Ok(Self {
-			llama,
-			tokenizer,
-			id,
-			path: path.to_path_buf(),
-			compute,
-		})
+		Ok(Self { llama, tokenizer, id, path: path.to_path_buf(), compute })
 	}
 
 	/// The model's context window in tokens.

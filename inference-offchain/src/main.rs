@@ -3,8 +3,8 @@
 use std::{collections::HashMap, path::PathBuf, process::ExitCode, time::Instant};
 
 use attesta_inference::{
-	commitment, engine::set_compute_threads, eval, generate, load::hex, model::logits_vec, sampling, tiny,
-	verify, CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
+	commitment, engine::set_compute_threads, eval, generate, load::hex, model::logits_vec,
+	sampling, tiny, verify, CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
 };
 
 const USAGE: &str = "\
@@ -55,9 +55,7 @@ impl Args {
 	fn num<T: std::str::FromStr>(&self, k: &str, default: T) -> CliResult<T> {
 		match self.str(k) {
 			None => Ok(default),
-			Some(v) => v
-				.parse()
-				.map_err(|_| format!("--{k}: `{v}` is not a valid number")),
+			Some(v) => v.parse().map_err(|_| format!("--{k}: `{v}` is not a valid number")),
 		}
 	}
 
@@ -146,20 +144,14 @@ fn cmd_verify(args: &Args) -> CliResult<()> {
 		.collect::<CliResult<_>>()?;
 	let plan = match args.num("sample", 0u32)? {
 		0 => CheckPlan::All,
-		count => CheckPlan::Sample {
-			count,
-			seed: args.num("sample-seed", 0)?,
-		},
+		count => CheckPlan::Sample { count, seed: args.num("sample-seed", 0)? },
 	};
 	let v = verify(&model, &input, &params, &out, &Tolerance::default(), &plan)
 		.map_err(|e| e.to_string())?;
 	println!("accepted: {}", v.accepted);
 	println!("reason: {:?}", v.reason);
 	println!("first_divergence: {:?}", v.first_divergence);
-	println!(
-		"failed_positions: {} of {} checked",
-		v.failed_positions, v.checked_positions
-	);
+	println!("failed_positions: {} of {} checked", v.failed_positions, v.checked_positions);
 	println!("min_margin: {}", v.min_margin);
 	for e in &v.evidence {
 		println!(
@@ -195,17 +187,13 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	let base = "The history of science is a story of curiosity, patience and argument. ";
 	let mut long = model.tokenizer.encode(&base.repeat(64), false);
 	long.truncate(prompt_len);
-	let chat = model.tokenizer.encode_chat(
-		None,
-		"Write a long story about a dragon who learns to paint.",
-	);
+	let chat = model
+		.tokenizer
+		.encode_chat(None, "Write a long story about a dragon who learns to paint.");
 	let eos = model.tokenizer.eos_id() as usize;
 	// Warm-up (allocations, thread pool start).
 	let mut c = model.llama.new_cache();
-	model
-		.llama
-		.forward(&long[..16.min(long.len())], &mut c)
-		.map_err(e)?;
+	model.llama.forward(&long[..16.min(long.len())], &mut c).map_err(e)?;
 
 	let mut prefill = Vec::new();
 	for _ in 0..reps {
@@ -243,15 +231,7 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	let mut ver_sample = Vec::new();
 	for _ in 0..reps {
 		let t = Instant::now();
-		verify(
-			&model,
-			&chat,
-			&params,
-			&out,
-			&Tolerance::default(),
-			&CheckPlan::All,
-		)
-		.map_err(e)?;
+		verify(&model, &chat, &params, &out, &Tolerance::default(), &CheckPlan::All).map_err(e)?;
 		ver.push(t.elapsed().as_secs_f64());
 		let t = Instant::now();
 		let plan = CheckPlan::Sample { count: 16, seed: 7 };
@@ -267,11 +247,7 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 		"threads: {}",
 		std::env::var("CANDLE_NUM_THREADS").unwrap_or_else(|_| "default".into())
 	);
-	println!(
-		"prefill_tok_s: {:.1}  ({} prompt tokens)",
-		median(prefill),
-		long.len()
-	);
+	println!("prefill_tok_s: {:.1}  ({} prompt tokens)", median(prefill), long.len());
 	println!(
 		"decode_tok_s: {:.1}  ({} tokens after a {}-token chat prompt)",
 		median(decode),
@@ -311,18 +287,11 @@ fn cmd_sweep(args: &Args) -> CliResult<()> {
 		}
 	};
 	let t = Instant::now();
-	let rep = eval::sweep(
-		&model,
-		&other,
-		&prompts,
-		&params_for,
-		&Tolerance::default(),
-		|i, r| {
-			if (i + 1) % 20 == 0 {
-				eprintln!("{} prompts, {:?}", i + 1, r);
-			}
-		},
-	)
+	let rep = eval::sweep(&model, &other, &prompts, &params_for, &Tolerance::default(), |i, r| {
+		if (i + 1) % 20 == 0 {
+			eprintln!("{} prompts, {:?}", i + 1, r);
+		}
+	})
 	.map_err(|e| e.to_string())?;
 	println!("{rep:#?}");
 	println!(
@@ -330,12 +299,12 @@ fn cmd_sweep(args: &Args) -> CliResult<()> {
 		rep.false_rejects(),
 		rep.prompts,
 		rep.false_accepts(),
-		rep.fabricated.accepted
-			+ rep.fabricated.rejected
-			+ rep.tampered_prompt.accepted
-			+ rep.tampered_prompt.rejected
-			+ rep.other_model.accepted
-			+ rep.other_model.rejected,
+		rep.fabricated.accepted +
+			rep.fabricated.rejected +
+			rep.tampered_prompt.accepted +
+			rep.tampered_prompt.rejected +
+			rep.other_model.accepted +
+			rep.other_model.rejected,
 		t.elapsed().as_secs_f64()
 	);
 	Ok(())
@@ -384,15 +353,15 @@ fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("error: {e}\n{USAGE}");
 			return ExitCode::from(2);
-		}
+		},
 	};
 	match args.num::<usize>("threads", 0) {
-		Ok(0) => {}
+		Ok(0) => {},
 		Ok(n) => set_compute_threads(n),
 		Err(e) => {
 			eprintln!("error: {e}");
 			return ExitCode::from(2);
-		}
+		},
 	}
 	let res = match cmd.as_str() {
 		"run" => cmd_run(&args),
@@ -404,7 +373,7 @@ fn main() -> ExitCode {
 		"-h" | "--help" | "help" => {
 			println!("{USAGE}");
 			Ok(())
-		}
+		},
 		other => Err(format!("unknown command `{other}`\n{USAGE}")),
 	};
 	match res {
@@ -412,6 +381,6 @@ fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("error: {e}");
 			ExitCode::FAILURE
-		}
+		},
 	}
 }

@@ -118,9 +118,7 @@ impl Config {
 			head_dim,
 			rope_theta: md_f32(ct, "llama.rope.freq_base").unwrap_or(10_000.0),
 			rms_norm_eps: f64::from(md_f32(ct, "llama.attention.layer_norm_rms_epsilon")?),
-			max_seq_len: md_u32(ct, "llama.context_length")
-				.unwrap_or(MAX_CONTEXT)
-				.min(MAX_CONTEXT),
+			max_seq_len: md_u32(ct, "llama.context_length").unwrap_or(MAX_CONTEXT).min(MAX_CONTEXT),
 		})
 	}
 }
@@ -205,29 +203,10 @@ impl Llama {
 			)?;
 			let ffn_norm =
 				RmsNorm::from_qtensor(get(&format!("blk.{l}.ffn_norm.weight"))?, cfg.rms_norm_eps)?;
-			blocks.push(Block {
-				attn_norm,
-				wq,
-				wk,
-				wv,
-				wo,
-				ffn_norm,
-				gate,
-				up,
-				down,
-			});
+			blocks.push(Block { attn_norm, wq, wk, wv, wo, ffn_norm, gate, up, down });
 		}
 		let (cos, sin) = rope_tables(cfg, device)?;
-		Ok(Self {
-			cfg: cfg.clone(),
-			embed,
-			blocks,
-			norm,
-			head,
-			cos,
-			sin,
-			device: device.clone(),
-		})
+		Ok(Self { cfg: cfg.clone(), embed, blocks, norm, head, cos, sin, device: device.clone() })
 	}
 
 	/// The model's hyper-parameters.
@@ -244,12 +223,7 @@ impl Llama {
 	pub fn new_cache(&self) -> Cache {
 		// Grow in chunks of 512 positions; the cache doubles only for long sequences.
 		let chunk = self.cfg.max_seq_len.min(512);
-		Cache {
-			kv: (0..self.cfg.num_layers)
-				.map(|_| KvCache::new(2, chunk))
-				.collect(),
-			pos: 0,
-		}
+		Cache { kv: (0..self.cfg.num_layers).map(|_| KvCache::new(2, chunk)).collect(), pos: 0 }
 	}
 
 	/// Runs `tokens` (appended after the cache) and returns the final-normed hidden states,
@@ -261,21 +235,15 @@ impl Llama {
 		}
 		let needed = cache.pos + seq_len;
 		if needed > self.cfg.max_seq_len {
-			return Err(Error::ContextOverflow {
-				needed,
-				max: self.cfg.max_seq_len,
-			});
+			return Err(Error::ContextOverflow { needed, max: self.cfg.max_seq_len });
 		}
 		let vocab = self.cfg.vocab_size as u32;
 		if let Some(&id) = tokens.iter().find(|&&t| t >= vocab) {
 			return Err(Error::TokenOutOfRange { id, vocab });
 		}
 		let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
-		let mask = if seq_len > 1 {
-			Some(causal_mask(seq_len, cache.pos, &self.device)?)
-		} else {
-			None
-		};
+		let mask =
+			if seq_len > 1 { Some(causal_mask(seq_len, cache.pos, &self.device)?) } else { None };
 		let mut x = self.embed.forward(&input)?;
 		for (block, kv) in self.blocks.iter().zip(cache.kv.iter_mut()) {
 			let h = block.attn_norm.forward(&x)?;
@@ -377,10 +345,7 @@ pub fn logits_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
 
 /// Copies a `(vocab,)` logits tensor out as a plain vector.
 pub fn logits_vec(logits: &Tensor) -> Result<Vec<f32>> {
-	Ok(logits
-		.to_dtype(DType::F32)?
-		.flatten_all()?
-		.to_vec1::<f32>()?)
+	Ok(logits.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
 }
 
 #[allow(dead_code)]

@@ -107,11 +107,7 @@ pub fn top_p(params: &GenParams) -> f64 {
 /// reaches `top_p`. `temperature` must be positive.
 pub fn dist(logits: &[f32], temperature: f64, top_p: f64) -> Dist {
 	let inv_t = 1.0 / temperature;
-	let max = logits
-		.iter()
-		.copied()
-		.filter(|v| !v.is_nan())
-		.fold(f32::NEG_INFINITY, f32::max);
+	let max = logits.iter().copied().filter(|v| !v.is_nan()).fold(f32::NEG_INFINITY, f32::max);
 	let weights: Vec<f64> = logits
 		.iter()
 		.map(|&l| {
@@ -124,12 +120,7 @@ pub fn dist(logits: &[f32], temperature: f64, top_p: f64) -> Dist {
 		.collect();
 	let total: f64 = weights.iter().sum();
 	if top_p >= 1.0 || total <= 0.0 {
-		return Dist {
-			weights,
-			total,
-			order: Vec::new(),
-			cut: None,
-		};
+		return Dist { weights, total, order: Vec::new(), cut: None };
 	}
 	let order = sorted_candidates(&weights, total, top_p);
 	let target = top_p * total;
@@ -142,12 +133,7 @@ pub fn dist(logits: &[f32], temperature: f64, top_p: f64) -> Dist {
 			break;
 		}
 	}
-	Dist {
-		weights,
-		total,
-		order,
-		cut: Some(cut),
-	}
+	Dist { weights, total, order, cut: Some(cut) }
 }
 
 /// Token ids sorted by (weight desc, id asc), restricted to the ones that can be in the nucleus.
@@ -195,13 +181,9 @@ impl Dist {
 				if m.binary_search(&token).is_err() {
 					return None;
 				}
-				let lo = m
-					.iter()
-					.take_while(|&&i| i < token)
-					.map(|&i| self.weights[i])
-					.sum();
+				let lo = m.iter().take_while(|&&i| i < token).map(|&i| self.weights[i]).sum();
 				(lo, m.iter().map(|&i| self.weights[i]).sum::<f64>())
-			}
+			},
 		};
 		if mass <= 0.0 {
 			return None;

@@ -51,12 +51,7 @@ pub struct TinySpec {
 impl TinySpec {
 	/// The base model for `seed`, stored as Q4_1 like the reference model.
 	pub const fn new(seed: u64) -> Self {
-		Self {
-			seed,
-			dtype: GgmlDType::Q4_1,
-			perturb: 0.0,
-			perturb_seed: 0,
-		}
+		Self { seed, dtype: GgmlDType::Q4_1, perturb: 0.0, perturb_seed: 0 }
 	}
 }
 
@@ -84,11 +79,7 @@ pub fn vocab() -> (Vec<String>, Vec<i32>, Vec<String>) {
 		tokens.push(m.replace(' ', ""));
 		types.push(crate::tokenizer::TOKEN_TYPE_NORMAL);
 	}
-	(
-		tokens,
-		types,
-		MERGES.iter().map(|s| s.to_string()).collect(),
-	)
+	(tokens, types, MERGES.iter().map(|s| s.to_string()).collect())
 }
 
 struct Gen {
@@ -106,11 +97,7 @@ impl Gen {
 				w + self.perturb * scale * n
 			})
 			.collect();
-		let shape: Vec<usize> = if rows == 1 {
-			vec![cols]
-		} else {
-			vec![rows, cols]
-		};
+		let shape: Vec<usize> = if rows == 1 { vec![cols] } else { vec![rows, cols] };
 		Ok(Tensor::from_vec(data, shape, &Device::Cpu)?)
 	}
 }
@@ -132,16 +119,11 @@ pub fn write_gguf(path: &Path, spec: &TinySpec) -> Result<()> {
 		"token_embd.weight".into(),
 		q(&g.tensor(vocab_size, HIDDEN, 1.0, 0.0)?, spec.dtype)?,
 	));
-	tensors.push((
-		"output_norm.weight".into(),
-		q(&g.tensor(1, HIDDEN, 0.1, 1.0)?, GgmlDType::F32)?,
-	));
+	tensors
+		.push(("output_norm.weight".into(), q(&g.tensor(1, HIDDEN, 0.1, 1.0)?, GgmlDType::F32)?));
 	tensors.push((
 		"output.weight".into(),
-		q(
-			&g.tensor(vocab_size, HIDDEN, 3.0 * inv(HIDDEN), 0.0)?,
-			spec.dtype,
-		)?,
+		q(&g.tensor(vocab_size, HIDDEN, 3.0 * inv(HIDDEN), 0.0)?, spec.dtype)?,
 	));
 	for l in 0..LAYERS {
 		let p = format!("blk.{l}");
@@ -177,19 +159,13 @@ pub fn write_gguf(path: &Path, spec: &TinySpec) -> Result<()> {
 		("llama.attention.head_count", V::U32(HEADS as u32)),
 		("llama.attention.head_count_kv", V::U32(KV_HEADS as u32)),
 		("llama.rope.freq_base", V::F32(10_000.0)),
-		(
-			"llama.rope.dimension_count",
-			V::U32((HIDDEN / HEADS) as u32),
-		),
+		("llama.rope.dimension_count", V::U32((HIDDEN / HEADS) as u32)),
 		("llama.attention.layer_norm_rms_epsilon", V::F32(1e-5)),
 		("llama.vocab_size", V::U32(vocab_size as u32)),
 		("tokenizer.ggml.model", V::String("gpt2".into())),
 		("tokenizer.ggml.pre", V::String("smollm".into())),
 		("tokenizer.ggml.tokens", strs(&tokens)),
-		(
-			"tokenizer.ggml.token_type",
-			V::Array(types.iter().map(|&t| V::I32(t)).collect()),
-		),
+		("tokenizer.ggml.token_type", V::Array(types.iter().map(|&t| V::I32(t)).collect())),
 		("tokenizer.ggml.merges", strs(&merges)),
 		("tokenizer.ggml.bos_token_id", V::U32(1)),
 		("tokenizer.ggml.eos_token_id", V::U32(2)),
@@ -197,10 +173,7 @@ pub fn write_gguf(path: &Path, spec: &TinySpec) -> Result<()> {
 	];
 	let md: Vec<(&str, &V)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
 	let ts: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
-	let io = |e: std::io::Error| Error::Io {
-		path: path.display().to_string(),
-		source: e,
-	};
+	let io = |e: std::io::Error| Error::Io { path: path.display().to_string(), source: e };
 	let mut w = BufWriter::new(File::create(path).map_err(io)?);
 	gguf_file::write(&mut w, &md, &ts)?;
 	std::io::Write::flush(&mut w).map_err(io)?;

@@ -63,15 +63,11 @@ fn bytes_to_chars() -> [char; 256] {
 }
 
 fn md<'a>(ct: &'a Content, key: &str) -> Result<&'a Value> {
-	ct.metadata
-		.get(key)
-		.ok_or_else(|| Error::Metadata(key.to_string()))
+	ct.metadata.get(key).ok_or_else(|| Error::Metadata(key.to_string()))
 }
 
 fn md_array<'a>(ct: &'a Content, key: &str) -> Result<&'a Vec<Value>> {
-	md(ct, key)?
-		.to_vec()
-		.map_err(|_| Error::Metadata(key.to_string()))
+	md(ct, key)?.to_vec().map_err(|_| Error::Metadata(key.to_string()))
 }
 
 fn md_u32(ct: &Content, key: &str) -> Option<u32> {
@@ -120,15 +116,8 @@ impl Tokenizer {
 			.and_then(|v| v.to_string().ok())
 			.cloned()
 			.unwrap_or_default();
-		let mut tok = Self::new(
-			tokens,
-			token_types,
-			&merges,
-			eos_id,
-			bos_id,
-			add_bos,
-			pre == "smollm",
-		)?;
+		let mut tok =
+			Self::new(tokens, token_types, &merges, eos_id, bos_id, add_bos, pre == "smollm")?;
 		if let Some(sys) = ct
 			.metadata
 			.get("tokenizer.chat_template")
@@ -161,9 +150,7 @@ impl Tokenizer {
 		for (name, id) in [("eos", Some(eos_id)), ("bos", bos_id)] {
 			if let Some(id) = id {
 				if id as usize >= vocab {
-					return Err(Error::Tokenizer(format!(
-						"{name} id {id} outside vocabulary"
-					)));
+					return Err(Error::Tokenizer(format!("{name} id {id} outside vocabulary")));
 				}
 			}
 		}
@@ -274,11 +261,11 @@ impl Tokenizer {
 					self.encode_plain(&rest[..pos], &mut out);
 					out.push(id);
 					rest = &rest[pos + len..];
-				}
+				},
 				None => {
 					self.encode_plain(rest, &mut out);
 					break;
-				}
+				},
 			}
 		}
 		out
@@ -306,10 +293,7 @@ impl Tokenizer {
 	fn bpe(&self, word: &str, out: &mut Vec<u32>) {
 		// Bytes without a token (absent from the vocabulary) cannot be represented and are
 		// dropped.
-		let mut ids: Vec<u32> = word
-			.bytes()
-			.filter_map(|b| self.byte_ids[b as usize])
-			.collect();
+		let mut ids: Vec<u32> = word.bytes().filter_map(|b| self.byte_ids[b as usize]).collect();
 		loop {
 			let mut best: Option<(u32, u32, u32, u32)> = None;
 			for w in ids.windows(2) {
@@ -357,7 +341,7 @@ impl Tokenizer {
 					None => {
 						let mut buf = [0u8; 4];
 						bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-					}
+					},
 				}
 			}
 		}
@@ -519,11 +503,8 @@ mod tests {
 
 	fn toy() -> Tokenizer {
 		let b2c = bytes_to_chars();
-		let mut tokens: Vec<String> = vec![
-			"<|endoftext|>".into(),
-			"<|im_start|>".into(),
-			"<|im_end|>".into(),
-		];
+		let mut tokens: Vec<String> =
+			vec!["<|endoftext|>".into(), "<|im_start|>".into(), "<|im_end|>".into()];
 		tokens.extend(b2c.iter().map(|c| c.to_string()));
 		let merges: Vec<String> = vec!["h e".into(), "l l".into(), "he ll".into(), "Ġ w".into()];
 		for m in &merges {
@@ -554,9 +535,6 @@ mod tests {
 		let plain = t.encode("a<|im_end|>", false);
 		assert!(!plain.contains(&2));
 		assert_eq!(t.decode(&ids, true), "a");
-		assert_eq!(
-			t.encode_chat(Some("s"), "u"),
-			t.encode(&t.chat_prompt(Some("s"), "u"), true)
-		);
+		assert_eq!(t.encode_chat(Some("s"), "u"), t.encode(&t.chat_prompt(Some("s"), "u"), true));
 	}
 }

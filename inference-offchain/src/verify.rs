@@ -6,8 +6,8 @@
 //! job's parameters, within a [`Tolerance`] that absorbs floating-point differences between the
 //! provider's incremental decode and the checker's batched pass (and between machines):
 //!
-//! * greedy: the claimed token must rank within `top_k` and its logit must be within
-//!   `logit_gap` of the maximum;
+//! * greedy: the claimed token must rank within `top_k` and its logit must be within `logit_gap` of
+//!   the maximum;
 //! * seeded sampling: replaying the job's draw `u_t`, `u_t` must fall within `draw_mass` of the
 //!   claimed token's interval in the id-ordered CDF of the nucleus; nuclei whose cut lies within
 //!   `nucleus_mass` of `top_p` are all tried, since the cut is discontinuous.
@@ -49,13 +49,7 @@ pub struct Tolerance {
 impl Tolerance {
 	/// Setting for small 4/8-bit quantized GGUF models on CPU (calibrated on SmolLM2-135M Q4_1).
 	pub const fn quantized_cpu() -> Self {
-		Self {
-			top_k: 3,
-			logit_gap: 0.1,
-			draw_mass: 0.005,
-			nucleus_mass: 0.005,
-			max_failed: 0,
-		}
+		Self { top_k: 3, logit_gap: 0.1, draw_mass: 0.005, nucleus_mass: 0.005, max_failed: 0 }
 	}
 }
 
@@ -167,7 +161,7 @@ pub fn plan_positions(plan: &CheckPlan, n: usize) -> Vec<usize> {
 			idx.truncate(count);
 			idx.sort_unstable();
 			idx
-		}
+		},
 	}
 }
 
@@ -189,10 +183,7 @@ pub fn verify(
 		return Ok(Verdict::structural(Reason::TokenOutOfRange, i));
 	}
 	if n > params.max_tokens as usize {
-		return Ok(Verdict::structural(
-			Reason::TooLong,
-			params.max_tokens as usize,
-		));
+		return Ok(Verdict::structural(Reason::TooLong, params.max_tokens as usize));
 	}
 	if let Some(i) = output.iter().position(|&t| t == eos) {
 		if i + 1 < n {
@@ -225,16 +216,15 @@ pub fn verify(
 	seq.extend_from_slice(&output[..last]);
 	let mut cache = model.llama.new_cache();
 	let hidden = model.llama.forward_hidden(&seq, &mut cache)?;
-	let rows: Vec<u32> = positions
-		.iter()
-		.map(|&j| (input.len() - 1 + j) as u32)
-		.collect();
+	let rows: Vec<u32> = positions.iter().map(|&j| (input.len() - 1 + j) as u32).collect();
 	let idx = Tensor::new(rows.as_slice(), model.llama.device())?;
 	let logits = logits_rows(&model.llama.logits(&hidden.index_select(&idx, 0)?)?)?;
 	for (&j, row) in positions.iter().zip(&logits) {
 		let claimed = output[j];
 		if verdict.probes.len() < MAX_WITNESS_PROBES {
-			verdict.probes.push(Probe { position: j as u32, runner_up: runner_up(row, claimed) });
+			verdict
+				.probes
+				.push(Probe { position: j as u32, runner_up: runner_up(row, claimed) });
 		}
 		let (expected, margin) = if params.is_greedy() {
 			check_greedy(row, claimed, tol)
@@ -314,9 +304,7 @@ pub fn check_sampled(
 		Some(_) => cuts_to_try(&d, c, top_p, tol.nucleus_mass)
 			.into_iter()
 			.filter_map(|k| d.interval(Some(&d.members(k)), c).map(inside))
-			.fold(None, |acc: Option<f64>, m| {
-				Some(acc.map_or(m, |a| a.max(m)))
-			}),
+			.fold(None, |acc: Option<f64>, m| Some(acc.map_or(m, |a| a.max(m)))),
 	};
 	let margin = match best {
 		Some(m) => (m + tol.draw_mass) as f32,

@@ -56,18 +56,17 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 			panic!("not executed")
 		};
 		let m = common::base();
-		assert_eq!(input_tokens as usize, m.tokenizer.encode_chat(None, "What is a blockchain?").len());
+		assert_eq!(
+			input_tokens as usize,
+			m.tokenizer.encode_chat(None, "What is a blockchain?").len()
+		);
 		assert_eq!(c, commitment(&model_hash, &prompt, &params, &output_tokens));
 		assert_eq!(text, m.tokenizer.decode(&output_tokens, true).into_bytes());
 		assert_eq!(inference::poll(ticket), TaskState::Unknown, "results are handed over once");
 
 		let check = |output_tokens: Vec<u32>| {
-			let task = InferenceTask::Check {
-				model_hash,
-				prompt: prompt.clone(),
-				params,
-				output_tokens,
-			};
+			let task =
+				InferenceTask::Check { model_hash, prompt: prompt.clone(), params, output_tokens };
 			match wait(inference::submit(task).unwrap()) {
 				TaskState::Checked(report) => report,
 				other => panic!("{other:?}"),
@@ -88,7 +87,8 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 fn bad_tasks_get_named_errors() {
 	externalities().execute_with(|| {
 		let params = GenParams::greedy(4);
-		let unknown = InferenceTask::Execute { model_hash: [7; 32], prompt: b"hi".to_vec(), params };
+		let unknown =
+			InferenceTask::Execute { model_hash: [7; 32], prompt: b"hi".to_vec(), params };
 		assert_eq!(inference::submit(unknown), Err(InferenceError::UnknownModel));
 		assert_eq!(execute(&[0xff, 0xfe], params), Err(InferenceError::InvalidPrompt));
 		// Does not fit the context: accepted, then failed with the engine's reason.
@@ -126,4 +126,3 @@ fn without_an_engine_every_call_is_unavailable() {
 		assert!(inference::models().is_empty());
 	});
 }
-

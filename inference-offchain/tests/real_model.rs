@@ -45,35 +45,19 @@ fn real_tokenizer_round_trips() {
 #[test]
 fn real_chat_generation_is_sensible_and_verifies() {
 	let Some(m) = model() else { return };
-	let input = m
-		.tokenizer
-		.encode_chat(None, "What is the capital of France?");
+	let input = m.tokenizer.encode_chat(None, "What is the capital of France?");
 	let params = GenParams::greedy(48);
 	let g = generate(&m, &input, &params).unwrap();
 	eprintln!("output: {:?}", g.text);
 	assert!(g.text.contains("Paris"), "unexpected answer: {:?}", g.text);
-	let v = verify(
-		&m,
-		&input,
-		&params,
-		&g.output_tokens,
-		&Tolerance::default(),
-		&CheckPlan::All,
-	)
-	.unwrap();
+	let v = verify(&m, &input, &params, &g.output_tokens, &Tolerance::default(), &CheckPlan::All)
+		.unwrap();
 	assert!(v.accepted, "{v:?}");
 	let sampled = GenParams::sampled(48, 700, 900, 42);
 	let g = generate(&m, &input, &sampled).unwrap();
 	eprintln!("sampled: {:?}", g.text);
-	let v = verify(
-		&m,
-		&input,
-		&sampled,
-		&g.output_tokens,
-		&Tolerance::default(),
-		&CheckPlan::All,
-	)
-	.unwrap();
+	let v = verify(&m, &input, &sampled, &g.output_tokens, &Tolerance::default(), &CheckPlan::All)
+		.unwrap();
 	assert!(v.accepted, "{v:?}");
 }
 
@@ -100,18 +84,11 @@ fn real_detection_sweep() {
 			GenParams::sampled(32, 700, 900, i as u64)
 		}
 	};
-	let rep = eval::sweep(
-		&m,
-		&other,
-		&prompts,
-		&params_for,
-		&Tolerance::default(),
-		|i, r| {
-			if (i + 1) % 20 == 0 {
-				eprintln!("{} prompts: {r:?}", i + 1);
-			}
-		},
-	)
+	let rep = eval::sweep(&m, &other, &prompts, &params_for, &Tolerance::default(), |i, r| {
+		if (i + 1) % 20 == 0 {
+			eprintln!("{} prompts: {r:?}", i + 1);
+		}
+	})
 	.unwrap();
 	eprintln!("{rep:#?}");
 	eprintln!(

@@ -5,8 +5,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use attesta_inference::{
-	generate, verify, CheckPlan, Engine, GenParams, Input, LoadedModel, Outcome,
-	Reason, Request, Tolerance,
+	generate, verify, CheckPlan, Engine, GenParams, Input, LoadedModel, Outcome, Reason, Request,
+	Tolerance,
 };
 use attesta_primitives::offchain::MAX_WITNESS_PROBES;
 use candle_core::quantized::GgmlDType;
@@ -21,15 +21,7 @@ fn check(
 	params: &GenParams,
 	out: &[u32],
 ) -> attesta_inference::Verdict {
-	verify(
-		m,
-		input,
-		params,
-		out,
-		&Tolerance::default(),
-		&CheckPlan::All,
-	)
-	.expect("verify runs")
+	verify(m, input, params, out, &Tolerance::default(), &CheckPlan::All).expect("verify runs")
 }
 
 fn job(i: usize) -> GenParams {
@@ -43,19 +35,12 @@ fn job(i: usize) -> GenParams {
 #[test]
 fn tokenizer_round_trips_on_tiny_vocab() {
 	let m = common::base();
-	for s in [
-		"Hello, world! It's 2024.",
-		"tabs\tand\nnewlines",
-		"ünïcödé ✓",
-	] {
+	for s in ["Hello, world! It's 2024.", "tabs\tand\nnewlines", "ünïcödé ✓"] {
 		assert_eq!(m.tokenizer.decode(&m.tokenizer.encode(s, false), false), s);
 	}
 	let ids = chat(&m, "hi");
 	assert_eq!(ids.first(), Some(&1));
-	assert!(m
-		.tokenizer
-		.decode(&ids, false)
-		.ends_with("<|im_start|>assistant\n"));
+	assert!(m.tokenizer.decode(&ids, false).ends_with("<|im_start|>assistant\n"));
 }
 
 #[test]
@@ -76,10 +61,7 @@ fn generation_is_deterministic_across_runs_and_workers() {
 		let ids: Vec<_> = (0..6)
 			.map(|i| {
 				e.submit(Request::Generate {
-					input: Input::Chat {
-						system: String::new(),
-						user: common::PROMPTS[i].into(),
-					},
+					input: Input::Chat { system: String::new(), user: common::PROMPTS[i].into() },
 					params: job(i),
 				})
 			})
@@ -114,11 +96,7 @@ fn generation_is_identical_with_one_and_two_compute_threads() {
 			.args(extra)
 			.output()
 			.expect("spawn cli");
-		assert!(
-			out.status.success(),
-			"{}",
-			String::from_utf8_lossy(&out.stderr)
-		);
+		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 		let s = String::from_utf8_lossy(&out.stdout).into_owned();
 		s.lines()
 			.filter(|l| l.starts_with("output_tokens") || l.starts_with("commitment"))
@@ -148,15 +126,8 @@ fn honest_claims_are_accepted_and_commitments_match() {
 			assert_ne!(p.runner_up, g.output_tokens[k]);
 		}
 		let sampled = CheckPlan::Sample { count: 5, seed: 3 };
-		let vs = verify(
-			&m,
-			&input,
-			&params,
-			&g.output_tokens,
-			&Tolerance::default(),
-			&sampled,
-		)
-		.unwrap();
+		let vs =
+			verify(&m, &input, &params, &g.output_tokens, &Tolerance::default(), &sampled).unwrap();
 		assert!(vs.accepted && vs.checked_positions == 5);
 	}
 }
@@ -168,30 +139,13 @@ fn honest_claim_accepted_by_checker_with_other_thread_count() {
 	let g = generate(&m, &input, &GenParams::greedy(32)).unwrap();
 	let toks: Vec<String> = g.output_tokens.iter().map(u32::to_string).collect();
 	let out = std::process::Command::new(env!("CARGO_BIN_EXE_attesta-infer"))
-		.args([
-			"verify",
-			"--raw",
-			"--threads",
-			"1",
-			"--max-tokens",
-			"32",
-			"--model",
-		])
+		.args(["verify", "--raw", "--threads", "1", "--max-tokens", "32", "--model"])
 		.arg(common::base_path())
-		.args([
-			"--prompt",
-			"the cat sat on the mat",
-			"--output-tokens",
-			&toks.join(","),
-		])
+		.args(["--prompt", "the cat sat on the mat", "--output-tokens", &toks.join(",")])
 		.output()
 		.expect("spawn cli");
 	let stdout = String::from_utf8_lossy(&out.stdout);
-	assert!(
-		out.status.success(),
-		"{stdout}{}",
-		String::from_utf8_lossy(&out.stderr)
-	);
+	assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
 	assert!(stdout.contains("accepted: true"));
 }
 
@@ -214,16 +168,10 @@ fn assert_cheater_rejected(cheat: &LoadedModel, min_differing: usize) {
 		assert_eq!(v.reason, Reason::Inconsistent);
 		let first = v.first_divergence.unwrap() as usize;
 		let diverged = honest.iter().zip(&claim).position(|(a, b)| a != b).unwrap();
-		assert!(
-			first >= diverged,
-			"flagged {first} before the real divergence {diverged}"
-		);
+		assert!(first >= diverged, "flagged {first} before the real divergence {diverged}");
 		assert!(!v.evidence.is_empty());
 	}
-	assert!(
-		differing >= min_differing,
-		"only {differing} cheater outputs differed"
-	);
+	assert!(differing >= min_differing, "only {differing} cheater outputs differed");
 }
 
 #[test]
@@ -242,19 +190,14 @@ fn tampered_prompt_is_rejected() {
 	let m = common::base();
 	let inputs: Vec<Vec<u32>> = common::PROMPTS.iter().map(|p| chat(&m, p)).collect();
 	let params = GenParams::greedy(24);
-	let outs: Vec<Vec<u32>> = inputs
-		.iter()
-		.map(|i| generate(&m, i, &params).unwrap().output_tokens)
-		.collect();
+	let outs: Vec<Vec<u32>> =
+		inputs.iter().map(|i| generate(&m, i, &params).unwrap().output_tokens).collect();
 	let mut single_rejected = 0;
 	for i in 0..inputs.len() {
 		// The answer to another prompt.
 		let j = (i + 1) % inputs.len();
 		let v = check(&m, &inputs[i], &params, &outs[j]);
-		assert!(
-			!v.accepted,
-			"prompt {i} accepted the answer to prompt {j}: {v:?}"
-		);
+		assert!(!v.accepted, "prompt {i} accepted the answer to prompt {j}: {v:?}");
 		// One prompt token changed: the output may still be what the model answers to the
 		// changed prompt (within tolerance), but mostly not.
 		let mut tampered = inputs[i].clone();
@@ -268,10 +211,7 @@ fn tampered_prompt_is_rejected() {
 		}
 		single_rejected += u32::from(!v.accepted);
 	}
-	assert!(
-		single_rejected >= 4,
-		"only {single_rejected} of 6 single-token tampers rejected"
-	);
+	assert!(single_rejected >= 4, "only {single_rejected} of 6 single-token tampers rejected");
 }
 
 #[test]
@@ -283,10 +223,7 @@ fn fabricated_tokens_are_rejected() {
 		let input = chat(&m, p);
 		let honest = generate(&m, &input, &params).unwrap().output_tokens;
 		// One substituted token, at several positions.
-		for j in [0, 7, honest.len() - 1]
-			.into_iter()
-			.filter(|&j| j < honest.len())
-		{
+		for j in [0, 7, honest.len() - 1].into_iter().filter(|&j| j < honest.len()) {
 			let mut fab = honest.clone();
 			fab[j] = (fab[j] + 97) % (m.tokenizer.vocab_size() as u32);
 			if fab[j] == eos {
@@ -302,9 +239,8 @@ fn fabricated_tokens_are_rejected() {
 			}
 		}
 		// Entirely made-up text of the right length.
-		let made_up: Vec<u32> = m
-			.tokenizer
-			.encode(&"lorem ipsum dolor sit amet ".repeat(6), false)[..honest.len()]
+		let made_up: Vec<u32> = m.tokenizer.encode(&"lorem ipsum dolor sit amet ".repeat(6), false)
+			[..honest.len()]
 			.to_vec();
 		assert!(!check(&m, &input, &params, &made_up).accepted);
 	}
@@ -320,19 +256,13 @@ fn termination_rules_are_enforced() {
 	assert_eq!(honest.len(), 24);
 	// Truncated: stops early without EOS.
 	let v = check(&m, &input, &params, &honest[..20]);
-	assert_eq!(
-		(v.accepted, v.reason, v.first_divergence),
-		(false, Reason::Truncated, Some(20))
-	);
+	assert_eq!((v.accepted, v.reason, v.first_divergence), (false, Reason::Truncated, Some(20)));
 	assert!(!check(&m, &input, &params, &[]).accepted);
 	// Claiming EOS where the model would continue.
 	let mut early = honest[..20].to_vec();
 	early.push(eos);
 	let v = check(&m, &input, &params, &early);
-	assert_eq!(
-		(v.accepted, v.reason, v.first_divergence),
-		(false, Reason::Inconsistent, Some(20))
-	);
+	assert_eq!((v.accepted, v.reason, v.first_divergence), (false, Reason::Inconsistent, Some(20)));
 	// Padded past EOS.
 	let mut padded = honest.clone();
 	padded[10] = eos;
@@ -342,18 +272,13 @@ fn termination_rules_are_enforced() {
 		(false, Reason::PaddedPastEos, Some(11))
 	);
 	// Longer than max_tokens.
-	let long = generate(&m, &input, &GenParams::greedy(30))
-		.unwrap()
-		.output_tokens;
+	let long = generate(&m, &input, &GenParams::greedy(30)).unwrap().output_tokens;
 	let v = check(&m, &input, &params, &long);
 	assert_eq!((v.accepted, v.reason), (false, Reason::TooLong));
 	// Token ids outside the vocabulary.
 	let mut bad = honest.clone();
 	bad[3] = 1_000_000;
-	assert_eq!(
-		check(&m, &input, &params, &bad).reason,
-		Reason::TokenOutOfRange
-	);
+	assert_eq!(check(&m, &input, &params, &bad).reason, Reason::TokenOutOfRange);
 }
 
 #[test]
@@ -376,10 +301,8 @@ fn engine_submit_returns_immediately_and_poll_collects() {
 		input: Input::Text("the cat sat".into()),
 		params: GenParams::greedy(200),
 	});
-	let bad = e.submit(Request::Generate {
-		input: Input::Tokens(vec![]),
-		params: GenParams::greedy(4),
-	});
+	let bad =
+		e.submit(Request::Generate { input: Input::Tokens(vec![]), params: GenParams::greedy(4) });
 	assert!(t.elapsed() < Duration::from_millis(50), "submit blocked");
 	let outcome = loop {
 		if let Some(o) = e.poll(gen) {
@@ -388,14 +311,9 @@ fn engine_submit_returns_immediately_and_poll_collects() {
 		assert!(t.elapsed() < Duration::from_secs(60), "job never finished");
 		std::thread::sleep(Duration::from_millis(5));
 	};
-	let Outcome::Generated(g) = outcome else {
-		panic!("{outcome:?}")
-	};
+	let Outcome::Generated(g) = outcome else { panic!("{outcome:?}") };
 	assert!(e.poll(gen).is_none(), "outcome is handed over once");
-	assert!(matches!(
-		e.wait(bad, Duration::from_secs(10)),
-		Some(Outcome::Failed(_))
-	));
+	assert!(matches!(e.wait(bad, Duration::from_secs(10)), Some(Outcome::Failed(_))));
 	let v = e.submit(Request::Verify {
 		input: Input::Text("the cat sat".into()),
 		params: GenParams::greedy(200),

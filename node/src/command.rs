@@ -7,10 +7,10 @@ use crate::{
 };
 use attesta_inference::{load::hex, EngineHost};
 use attesta_primitives::offchain::InferenceHost;
-use std::sync::Arc;
 use attesta_runtime::opaque::Block;
 use sc_cli::SubstrateCli;
 use sc_service::PartialComponents;
+use std::sync::Arc;
 
 impl SubstrateCli for Cli {
 	fn impl_name() -> String {
@@ -181,7 +181,9 @@ pub fn run() -> sc_cli::Result<()> {
 /// Compute threads of the inference kernels: as asked, else all cores but one.
 fn inference_threads(params: &InferenceParams) -> usize {
 	params.threads.unwrap_or_else(|| {
-		std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).max(1)
+		std::thread::available_parallelism()
+			.map_or(1, |n| n.get().saturating_sub(1))
+			.max(1)
 	})
 }
 

@@ -9,13 +9,13 @@ use attesta_runtime::{
 	UncheckedExtrinsic,
 };
 use codec::{Decode, Encode};
+/// The JSON-RPC client the helpers take.
+pub use jsonrpsee::ws_client::WsClient;
 use jsonrpsee::{
 	core::client::{ClientT, SubscriptionClientT},
 	rpc_params,
 	ws_client::WsClientBuilder,
 };
-/// The JSON-RPC client the helpers take.
-pub use jsonrpsee::ws_client::WsClient;
 use serde_json::Value;
 use sp_core::{bytes, H256};
 use sp_keyring::Sr25519Keyring;
@@ -427,7 +427,8 @@ pub async fn storage<T: Decode>(c: &WsClient, key: &[u8]) -> Result<Option<T>> {
 		.request("state_getStorage", rpc_params![bytes::to_hex(key, false)])
 		.await
 		.map_err(|e| e.to_string())?;
-	raw.map(|raw| T::decode(&mut &from_hex(&raw)?[..]).map_err(|e| e.to_string())).transpose()
+	raw.map(|raw| T::decode(&mut &from_hex(&raw)?[..]).map_err(|e| e.to_string()))
+		.transpose()
 }
 
 /// Calls runtime API `method` (e.g. `JobsApi_job`) with SCALE-encoded `args` at the best block

@@ -19,7 +19,10 @@ use std::time::Duration;
 
 type AccountId = attesta_runtime::AccountId;
 
-async fn job_view(c: &WsClient, id: u64) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
+async fn job_view(
+	c: &WsClient,
+	id: u64,
+) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
 	runtime_call(c, "JobsApi_job", &id.encode()).await
 }
 
@@ -28,15 +31,26 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 	use Sr25519Keyring::{Alice, Bob, Charlie, Dave, Ferdie};
 	let keys = [("prov", Charlie), ("chck", Alice), ("chck", Bob)];
 	let (node, c, info) =
-		start_market_node("audits", &keys, "attesta::provider=debug,attesta::checker=debug").await?;
+		start_market_node("audits", &keys, "attesta::provider=debug,attesta::checker=debug")
+			.await?;
 
 	// Governance (sudo on the dev chain): every job checked, a committee of both checkers,
 	// quick rounds and appeal delay.
 	let settings = quick_audits(Perbill::one(), 2);
-	execute(&c, &info, Alice, sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })))
-		.await?;
-	execute(&c, &info, Alice, sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 8 })))
-		.await?;
+	execute(
+		&c,
+		&info,
+		Alice,
+		sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })),
+	)
+	.await?;
+	execute(
+		&c,
+		&info,
+		Alice,
+		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 8 })),
+	)
+	.await?;
 	for checker in [Alice, Bob] {
 		register_checker(&c, &info, checker).await?;
 	}
@@ -82,9 +96,13 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 	)
 	.await?;
 	let ferdie_before = free_balance(&c, &Ferdie.to_account_id()).await?;
-	let events =
-		execute(&c, &info, Ferdie, RuntimeCall::Audits(pallet_audits::Call::challenge { job_id: 1 }))
-			.await?;
+	let events = execute(
+		&c,
+		&info,
+		Ferdie,
+		RuntimeCall::Audits(pallet_audits::Call::challenge { job_id: 1 }),
+	)
+	.await?;
 	assert!(events.iter().any(|e| matches!(
 		e,
 		RuntimeEvent::Audits(pallet_audits::Event::DisputeOpened { job_id: 1, .. })
@@ -92,7 +110,9 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 
 	// The committee re-executes on the real model and rejects Dave's result.
 	let rejected = wait_for("the committee to reject job 1", Duration::from_secs(240), || async {
-		Ok(job_view(&c, 1).await?.filter(|v| matches!(v.status, JobStatus::Rejected { .. })))
+		Ok(job_view(&c, 1)
+			.await?
+			.filter(|v| matches!(v.status, JobStatus::Rejected { .. })))
 	})
 	.await
 	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;

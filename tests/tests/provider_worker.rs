@@ -24,8 +24,13 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	let (node, c, info) =
 		start_market_node("provider-worker", &[("prov", provider)], "attesta::provider=debug")
 			.await?;
-	execute(&c, &info, dapp, sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })))
-		.await?;
+	execute(
+		&c,
+		&info,
+		dapp,
+		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
+	)
+	.await?;
 	register_provider(&c, &info, provider, "eu-west", 2).await?;
 
 	let prompt = b"What is the capital of France?".to_vec();
@@ -48,14 +53,17 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	.await?;
 
 	// Nobody but Bob's node acts from here on: its worker runs the job and posts the result.
-	let view: JobView<AccountId, Balance, BlockNumber> =
-		wait_for("the provider's node to answer and the job to settle", Duration::from_secs(240), || async {
+	let view: JobView<AccountId, Balance, BlockNumber> = wait_for(
+		"the provider's node to answer and the job to settle",
+		Duration::from_secs(240),
+		|| async {
 			let v: Option<JobView<AccountId, Balance, BlockNumber>> =
 				runtime_call(&c, "JobsApi_job", &0u64.encode()).await?;
 			Ok(v.filter(|v| matches!(v.status, JobStatus::Settled { .. })))
-		})
-		.await
-		.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+		},
+	)
+	.await
+	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
 	let JobStatus::Settled { provider: paid_to, paid, .. } = view.status else { unreachable!() };
 	assert_eq!(paid_to, provider.to_account_id());
 	assert!(paid > 0);
@@ -74,22 +82,13 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	let m = LoadedModel::load(reference_model()?).map_err(|e| e.to_string())?;
 	let input = m.tokenizer.encode_chat(None, "What is the capital of France?");
 	assert_eq!(result.input_tokens as usize, input.len());
-	let verdict = verify(
-		&m,
-		&input,
-		&params,
-		&result.output_tokens,
-		&Tolerance::default(),
-		&CheckPlan::All,
-	)
-	.map_err(|e| e.to_string())?;
+	let verdict =
+		verify(&m, &input, &params, &result.output_tokens, &Tolerance::default(), &CheckPlan::All)
+			.map_err(|e| e.to_string())?;
 	assert!(verdict.accepted, "{verdict:?}");
 	let text = String::from_utf8(result.output_text).map_err(|e| e.to_string())?;
 	assert_eq!(text, m.tokenizer.decode(&result.output_tokens, true));
 	assert!(text.contains("Paris"), "{text}");
-	println!(
-		"provider {} answered job 0: {text:?}",
-		provider.to_account_id().to_ss58check()
-	);
+	println!("provider {} answered job 0: {text:?}", provider.to_account_id().to_ss58check());
 	Ok(())
 }

@@ -48,20 +48,13 @@ pub fn base_path() -> PathBuf {
 
 /// The same f32 weights stored in another format.
 pub fn requantized(dtype: GgmlDType) -> LoadedModel {
-	let spec = TinySpec {
-		dtype,
-		..TinySpec::new(SEED)
-	};
+	let spec = TinySpec { dtype, ..TinySpec::new(SEED) };
 	LoadedModel::load(path(&format!("{dtype:?}"), spec)).expect("load requantized")
 }
 
 /// The reference weights plus relative noise `perturb`.
 pub fn perturbed(perturb: f32) -> LoadedModel {
-	let spec = TinySpec {
-		perturb,
-		perturb_seed: 99,
-		..TinySpec::new(SEED)
-	};
+	let spec = TinySpec { perturb, perturb_seed: 99, ..TinySpec::new(SEED) };
 	LoadedModel::load(path(&format!("perturbed-{perturb}"), spec)).expect("load perturbed")
 }
 

@@ -50,7 +50,9 @@ fn job<T: Config>(owner: &T::AccountId, answered: bool) -> Result<JobId, Benchma
 
 fn probes() -> BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>> {
 	BoundedVec::truncate_from(
-		(0..MAX_WITNESS_PROBES as u32).map(|i| Probe { position: i, runner_up: i }).collect(),
+		(0..MAX_WITNESS_PROBES as u32)
+			.map(|i| Probe { position: i, runner_up: i })
+			.collect(),
 	)
 }
 
@@ -83,7 +85,8 @@ mod benches {
 		let (who, key) = checker::<T>(0)?;
 		let dapp = funded::<T>("dapp", 0);
 		let id = job::<T>(&dapp, true)?;
-		let commitment = Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.commitment;
+		let commitment =
+			Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.commitment;
 		let proof = checker_vrf::sign(key, id, commitment, 0).ok_or(BenchmarkError::Stop("vrf"))?;
 		// A disagreeing verdict: verifies the VRF, records the verdict and opens a dispute.
 		#[extrinsic_call]
@@ -164,14 +167,19 @@ mod benches {
 				.map_err(|_| BenchmarkError::Stop("round agenda"))?;
 			for k in 0..vouchers {
 				let voucher: T::AccountId = account("voucher", k, i);
-				Verdicts::<T>::insert(id, voucher, Verdict { round: 0, accepted: true, probes: probes() });
+				Verdicts::<T>::insert(
+					id,
+					voucher,
+					Verdict { round: 0, accepted: true, probes: probes() },
+				);
 			}
 			VerdictCount::<T>::insert(id, vouchers);
 		}
 		for i in 0..s {
 			let dapp = funded::<T>("slash-dapp", i);
 			let id = job::<T>(&dapp, true)?;
-			let provider = Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.provider;
+			let provider =
+				Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.provider;
 			let slash = NextSlashId::<T>::get();
 			NextSlashId::<T>::put(slash.saturating_add(1));
 			PendingSlashes::<T>::insert(

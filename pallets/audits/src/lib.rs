@@ -3,26 +3,25 @@
 //! Keeps providers honest by sampled re-execution, on the model of Polkadot's approval checking.
 //!
 //! * **Secret sampling.** When a result is posted, every registered checker evaluates a VRF with
-//!   its own key over the job and the result's commitment (`attesta_primitives::selection`).
-//!   It is selected with probability `rate / checkers`, so a job gets `rate` checks in
-//!   expectation, and nobody but the checker knows beforehand which jobs it checks. The rate
-//!   starts at `initial_rate` for a new provider and falls with its clean record, never below
-//!   `floor_rate`; a dapp can buy a higher one for its job.
+//!   its own key over the job and the result's commitment (`attesta_primitives::selection`). It is
+//!   selected with probability `rate / checkers`, so a job gets `rate` checks in expectation, and
+//!   nobody but the checker knows beforehand which jobs it checks. The rate starts at
+//!   `initial_rate` for a new provider and falls with its clean record, never below `floor_rate`; a
+//!   dapp can buy a higher one for its job.
 //! * **Verdicts.** A selected checker re-executes the job (a teacher-forced pass in its node's
 //!   engine) and posts its verdict with the VRF proof and a work witness. The chain verifies the
 //!   proof. Agreement closes the check; disagreement opens a dispute, as does a dapp's bonded
 //!   challenge. A disputed job does not settle.
-//! * **Disputes.** Each round draws a committee the same way (expected `committee_size`
-//!   members) that re-executes and votes; at the end of a round a `supermajority` of the votes
-//!   decides. Without one — or without votes, when drawn members stay silent — a new round
-//!   draws new members, up to `max_rounds`; then the dispute is dismissed and the job settles.
-//! * **Slashing.** A bad result: the dapp gets its budget back, the provider loses
-//!   `provider_slash` of its stake, and checkers that vouched for the result lose
-//!   `checker_slash` of their bond. A false alarm: the accusing checker loses `checker_slash`
-//!   of its bond, or the accusing dapp its challenge bond (to the provider). Slashes wait
-//!   `slash_delay` blocks, during which `AdminOrigin` can cancel them (appeal); then a
-//!   `whistleblower_share` goes to the wronged or exposing party and the rest to the checkers'
-//!   pool.
+//! * **Disputes.** Each round draws a committee the same way (expected `committee_size` members)
+//!   that re-executes and votes; at the end of a round a `supermajority` of the votes decides.
+//!   Without one — or without votes, when drawn members stay silent — a new round draws new
+//!   members, up to `max_rounds`; then the dispute is dismissed and the job settles.
+//! * **Slashing.** A bad result: the dapp gets its budget back, the provider loses `provider_slash`
+//!   of its stake, and checkers that vouched for the result lose `checker_slash` of their bond. A
+//!   false alarm: the accusing checker loses `checker_slash` of its bond, or the accusing dapp its
+//!   challenge bond (to the provider). Slashes wait `slash_delay` blocks, during which
+//!   `AdminOrigin` can cancel them (appeal); then a `whistleblower_share` goes to the wronged or
+//!   exposing party and the rest to the checkers' pool.
 //! * **Settings** are one governed value ([`AuditSettings`]) with bounds that reject nonsense.
 //!
 //! The checkers' side runs in the off-chain worker ([`offchain`]).
@@ -469,9 +468,8 @@ pub mod pallet {
 					ensure!(&who != d.accuser.account(), Error::<T>::Conflicted),
 				_ => return Err(Error::<T>::WrongRound.into()),
 			}
-			let draw =
-				verified_draw(&checker.key, job_id, &checkable.commitment, round, &proof)
-					.ok_or(Error::<T>::BadVrfProof)?;
+			let draw = verified_draw(&checker.key, job_id, &checkable.commitment, round, &proof)
+				.ok_or(Error::<T>::BadVrfProof)?;
 			ensure!(
 				is_selected(draw, Self::draw_chance(&checkable, round)),
 				Error::<T>::NotSelected
@@ -690,9 +688,8 @@ pub mod pallet {
 			}
 			// Silent or split: a fresh committee, while rounds remain. Votes so far still count.
 			if d.round < s.max_rounds {
-				let next = Self::free_round_slot(now).filter(|at| {
-					RoundEnds::<T>::try_mutate(at, |v| v.try_push(job_id)).is_ok()
-				});
+				let next = Self::free_round_slot(now)
+					.filter(|at| RoundEnds::<T>::try_mutate(at, |v| v.try_push(job_id)).is_ok());
 				if let Some(round_ends) = next {
 					d.round = d.round.saturating_add(1);
 					d.round_ends = round_ends;
@@ -731,7 +728,8 @@ pub mod pallet {
 		) {
 			let s = Settings::<T>::get();
 			// Read before the job closes: closing it clears its verdicts.
-			let verdicts: Vec<(T::AccountId, Verdict)> = Verdicts::<T>::iter_prefix(job_id).collect();
+			let verdicts: Vec<(T::AccountId, Verdict)> =
+				Verdicts::<T>::iter_prefix(job_id).collect();
 			let _ = T::Jobs::reject_result(job_id);
 			T::Providers::check_failed(provider);
 			Self::schedule_slash(
@@ -886,7 +884,12 @@ pub mod pallet {
 		fn reward(checker: &T::AccountId) {
 			let reward = Settings::<T>::get().checker_reward;
 			if !reward.is_zero() {
-				let _ = T::Currency::transfer(&T::Jobs::pool(), checker, reward, Preservation::Preserve);
+				let _ = T::Currency::transfer(
+					&T::Jobs::pool(),
+					checker,
+					reward,
+					Preservation::Preserve,
+				);
 			}
 		}
 
@@ -930,8 +933,9 @@ pub mod pallet {
 			commitment: [u8; 32],
 			settle_at: BlockNumberFor<T>,
 		) {
-			let rate =
-				BoughtRates::<T>::get(job).unwrap_or_default().max(Self::provider_rate(provider));
+			let rate = BoughtRates::<T>::get(job)
+				.unwrap_or_default()
+				.max(Self::provider_rate(provider));
 			Checkables::<T>::insert(
 				job,
 				Checkable { provider: provider.clone(), commitment, settle_at, rate },
@@ -955,7 +959,10 @@ pub mod pallet {
 		}
 
 		/// The chance each checker has to be drawn for `job` in `round` (parts per billion).
-		pub fn draw_chance(checkable: &Checkable<T::AccountId, BlockNumberFor<T>>, round: u32) -> u32 {
+		pub fn draw_chance(
+			checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
+			round: u32,
+		) -> u32 {
 			if round == 0 {
 				Self::per_checker(checkable.rate)
 			} else {

@@ -68,7 +68,8 @@ fn answer<T: Config>(id: JobId, tokens: u32) -> Option<(Vec<TokenId>, [u8; 32])>
 pub(crate) fn job_for<T: Config>(owner: &T::AccountId, answered: bool) -> Option<JobId> {
 	let _ = T::Currency::set_balance(owner, BalanceOf::<T>::max_value() / 1024u32.into());
 	// A model with free providers from an earlier call, else a fresh market.
-	let served = |m: &ModelId| !T::Providers::candidates(*m, &max_price::<T>(), None, &[]).is_empty();
+	let served =
+		|m: &ModelId| !T::Providers::candidates(*m, &max_price::<T>(), None, &[]).is_empty();
 	let model = match (0..64).find(served) {
 		Some(model) => model,
 		None => {

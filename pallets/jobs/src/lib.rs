@@ -22,11 +22,11 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
-#[cfg(test)]
-mod tests;
 pub mod offchain;
 #[cfg(feature = "std")]
 pub mod testing;
+#[cfg(test)]
+mod tests;
 pub mod types;
 pub mod weights;
 
@@ -41,7 +41,12 @@ pub trait JobAudit<AccountId, BlockNumber> {
 	fn is_disputed(job: JobId) -> bool;
 	/// `provider` posted a result with `commitment` for `job`; it settles at `settle_at`
 	/// unless disputed.
-	fn result_posted(job: JobId, provider: &AccountId, commitment: [u8; 32], settle_at: BlockNumber);
+	fn result_posted(
+		job: JobId,
+		provider: &AccountId,
+		commitment: [u8; 32],
+		settle_at: BlockNumber,
+	);
 	/// `job` settled or was rejected: nothing about it is open any more.
 	fn job_closed(job: JobId);
 }
@@ -339,7 +344,8 @@ pub mod pallet {
 			/// Returned to the dapp.
 			refunded: BalanceOf<T>,
 		},
-		/// A dispute found the result bad: the provider was not paid, the dapp got its budget back.
+		/// A dispute found the result bad: the provider was not paid, the dapp got its budget
+		/// back.
 		ResultRejected {
 			/// The job.
 			job_id: JobId,
@@ -1031,9 +1037,9 @@ pub mod pallet {
 				ensure!(Jobs::<T>::contains_key(id), "result without a job");
 			}
 			for (provider, id) in AssignedTo::<T>::iter_keys() {
-				let assigned_here = Jobs::<T>::get(id).is_some_and(|job| {
-					matches!(job.status, JobStatus::Assigned { provider: p, .. } if p == provider)
-				});
+				let assigned_here = Jobs::<T>::get(id).is_some_and(
+					|job| matches!(job.status, JobStatus::Assigned { provider: p, .. } if p == provider),
+				);
 				ensure!(assigned_here, "AssignedTo lists a job not assigned to that provider");
 			}
 			Ok(())

@@ -4,6 +4,8 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate as pallet_jobs;
+pub use crate::testing::MockPublic;
+use codec::Encode;
 use frame_support::{
 	derive_impl, ord_parameter_types, parameter_types,
 	traits::{fungible::InspectHold, ConstU128, ConstU32, ConstU64, Hooks},
@@ -12,9 +14,7 @@ use frame_support::{
 use frame_system::EnsureSignedBy;
 use pallet_models::VerificationRule;
 use pallet_providers::{HardwareClass, Price};
-use codec::Encode;
 use sp_core::sr25519;
-pub use crate::testing::MockPublic;
 use sp_runtime::{BuildStorage, Perbill};
 use std::{cell::RefCell, collections::BTreeSet};
 
@@ -177,7 +177,9 @@ impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
 where
 	RuntimeCall: From<C>,
 {
-	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<MockPublic, sr25519::Signature>>(
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<MockPublic, sr25519::Signature>,
+	>(
 		call: RuntimeCall,
 		public: MockPublic,
 		account: u64,

@@ -5,8 +5,8 @@
 //! on the engine's own threads, so the worker never holds up the node. Per job it keeps its
 //! progress in the node's persistent off-chain storage:
 //!
-//! * not started: queue the job on the engine and tell the chain the job started
-//!   (`accept_job`, so the dapp can no longer cancel work that is being done);
+//! * not started: queue the job on the engine and tell the chain the job started (`accept_job`, so
+//!   the dapp can no longer cancel work that is being done);
 //! * running: poll; when done, send `submit_result` signed with the provider key;
 //! * posted: wait for the result to land; if it has not after [`RESEND_AFTER`] blocks (the
 //!   transaction was dropped), start over.
@@ -113,7 +113,9 @@ fn work_on<T: Config>(
 ) -> Result<(), &'static str> {
 	let job = Jobs::<T>::get(job_id).ok_or("assigned job not found")?;
 	let JobStatus::Assigned { started, .. } = job.status else { return Ok(()) };
-	let model_hash = T::Models::limits(job.model).ok_or("the job's model is not registered")?.weights_hash;
+	let model_hash = T::Models::limits(job.model)
+		.ok_or("the job's model is not registered")?
+		.weights_hash;
 	if !served.contains(&model_hash) {
 		return Err("this node does not hold the job's model (start it with --inference-model)");
 	}

@@ -61,7 +61,13 @@ pub struct ScriptedEngine {
 impl ScriptedEngine {
 	/// An engine for `model` that answers at the first poll and accepts every claim.
 	pub fn new(model: ModelHash) -> Self {
-		Self { model, tasks: Default::default(), submitted: Default::default(), delay: 0, accept: true }
+		Self {
+			model,
+			tasks: Default::default(),
+			submitted: Default::default(),
+			delay: 0,
+			accept: true,
+		}
 	}
 
 	/// Answers after `delay` polls.
@@ -91,7 +97,10 @@ impl InferenceHost for ScriptedEngine {
 	fn submit(&self, task: InferenceTask) -> Result<Ticket, InferenceError> {
 		let mut n = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
 		*n = n.saturating_add(1);
-		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).insert(Ticket::from(*n), (task, 0));
+		self.tasks
+			.lock()
+			.unwrap_or_else(|p| p.into_inner())
+			.insert(Ticket::from(*n), (task, 0));
 		Ok(Ticket::from(*n))
 	}
 
@@ -110,7 +119,12 @@ impl InferenceHost for ScriptedEngine {
 					input_tokens: 4,
 					output_tokens: OUTPUT.to_vec(),
 					text: b"five six seven".to_vec(),
-					commitment: attesta_primitives::commitment(&model_hash, &prompt, &params, &OUTPUT),
+					commitment: attesta_primitives::commitment(
+						&model_hash,
+						&prompt,
+						&params,
+						&OUTPUT,
+					),
 				}),
 			InferenceTask::Check { output_tokens, .. } => TaskState::Checked(CheckReport {
 				accepted: self.accept,

@@ -63,7 +63,11 @@ impl VrfProof {
 pub fn sign_data(job: JobId, commitment: &[u8; 32], round: u32) -> VrfSignData {
 	VrfSignData::new(VrfTranscript::new(
 		LABEL,
-		&[(b"job", &job.to_le_bytes()), (b"commitment", commitment), (b"round", &round.to_le_bytes())],
+		&[
+			(b"job", &job.to_le_bytes()),
+			(b"commitment", commitment),
+			(b"round", &round.to_le_bytes()),
+		],
 	))
 }
 
@@ -83,7 +87,8 @@ pub fn verified_draw(
 	if !public.vrf_verify(&data, &signature) {
 		return None;
 	}
-	let bytes: [u8; 16] = signature.pre_output.make_bytes(DRAW_CONTEXT, data.as_ref(), &public).ok()?;
+	let bytes: [u8; 16] =
+		signature.pre_output.make_bytes(DRAW_CONTEXT, data.as_ref(), &public).ok()?;
 	Some(u128::from_le_bytes(bytes))
 }
 
@@ -159,7 +164,13 @@ mod tests {
 		let pair = sr25519::Pair::from_string("//Checker", None).unwrap();
 		let picked = (0..400u64)
 			.filter(|&job| {
-				let d = verified_draw(&pair.public().0, job, &[3; 32], 0, &proof(&pair, job, &[3; 32], 0));
+				let d = verified_draw(
+					&pair.public().0,
+					job,
+					&[3; 32],
+					0,
+					&proof(&pair, job, &[3; 32], 0),
+				);
 				is_selected(d.unwrap(), 250_000_000)
 			})
 			.count();

@@ -2,10 +2,9 @@
 
 use crate::{
 	AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Jobs, Models, Nonce,
-	PalletInfo,
-	Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION,
-	UNIT, VERSION,
+	PalletInfo, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
+	MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 use frame_support::{
 	derive_impl,

@@ -53,8 +53,13 @@ async fn run() -> Result<()> {
 	let (node, c, info) = start_market_node("market-bench", &keys, "").await?;
 	// Every job checked once in expectation; the two checkers are each drawn half the time.
 	let settings = quick_audits(Perbill::one(), 2);
-	execute(&c, &info, Alice, sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })))
-		.await?;
+	execute(
+		&c,
+		&info,
+		Alice,
+		sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })),
+	)
+	.await?;
 	for checker in [Alice, Charlie] {
 		register_checker(&c, &info, checker).await?;
 	}
@@ -127,14 +132,27 @@ async fn run() -> Result<()> {
 		.filter_map(|(j, at)| submitted_at.get(j).map(|s| f64::from(at - s)))
 		.collect();
 	let (lat, ..) = stats(&latency);
-	println!("jobs: {} submitted, {} answered, {} settled; {tokens} tokens each", submitted_at.len(), answered.len(), settled.len());
+	println!(
+		"jobs: {} submitted, {} answered, {} settled; {tokens} tokens each",
+		submitted_at.len(),
+		answered.len(),
+		settled.len()
+	);
 	println!("blocks observed: {}", arrivals.len());
 	println!("block interval: mean {mean:.2} s, sd {sd:.2} s, min {min:.2} s, max {max:.2} s (target 6 s)");
 	println!("results per block: {:.2}", answered.len() as f64 / blocks);
-	println!("checks passed: {checks} ({:.2} per block), disputes: {disputes}", f64::from(checks) / blocks);
+	println!(
+		"checks passed: {checks} ({:.2} per block), disputes: {disputes}",
+		f64::from(checks) / blocks
+	);
 	println!("submission to result: {lat:.1} blocks on average");
 	if settled.len() < submitted_at.len() {
-		return Err(format!("only {} of {} jobs settled\n{}", settled.len(), submitted_at.len(), node.log_tail()));
+		return Err(format!(
+			"only {} of {} jobs settled\n{}",
+			settled.len(),
+			submitted_at.len(),
+			node.log_tail()
+		));
 	}
 	Ok(())
 }

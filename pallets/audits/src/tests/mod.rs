@@ -5,11 +5,7 @@
 mod offchain;
 
 use crate::{mock::*, *};
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::fungible::InspectHold,
-	BoundedVec,
-};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use pallet_jobs::{JobStatus, Jobs as JobsMap};
 use sp_runtime::{DispatchError, Perbill};
 
@@ -91,7 +87,10 @@ fn checkers_register_with_a_bond_and_leave() {
 			Audits::register_checker(RuntimeOrigin::signed(31), [1; 32], BOND),
 			Error::<Test>::InsufficientBalance
 		);
-		assert_noop!(Audits::deregister_checker(RuntimeOrigin::signed(30)), Error::<Test>::NotChecker);
+		assert_noop!(
+			Audits::deregister_checker(RuntimeOrigin::signed(30)),
+			Error::<Test>::NotChecker
+		);
 		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(24)));
 		assert_eq!(Balances::free_balance(24), 100_000);
 		assert_eq!(Checkers::<Test>::count(), 4);
@@ -208,7 +207,10 @@ fn a_bad_result_is_refunded_and_slashed_after_the_appeal_delay() {
 		run_to_block(ends + settings().slash_delay);
 		assert_eq!(stake_of(PROVIDER), STAKE - STAKE / 10);
 		assert_eq!(
-			Balances::balance_on_hold(&pallet_providers::HoldReason::ProviderStake.into(), &PROVIDER),
+			Balances::balance_on_hold(
+				&pallet_providers::HoldReason::ProviderStake.into(),
+				&PROVIDER
+			),
 			STAKE - STAKE / 10
 		);
 		// The accuser gets half of the provider's slash.
@@ -240,9 +242,15 @@ fn a_false_alarm_costs_the_accuser_unless_governance_cancels_it() {
 		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
 		assert!(Balances::free_balance(PROVIDER) > provider_before);
 		// Appeal: governance cancels the slash before it executes.
-		assert_noop!(Audits::cancel_slash(RuntimeOrigin::signed(DAPP), id), DispatchError::BadOrigin);
+		assert_noop!(
+			Audits::cancel_slash(RuntimeOrigin::signed(DAPP), id),
+			DispatchError::BadOrigin
+		);
 		assert_ok!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id));
-		assert_noop!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id), Error::<Test>::UnknownSlash);
+		assert_noop!(
+			Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id),
+			Error::<Test>::UnknownSlash
+		);
 		run_to_block(ends + settings().slash_delay + 1);
 		assert_eq!(bond_of(liar), BOND);
 		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(liar)));
@@ -304,13 +312,19 @@ fn a_silent_committee_is_replaced_then_the_dispute_dismissed() {
 fn a_dapp_challenge_forces_a_committee_check() {
 	build_and_execute(|| {
 		let job = posted_job();
-		assert_noop!(Audits::challenge(RuntimeOrigin::signed(PROVIDER), job), Error::<Test>::NotJobOwner);
+		assert_noop!(
+			Audits::challenge(RuntimeOrigin::signed(PROVIDER), job),
+			Error::<Test>::NotJobOwner
+		);
 		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), job));
 		assert_eq!(
 			Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP),
 			settings().challenge_bond
 		);
-		assert_noop!(Audits::challenge(RuntimeOrigin::signed(DAPP), job), Error::<Test>::AlreadyDisputed);
+		assert_noop!(
+			Audits::challenge(RuntimeOrigin::signed(DAPP), job),
+			Error::<Test>::AlreadyDisputed
+		);
 		for c in [21, 22, 23] {
 			assert_ok!(verdict(c, job, 1, true));
 		}
@@ -376,14 +390,16 @@ fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 	});
 }
 
-
 #[test]
 fn every_call_weight_comes_from_weight_info() {
 	use frame_support::dispatch::GetDispatchInfo;
 	let w = |c: Call<Test>| c.get_dispatch_info().call_weight;
 	let proof = attesta_primitives::selection::VrfProof { pre_output: [0; 32], proof: [0; 64] };
 	let cases = vec![
-		(w(Call::register_checker { key: [0; 32], bond: 0 }), <() as WeightInfo>::register_checker()),
+		(
+			w(Call::register_checker { key: [0; 32], bond: 0 }),
+			<() as WeightInfo>::register_checker(),
+		),
 		(w(Call::deregister_checker {}), <() as WeightInfo>::deregister_checker()),
 		(
 			w(Call::submit_verdict {

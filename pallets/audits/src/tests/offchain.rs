@@ -58,7 +58,8 @@ fn run_worker(
 					panic!("unsigned")
 				};
 				assert_eq!(who, checker);
-				assert!(signature.verify(&xt.function.encode()[..], &sp_core::sr25519::Public::from_raw(key)));
+				assert!(signature
+					.verify(&xt.function.encode()[..], &sp_core::sr25519::Public::from_raw(key)));
 				match xt.function {
 					RuntimeCall::Audits(call) => call,
 					other => panic!("unexpected {other:?}"),

@@ -2,8 +2,11 @@
 //! extensions and a scripted inference engine standing in for the node's.
 
 use super::*;
-use crate::{offchain::Progress, AssignedTo, Call};
-use crate::testing::{ScriptedEngine, OUTPUT};
+use crate::{
+	offchain::Progress,
+	testing::{ScriptedEngine, OUTPUT},
+	AssignedTo, Call,
+};
 use attesta_primitives::{keys::PROVIDER_KEY_TYPE, offchain::InferenceExt};
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
@@ -106,7 +109,6 @@ impl Node {
 	}
 }
 
-
 #[test]
 fn provider_worker_runs_the_job_and_posts_a_result_the_chain_accepts() {
 	let mut n = node(ScriptedEngine::new(MODEL_HASH).with_delay(1), true);
@@ -120,7 +122,8 @@ fn provider_worker_runs_the_job_and_posts_a_result_the_chain_accepts() {
 	// Done: the result goes out, with the chain's commitment.
 	n.ext.execute_with(|| run_to_block(3));
 	let sent = n.run_worker();
-	let [Call::submit_result { job_id: 0, input_tokens: 4, ref output_tokens, .. }] = sent[..] else {
+	let [Call::submit_result { job_id: 0, input_tokens: 4, ref output_tokens, .. }] = sent[..]
+	else {
 		panic!("{sent:?}")
 	};
 	assert_eq!(*output_tokens, OUTPUT.to_vec());
@@ -135,7 +138,10 @@ fn provider_worker_runs_the_job_and_posts_a_result_the_chain_accepts() {
 	assert_eq!(n.run_worker(), vec![]);
 	n.ext.execute_with(|| {
 		let key = (b"attesta/provider/job/", 0u64).encode();
-		assert_eq!(sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key), None);
+		assert_eq!(
+			sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key),
+			None
+		);
 	});
 	assert_eq!(n.engine.submitted(), 1, "ran once");
 }
@@ -176,7 +182,9 @@ fn without_an_engine_or_the_model_nothing_is_sent() {
 	let mut n = node(ScriptedEngine::new(MODEL_HASH), true);
 	n.ext.execute_with(|| {
 		// The job's model is not one the engine holds.
-		pallet_models::Models::<Test>::mutate(MODEL, |m| m.as_mut().unwrap().weights_hash = [9; 32]);
+		pallet_models::Models::<Test>::mutate(MODEL, |m| {
+			m.as_mut().unwrap().weights_hash = [9; 32]
+		});
 	});
 	assert_eq!(n.run_worker(), vec![]);
 	assert_eq!(n.engine.submitted(), 0);
@@ -188,7 +196,9 @@ fn a_node_without_provider_keys_does_nothing() {
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	let keystore = MemoryKeystore::new();
 	// A key of another type is not a provider key.
-	keystore.sr25519_generate_new(attesta_primitives::keys::CHECKER_KEY_TYPE, None).unwrap();
+	keystore
+		.sr25519_generate_new(attesta_primitives::keys::CHECKER_KEY_TYPE, None)
+		.unwrap();
 	ext.register_extension(KeystoreExt::new(keystore));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.execute_with(|| {
