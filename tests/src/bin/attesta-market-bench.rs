@@ -65,9 +65,26 @@ async fn run() -> Result<()> {
 	}
 	register_provider(&c, &info, Bob, "bench", 16).await?;
 
-	// Blocks as they arrive, from here on.
+	// Blocks as they arrive, from here on: a watcher polls the best block every 20 ms.
 	let start = best_number(&c).await?;
 	let t0 = Instant::now();
+	let watcher = node.client().await?;
+	let arrivals_log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(u32, f64)>::new()));
+	let log = arrivals_log.clone();
+	let watch = tokio::spawn(async move {
+		let mut last = start;
+		loop {
+			if let Ok(best) = best_number(&watcher).await {
+				if best > last {
+					last = best;
+					log.lock()
+						.unwrap_or_else(|p| p.into_inner())
+						.push((best, t0.elapsed().as_secs_f64()));
+				}
+			}
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+	});
 	let dapps: [Sr25519Keyring; 3] = [Dave, Eve, Ferdie];
 	let mut submitted_at = BTreeMap::new();
 	for i in 0..jobs {
@@ -95,7 +112,6 @@ async fn run() -> Result<()> {
 		}
 	}
 
-	let mut arrivals: Vec<(u32, f64)> = vec![];
 	let mut answered = BTreeMap::new();
 	let mut settled = BTreeMap::new();
 	let (mut checks, mut disputes) = (0u32, 0u32);
@@ -105,7 +121,6 @@ async fn run() -> Result<()> {
 		let best = best_number(&c).await?;
 		while seen < best {
 			seen += 1;
-			arrivals.push((seen, t0.elapsed().as_secs_f64()));
 			for e in events_at(&c, block_hash(&c, seen).await?).await? {
 				match e {
 					RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted { job_id, .. }) => {
@@ -124,7 +139,14 @@ async fn run() -> Result<()> {
 		tokio::time::sleep(Duration::from_millis(50)).await;
 	}
 
-	let intervals: Vec<f64> = arrivals.windows(2).map(|w| w[1].1 - w[0].1).collect();
+	watch.abort();
+	let arrivals = arrivals_log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+	// Only consecutive blocks: a skipped number (two blocks between polls) is not an interval.
+	let intervals: Vec<f64> = arrivals
+		.windows(2)
+		.filter(|w| w[1].0 == w[0].0 + 1)
+		.map(|w| w[1].1 - w[0].1)
+		.collect();
 	let (mean, sd, min, max) = stats(&intervals);
 	let blocks = arrivals.len().max(1) as f64;
 	let latency: Vec<f64> = answered
