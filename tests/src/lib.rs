@@ -3,6 +3,7 @@
 //! the runtime's own types.
 
 pub mod market;
+pub mod testnet;
 
 use attesta_runtime::{
 	AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,

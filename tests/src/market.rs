@@ -2,8 +2,11 @@
 //! running the reference model, keys in its keystore, and the usual registrations.
 
 use crate::*;
-use attesta_runtime::{Balance, BlockNumber, RuntimeCall, UNIT};
-use pallet_audits::AuditSettings;
+pub use attesta_runtime::configs::DefaultMarketSettings;
+use attesta_runtime::{AccountId, Balance, BlockNumber, RuntimeCall, UNIT};
+use codec::Encode;
+pub use pallet_audits::MarketSettings;
+use pallet_jobs::JobView;
 use pallet_providers::{HardwareClass, Price};
 use sp_runtime::Perbill;
 
@@ -70,24 +73,38 @@ pub async fn register_checker(c: &WsClient, info: &ChainInfo, who: Sr25519Keyrin
 	execute(c, info, who, call).await.map(|_| ())
 }
 
-/// Audit settings for tests on one node: every job checked (`rate`), short rounds and appeal
-/// delay.
-pub fn quick_audits(rate: Perbill, committee_size: u32) -> AuditSettings<Balance, BlockNumber> {
-	AuditSettings {
+/// Market settings for tests on one node: results checked at `rate`, a committee of
+/// `committee_size`, short rounds, appeal delay and `challenge_window`; the rest as at genesis.
+pub fn quick_settings(
+	rate: Perbill,
+	committee_size: u32,
+	challenge_window: BlockNumber,
+) -> MarketSettings<Balance, BlockNumber> {
+	MarketSettings {
 		initial_rate: rate,
 		floor_rate: rate,
-		half_rate_after: 50,
 		committee_size,
-		supermajority: Perbill::from_percent(67),
-		max_rounds: 3,
 		round_length: 8,
-		provider_slash: Perbill::from_percent(10),
-		checker_slash: Perbill::from_percent(10),
-		whistleblower_share: Perbill::from_percent(50),
-		checker_bond: CHECKER_BOND,
-		challenge_bond: 10 * UNIT,
-		check_price: UNIT,
-		checker_reward: UNIT / 100,
 		slash_delay: 3,
+		challenge_window,
+		..DefaultMarketSettings::get()
 	}
+}
+
+/// Sets the market settings through the dev chain's sudo key (Alice).
+pub async fn sudo_set_settings(
+	c: &WsClient,
+	info: &ChainInfo,
+	new: MarketSettings<Balance, BlockNumber>,
+) -> Result<()> {
+	let call = sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new }));
+	execute(c, info, Sr25519Keyring::Alice, call).await.map(|_| ())
+}
+
+/// A job as the `JobsApi_job` runtime API shows it at the best block.
+pub async fn job_view(
+	c: &WsClient,
+	id: u64,
+) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
+	runtime_call(c, "JobsApi_job", &id.encode()).await
 }

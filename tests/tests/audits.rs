@@ -7,24 +7,13 @@
 
 use attesta_e2e::{market::*, *};
 use attesta_runtime::{
-	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall,
-	RuntimeEvent, UNIT,
+	genesis_config_presets::REFERENCE_MODEL_SHA256, RuntimeCall, RuntimeEvent, UNIT,
 };
-use codec::Encode;
-use pallet_jobs::{GenParams, JobStatus, JobView};
+use pallet_jobs::{GenParams, JobStatus};
 use pallet_providers::Price;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use std::time::Duration;
-
-type AccountId = attesta_runtime::AccountId;
-
-async fn job_view(
-	c: &WsClient,
-	id: u64,
-) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
-	runtime_call(c, "JobsApi_job", &id.encode()).await
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
@@ -36,21 +25,8 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 
 	// Governance (sudo on the dev chain): every job checked, a committee of both checkers,
 	// quick rounds and appeal delay.
-	let settings = quick_audits(Perbill::one(), 2);
-	execute(
-		&c,
-		&info,
-		Alice,
-		sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })),
-	)
-	.await?;
-	execute(
-		&c,
-		&info,
-		Alice,
-		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 8 })),
-	)
-	.await?;
+	let settings = quick_settings(Perbill::one(), 2, 8);
+	sudo_set_settings(&c, &info, settings).await?;
 	for checker in [Alice, Bob] {
 		register_checker(&c, &info, checker).await?;
 	}
@@ -135,7 +111,8 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 	wait_for("Dave's stake to be slashed", Duration::from_secs(120), || async {
 		let info: Option<pallet_providers::ProviderOf<attesta_runtime::Runtime>> =
 			storage(&c, &stake_key).await?;
-		Ok(info.filter(|i| i.stake == 1_800 * UNIT).map(|_| ()))
+		let slashed = PROVIDER_STAKE - settings.provider_slash * PROVIDER_STAKE;
+		Ok(info.filter(|i| i.stake == slashed).map(|_| ()))
 	})
 	.await
 	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
@@ -146,6 +123,10 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 		),
 	)
 	.await?;
-	assert_eq!(charlie.map(|i| i.stake), Some(2_000 * UNIT), "the honest provider keeps its stake");
+	assert_eq!(
+		charlie.map(|i| i.stake),
+		Some(PROVIDER_STAKE),
+		"the honest provider keeps its stake"
+	);
 	Ok(())
 }

@@ -24,13 +24,8 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 
 	// Governance (sudo on the dev chain) shortens the challenge window to keep the test quick.
-	execute(
-		&c,
-		&info,
-		dapp,
-		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
-	)
-	.await?;
+	let settings = MarketSettings { challenge_window: 2, ..DefaultMarketSettings::get() };
+	sudo_set_settings(&c, &info, settings).await?;
 	let price = PROVIDER_PRICE;
 	register_provider(&c, &info, provider, "eu-west", 4).await?;
 

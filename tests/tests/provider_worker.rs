@@ -24,13 +24,8 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	let (node, c, info) =
 		start_market_node("provider-worker", &[("prov", provider)], "attesta::provider=debug")
 			.await?;
-	execute(
-		&c,
-		&info,
-		dapp,
-		sudo(RuntimeCall::Jobs(pallet_jobs::Call::set_challenge_window { new: 2 })),
-	)
-	.await?;
+	let settings = MarketSettings { challenge_window: 2, ..DefaultMarketSettings::get() };
+	sudo_set_settings(&c, &info, settings).await?;
 	register_provider(&c, &info, provider, "eu-west", 2).await?;
 
 	let prompt = b"What is the capital of France?".to_vec();

@@ -22,7 +22,11 @@
 //!   challenge bond (to the provider). Slashes wait `slash_delay` blocks, during which
 //!   `AdminOrigin` can cancel them (appeal); then a `whistleblower_share` goes to the wronged or
 //!   exposing party and the rest to the checkers' pool.
-//! * **Settings** are one governed value ([`AuditSettings`]) with bounds that reject nonsense.
+//! * **Settings** of the whole market are one governed value ([`MarketSettings`]): sampling,
+//!   disputes, slashing, the providers' minimum stake, the largest job budget, the challenge window
+//!   and the checkers' fee. `set_settings` refuses values out of bounds and settings under which
+//!   cheating pays ([`MarketSettings::cheating_pays`]). A job runs under the terms in force when it
+//!   was submitted (`pallet_jobs::JobTerms`); a change applies to later jobs.
 //!
 //! The checkers' side runs in the off-chain worker ([`offchain`]).
 
@@ -44,6 +48,16 @@ pub mod weights;
 
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// The governed minimum stake of providers, read from the market settings: what the runtime
+/// gives the providers pallet.
+pub struct MinimumStake<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> frame_support::traits::Get<BalanceOf<T>> for MinimumStake<T> {
+	fn get() -> BalanceOf<T> {
+		Settings::<T>::get().minimum_stake
+	}
+}
 
 /// Signs a checker's off-chain transactions with its `chck` key from the node's keystore.
 pub struct CheckerSigner;
@@ -83,7 +97,7 @@ pub mod pallet {
 		},
 	};
 	use frame_system::pallet_prelude::*;
-	use pallet_jobs::AuditedJobs;
+	use pallet_jobs::{AuditedJobs, JobTerms};
 	use pallet_providers::ProviderRegistry;
 	use sp_runtime::{
 		traits::{Saturating, Zero},
@@ -94,7 +108,7 @@ pub mod pallet {
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 	/// The settings as stored.
-	pub type SettingsOf<T> = AuditSettings<BalanceOf<T>, BlockNumberFor<T>>;
+	pub type SettingsOf<T> = MarketSettings<BalanceOf<T>, BlockNumberFor<T>>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -142,6 +156,10 @@ pub mod pallet {
 		/// Most disputes ending, or slashes executing, in one block.
 		#[pallet::constant]
 		type MaxDuePerBlock: Get<u32>;
+		/// Longest challenge window governance may set (shorter than the jobs pallet's
+		/// retention, so a job is never pruned before it settles).
+		#[pallet::constant]
+		type MaxChallengeWindow: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls and hook, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -361,9 +379,25 @@ pub mod pallet {
 		UnknownSlash,
 		/// Too many disputes or slashes fall due in the coming blocks; try later.
 		AgendaFull,
-		/// Settings out of bounds: rates, committee, supermajority (over 50 %), rounds, lengths
-		/// or slashes (see `AuditSettings::validate`).
-		InvalidSettings,
+		/// Settings: the floor check rate must be positive and at most the initial rate.
+		InvalidCheckRates,
+		/// Settings: the committee must have 1 or more members, 1 to 10 rounds of at least one
+		/// block, and `committee_size × max_rounds` below `MaxVerdictsPerJob`.
+		InvalidCommittee,
+		/// Settings: the supermajority must be over 50 %.
+		SupermajorityTooLow,
+		/// Settings: the provider slash and the slash delay must be positive.
+		SlashingDisabled,
+		/// Settings: the minimum stake and the largest job budget must be positive.
+		ZeroStakeOrBudget,
+		/// Settings: the challenge window must be 1 to `MaxChallengeWindow` blocks.
+		InvalidChallengeWindow,
+		/// Settings: the verification fee share may be at most 50 %.
+		FeeShareTooHigh,
+		/// Settings under which a provider gains by posting results it did not compute: raise
+		/// the floor check rate, the provider slash or the minimum stake, or lower the largest
+		/// job budget (see `MarketSettings::cheating_pays`).
+		CheatingPays,
 	}
 
 	#[pallet::hooks]
@@ -392,7 +426,7 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(
-				Pallet::<T>::validate(&T::DefaultSettings::get()),
+				Pallet::<T>::validate(&T::DefaultSettings::get()).is_ok(),
 				"DefaultSettings out of bounds"
 			);
 			assert!(T::MaxDuePerBlock::get() > 0, "MaxDuePerBlock must be positive");
@@ -554,7 +588,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_settings())]
 		pub fn set_settings(origin: OriginFor<T>, new: SettingsOf<T>) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(Self::validate(&new), Error::<T>::InvalidSettings);
+			Self::validate(&new)?;
 			let old = Settings::<T>::get();
 			Settings::<T>::put(new);
 			Self::deposit_event(Event::SettingsUpdated { old, new });
@@ -577,29 +611,50 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Whether settings are within bounds: rates with the floor at most the initial rate,
-		/// a committee of 1..=`MaxVerdictsPerJob`, a supermajority over half, 1..=10 rounds of
-		/// at least one block, a positive provider slash and a positive appeal delay.
-		pub fn validate(s: &SettingsOf<T>) -> bool {
-			s.floor_rate <= s.initial_rate &&
-				!s.floor_rate.is_zero() &&
+		/// Checks settings against their bounds and the rule that cheating must not pay.
+		pub fn validate(s: &SettingsOf<T>) -> Result<(), Error<T>> {
+			ensure!(
+				!s.floor_rate.is_zero() && s.floor_rate <= s.initial_rate,
+				Error::<T>::InvalidCheckRates
+			);
+			ensure!(
 				s.committee_size >= 1 &&
-				s.committee_size.saturating_mul(s.max_rounds) < T::MaxVerdictsPerJob::get() &&
-				s.supermajority > Perbill::from_percent(50) &&
-				(1..=10).contains(&s.max_rounds) &&
-				!s.round_length.is_zero() &&
-				!s.provider_slash.is_zero() &&
-				!s.slash_delay.is_zero()
+					s.committee_size.saturating_mul(s.max_rounds) < T::MaxVerdictsPerJob::get() &&
+					(1..=10).contains(&s.max_rounds) &&
+					!s.round_length.is_zero(),
+				Error::<T>::InvalidCommittee
+			);
+			ensure!(s.supermajority > Perbill::from_percent(50), Error::<T>::SupermajorityTooLow);
+			ensure!(
+				!s.provider_slash.is_zero() && !s.slash_delay.is_zero(),
+				Error::<T>::SlashingDisabled
+			);
+			ensure!(
+				!s.minimum_stake.is_zero() && !s.max_job_budget.is_zero(),
+				Error::<T>::ZeroStakeOrBudget
+			);
+			ensure!(
+				!s.challenge_window.is_zero() && s.challenge_window <= T::MaxChallengeWindow::get(),
+				Error::<T>::InvalidChallengeWindow
+			);
+			ensure!(
+				s.verification_fee_share <= Perbill::from_percent(50),
+				Error::<T>::FeeShareTooHigh
+			);
+			ensure!(!s.cheating_pays(), Error::<T>::CheatingPays);
+			Ok(())
 		}
 
-		/// The chance a result of `provider` is checked: falls from the initial rate with its
-		/// completed jobs, never below the floor.
-		pub fn provider_rate(provider: &T::AccountId) -> Perbill {
-			let s = Settings::<T>::get();
+		/// The chance a result of `provider` is checked under a job's `terms`: falls from the
+		/// initial rate with the provider's completed jobs, never below the floor.
+		pub fn provider_rate(
+			provider: &T::AccountId,
+			terms: &JobTerms<BlockNumberFor<T>>,
+		) -> Perbill {
 			let completed = T::Providers::reputation(provider).map_or(0, |r| r.jobs_completed);
-			let h = s.half_rate_after.max(1);
+			let h = terms.half_rate_after.max(1);
 			let decay = Perbill::from_rational(h, h.saturating_add(completed));
-			(decay * s.initial_rate).max(s.floor_rate)
+			(decay * terms.initial_check_rate).max(terms.floor_check_rate)
 		}
 
 		/// Each member's chance to sit on a committee round: `committee_size / checkers`.
@@ -678,7 +733,7 @@ pub mod pallet {
 				|votes: u32| total > 0 && Perbill::from_rational(votes, total) >= s.supermajority;
 			if decides(d.guilty) {
 				Self::close_dispute(job_id, &d.accuser);
-				Self::found_bad(job_id, &checkable.provider, &d.accuser, now);
+				Self::found_bad(job_id, &checkable, &d.accuser, now);
 				return;
 			}
 			if decides(d.innocent) {
@@ -722,11 +777,12 @@ pub mod pallet {
 		/// the result are slashed (deferred), the honest voters rewarded.
 		fn found_bad(
 			job_id: JobId,
-			provider: &T::AccountId,
+			checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
 			accuser: &Accuser<T::AccountId>,
 			now: BlockNumberFor<T>,
 		) {
 			let s = Settings::<T>::get();
+			let provider = &checkable.provider;
 			// Read before the job closes: closing it clears its verdicts.
 			let verdicts: Vec<(T::AccountId, Verdict)> =
 				Verdicts::<T>::iter_prefix(job_id).collect();
@@ -735,7 +791,7 @@ pub mod pallet {
 			Self::schedule_slash(
 				provider.clone(),
 				SlashFrom::ProviderStake,
-				s.provider_slash,
+				checkable.provider_slash,
 				Some(accuser.account().clone()),
 				job_id,
 				now,
@@ -922,7 +978,23 @@ pub mod pallet {
 		}
 	}
 
-	impl<T: Config> pallet_jobs::JobAudit<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	impl<T: Config> pallet_jobs::JobAudit<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
+		fn max_budget() -> BalanceOf<T> {
+			Settings::<T>::get().max_job_budget
+		}
+
+		fn terms() -> JobTerms<BlockNumberFor<T>> {
+			let s = Settings::<T>::get();
+			JobTerms {
+				challenge_window: s.challenge_window,
+				verification_fee_share: s.verification_fee_share,
+				initial_check_rate: s.initial_rate,
+				floor_check_rate: s.floor_rate,
+				half_rate_after: s.half_rate_after,
+				provider_slash: s.provider_slash,
+			}
+		}
+
 		fn is_disputed(job: JobId) -> bool {
 			Disputes::<T>::contains_key(job)
 		}
@@ -932,13 +1004,20 @@ pub mod pallet {
 			provider: &T::AccountId,
 			commitment: [u8; 32],
 			settle_at: BlockNumberFor<T>,
+			terms: &JobTerms<BlockNumberFor<T>>,
 		) {
 			let rate = BoughtRates::<T>::get(job)
 				.unwrap_or_default()
-				.max(Self::provider_rate(provider));
+				.max(Self::provider_rate(provider, terms));
 			Checkables::<T>::insert(
 				job,
-				Checkable { provider: provider.clone(), commitment, settle_at, rate },
+				Checkable {
+					provider: provider.clone(),
+					commitment,
+					settle_at,
+					rate,
+					provider_slash: terms.provider_slash,
+				},
 			);
 		}
 

@@ -3,7 +3,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate as pallet_audits;
-use crate::{AuditSettings, CheckerSigner};
+use crate::{CheckerSigner, MarketSettings};
 use attesta_primitives::{
 	selection::{sign_data, VrfProof},
 	GenParams, JobId,
@@ -91,14 +91,13 @@ ord_parameter_types! {
 }
 parameter_types! {
 	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
-	pub const FeeShare: Perbill = Perbill::from_percent(10);
-	pub Defaults: AuditSettings<Balance, u64> = settings();
+	pub Defaults: MarketSettings<Balance, u64> = settings();
 }
 
 /// The mock's settings: every job checked and every checker drawn, so tests are
 /// deterministic; tests lower the rates where the draw matters.
-pub fn settings() -> AuditSettings<Balance, u64> {
-	AuditSettings {
+pub fn settings() -> MarketSettings<Balance, u64> {
+	MarketSettings {
 		initial_rate: Perbill::one(),
 		floor_rate: Perbill::one(),
 		half_rate_after: 10,
@@ -114,6 +113,10 @@ pub fn settings() -> AuditSettings<Balance, u64> {
 		check_price: 1_000,
 		checker_reward: 7,
 		slash_delay: 3,
+		minimum_stake: STAKE,
+		max_job_budget: 1_000,
+		challenge_window: WINDOW,
+		verification_fee_share: Perbill::from_percent(10),
 	}
 }
 
@@ -129,8 +132,7 @@ impl pallet_providers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
-	type AdminOrigin = EnsureSignedBy<Admin, u64>;
-	type DefaultMinimumStake = ConstU128<1_000>;
+	type MinimumStake = pallet_audits::MinimumStake<Test>;
 	type UnbondingPeriod = ConstU64<10>;
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<8>;
@@ -145,7 +147,6 @@ impl pallet_jobs::Config for Test {
 	type Models = Models;
 	type Providers = Providers;
 	type Audit = Audits;
-	type AdminOrigin = EnsureSignedBy<Admin, u64>;
 	type PalletId = JobsPalletId;
 	type MaxPromptLen = ConstU32<256>;
 	type MaxOutputTokens = ConstU32<64>;
@@ -156,8 +157,6 @@ impl pallet_jobs::Config for Test {
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<40>;
-	type DefaultChallengeWindow = ConstU64<WINDOW>;
-	type DefaultVerificationFeeShare = FeeShare;
 	type ProviderSigner = pallet_jobs::ProviderSigner;
 	type WeightInfo = ();
 }
@@ -173,6 +172,7 @@ impl pallet_audits::Config for Test {
 	type DefaultSettings = Defaults;
 	type MaxCheckers = ConstU32<8>;
 	type MaxVerdictsPerJob = ConstU32<32>;
+	type MaxChallengeWindow = ConstU64<30>;
 	type MaxDuePerBlock = ConstU32<4>;
 	type WeightInfo = ();
 }

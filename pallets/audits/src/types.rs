@@ -4,9 +4,12 @@ use attesta_primitives::offchain::{Probe, MAX_WITNESS_PROBES};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
-use sp_runtime::Perbill;
+use sp_runtime::{traits::AtLeast32BitUnsigned, Perbill, Saturating};
 
-/// The market's checking and slashing settings: one value, changed only by `AdminOrigin`.
+/// The market's governed settings: sampling, disputes, slashing, stake, the job budget cap and
+/// the challenge window. One value, changed only by `AdminOrigin`, because the rule that
+/// cheating must not pay ([`MarketSettings::cheating_pays`]) ties the rate, the slash, the stake
+/// and the budget cap together.
 #[derive(
 	Clone,
 	Copy,
@@ -19,7 +22,7 @@ use sp_runtime::Perbill;
 	TypeInfo,
 	MaxEncodedLen,
 )]
-pub struct AuditSettings<Balance, BlockNumber> {
+pub struct MarketSettings<Balance, BlockNumber> {
 	/// Chance that a new provider's job is checked (expected checks per job).
 	pub initial_rate: Perbill,
 	/// The lowest chance any job is checked, however long the provider's clean record.
@@ -52,6 +55,43 @@ pub struct AuditSettings<Balance, BlockNumber> {
 	pub checker_reward: Balance,
 	/// Blocks a decided slash waits, during which governance can cancel it.
 	pub slash_delay: BlockNumber,
+	/// Least bonded stake with which a provider gets jobs.
+	pub minimum_stake: Balance,
+	/// Largest budget a job may escrow, hence the most a provider can earn from one job.
+	pub max_job_budget: Balance,
+	/// Blocks between a result and its payment, during which it can be checked and disputed.
+	pub challenge_window: BlockNumber,
+	/// Share of each payment that goes to the checkers' pool.
+	pub verification_fee_share: Perbill,
+}
+
+impl<Balance, BlockNumber> MarketSettings<Balance, BlockNumber>
+where
+	Balance: AtLeast32BitUnsigned + Copy,
+{
+	/// Whether a provider would gain, in expectation, by posting results it never computed.
+	///
+	/// A cheater saves at most the job's price `P` (the cost of computing cannot sensibly exceed
+	/// what the job pays). Each of its results is checked with probability at least `q` (see
+	/// [`least_check_chance`], at the `floor_rate`); when caught, it forfeits `P` (the dapp is
+	/// refunded) and loses `provider_slash × minimum_stake` of its stake. Cheating does not pay
+	/// when `q × (P + slash × stake) > P` for the largest `P`, `max_job_budget`.
+	pub fn cheating_pays(&self) -> bool {
+		// Rounded down: the rule errs on the side of refusing.
+		let at_risk = self.provider_slash.mul_floor(self.minimum_stake);
+		let expected_loss = least_check_chance(self.floor_rate)
+			.mul_floor(at_risk.saturating_add(self.max_job_budget));
+		expected_loss <= self.max_job_budget
+	}
+}
+
+/// A lower bound on the chance that a result checked at `rate` gets at least one check.
+///
+/// Each of `n` checkers is drawn with probability `rate / n`, so no check happens with
+/// probability `(1 − rate/n)^n ≤ e^−rate`, and `1 − e^−r ≥ r − r²/2` for every `r ≥ 0`. The bound
+/// holds for any number of checkers, provided one is registered and honest.
+pub fn least_check_chance(rate: Perbill) -> Perbill {
+	rate.saturating_sub(Perbill::from_parts(rate.square().deconstruct() / 2))
 }
 
 /// A registered checker.
@@ -78,6 +118,8 @@ pub struct Checkable<AccountId, BlockNumber> {
 	/// Chance it is checked, in parts per billion (the provider's rate, or what the dapp
 	/// bought).
 	pub rate: Perbill,
+	/// Share of the provider's stake slashed if it is found bad (the job's terms).
+	pub provider_slash: Perbill,
 }
 
 /// Who raised a dispute.

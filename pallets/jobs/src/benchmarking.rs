@@ -4,11 +4,11 @@
 use super::*;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get, Hooks};
-use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_support::traits::{fungible::Mutate, Get, Hooks};
+use frame_system::RawOrigin;
 use pallet_models::ModelRegistry;
 use pallet_providers::{Price, ProviderRegistry};
-use sp_runtime::{traits::Bounded, Perbill, Saturating};
+use sp_runtime::{traits::Bounded, Saturating};
 
 fn dapp<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("dapp", i, 0);
@@ -26,8 +26,9 @@ fn max_price<T: Config>() -> Price<BalanceOf<T>> {
 	Price { input: 10u32.into(), output: 10u32.into() }
 }
 
+/// A budget that covers every benchmarked job, within the governed maximum.
 fn budget<T: Config>() -> BalanceOf<T> {
-	1_000_000_000u32.into()
+	T::Audit::max_budget().min(1_000_000_000u32.into())
 }
 
 /// Submits a job for `who`, `tokens` output tokens, a prompt of `len` bytes; returns its id.
@@ -154,26 +155,6 @@ mod benches {
 		let id = submitted::<T>(&who, model, 16, 4);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id);
-		Ok(())
-	}
-
-	#[benchmark]
-	fn set_challenge_window() -> Result<(), BenchmarkError> {
-		let origin =
-			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let new: BlockNumberFor<T> = 2u32.into();
-		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, new);
-		assert_eq!(ChallengeWindow::<T>::get(), new);
-		Ok(())
-	}
-
-	#[benchmark]
-	fn set_verification_fee_share() -> Result<(), BenchmarkError> {
-		let origin =
-			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, Perbill::from_percent(3));
 		Ok(())
 	}
 

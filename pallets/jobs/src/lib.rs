@@ -34,30 +34,27 @@ pub use attesta_primitives::{GenParams, JobId, ModelId, TokenId};
 pub use types::*;
 pub use weights::WeightInfo;
 
-/// What the jobs pallet tells the audits pallet (sampled re-execution, disputes), and how the
-/// audits pallet holds settlement back.
-pub trait JobAudit<AccountId, BlockNumber> {
+/// The audits side of a job: the governed terms it runs under, what the jobs pallet tells the
+/// audits pallet (sampled re-execution, disputes), and how the audits pallet holds settlement
+/// back.
+pub trait JobAudit<AccountId, Balance, BlockNumber> {
+	/// The largest budget a job may escrow: the price bound under which cheating does not pay.
+	fn max_budget() -> Balance;
+	/// The terms a job submitted now runs under until it ends.
+	fn terms() -> JobTerms<BlockNumber>;
 	/// Whether `job` is under dispute, in which case it must not settle yet.
 	fn is_disputed(job: JobId) -> bool;
-	/// `provider` posted a result with `commitment` for `job`; it settles at `settle_at`
-	/// unless disputed.
+	/// `provider` posted a result with `commitment` for `job`, which runs under `terms`; it
+	/// settles at `settle_at` unless disputed.
 	fn result_posted(
 		job: JobId,
 		provider: &AccountId,
 		commitment: [u8; 32],
 		settle_at: BlockNumber,
+		terms: &JobTerms<BlockNumber>,
 	);
 	/// `job` settled or was rejected: nothing about it is open any more.
 	fn job_closed(job: JobId);
-}
-
-/// No audits: nothing is ever disputed.
-impl<AccountId, BlockNumber> JobAudit<AccountId, BlockNumber> for () {
-	fn is_disputed(_job: JobId) -> bool {
-		false
-	}
-	fn result_posted(_: JobId, _: &AccountId, _: [u8; 32], _: BlockNumber) {}
-	fn job_closed(_job: JobId) {}
 }
 
 /// What the audits pallet needs from the jobs pallet.
@@ -121,10 +118,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use pallet_models::ModelRegistry;
 	use pallet_providers::{JobOutcome, Price, ProviderRegistry, Region};
-	use sp_runtime::{
-		traits::{AccountIdConversion, Saturating, Zero},
-		Perbill,
-	};
+	use sp_runtime::traits::{AccountIdConversion, Saturating, Zero};
 
 	/// The balance type of the escrow currency.
 	pub type BalanceOf<T> =
@@ -172,10 +166,9 @@ pub mod pallet {
 		type Models: ModelRegistry;
 		/// The provider registry.
 		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
-		/// Holds settlement back while a job is disputed.
-		type Audit: JobAudit<Self::AccountId, BlockNumberFor<Self>>;
-		/// Who may change the challenge window and the fee share: the council or root.
-		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Sets each job's terms from the governed settings and holds settlement back while a
+		/// job is disputed.
+		type Audit: JobAudit<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 		/// Derives the account of the checkers' pool, which receives the verification fees.
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
@@ -208,12 +201,6 @@ pub mod pallet {
 		/// Blocks a finished job stays readable before it is pruned.
 		#[pallet::constant]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
-		/// Challenge window until governance sets one.
-		#[pallet::constant]
-		type DefaultChallengeWindow: Get<BlockNumberFor<Self>>;
-		/// Verification fee share until governance sets one.
-		#[pallet::constant]
-		type DefaultVerificationFeeShare: Get<Perbill>;
 		/// The key a provider's off-chain worker signs its transactions with.
 		type ProviderSigner: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 		/// Weights of this pallet's calls and hook, from its benchmarks.
@@ -253,17 +240,6 @@ pub mod pallet {
 		BoundedVec<JobId, T::MaxJobsPerBlock>,
 		ValueQuery,
 	>;
-
-	/// Blocks between a result and its settlement, during which it can be checked and
-	/// disputed. Governed.
-	#[pallet::storage]
-	pub type ChallengeWindow<T: Config> =
-		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultChallengeWindow>;
-
-	/// Share of each payment that goes to the checkers' pool. Governed.
-	#[pallet::storage]
-	pub type VerificationFeeShare<T: Config> =
-		StorageValue<_, Perbill, ValueQuery, T::DefaultVerificationFeeShare>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -354,20 +330,6 @@ pub mod pallet {
 			/// Returned to the dapp.
 			refunded: BalanceOf<T>,
 		},
-		/// Governance changed the challenge window.
-		ChallengeWindowUpdated {
-			/// Before.
-			old: BlockNumberFor<T>,
-			/// After.
-			new: BlockNumberFor<T>,
-		},
-		/// Governance changed the verification fee share.
-		VerificationFeeShareUpdated {
-			/// Before.
-			old: Perbill,
-			/// After.
-			new: Perbill,
-		},
 	}
 
 	#[pallet::error]
@@ -393,6 +355,8 @@ pub mod pallet {
 		DeadlineInPast,
 		/// The deadline is further away than `MaxResponseWindow`.
 		DeadlineTooFar,
+		/// The budget is above the governed maximum (`max_job_budget` of the market settings).
+		BudgetAboveMaximum,
 		/// The budget does not cover the job at any eligible provider's price.
 		BudgetBelowQuote,
 		/// No registered provider can take this job now (model, price, region, capacity).
@@ -423,10 +387,6 @@ pub mod pallet {
 		TooManyInputTokens,
 		/// The commitment is not the hash of this model, prompt, parameters and output.
 		CommitmentMismatch,
-		/// The challenge window must be at least one block and shorter than the retention period.
-		InvalidChallengeWindow,
-		/// The verification fee share may be at most 50 %.
-		FeeShareTooHigh,
 		/// An amount overflowed.
 		Overflow,
 	}
@@ -457,10 +417,6 @@ pub mod pallet {
 			assert!(
 				room >= 3 * T::MaxOpenJobs::get() as u64,
 				"agenda search window too small for MaxOpenJobs"
-			);
-			assert!(
-				T::DefaultChallengeWindow::get() < T::RetentionPeriod::get(),
-				"challenge window must be shorter than retention"
 			);
 		}
 
@@ -520,6 +476,7 @@ pub mod pallet {
 			let response_window = deadline.saturating_sub(now);
 			ensure!(response_window <= T::MaxResponseWindow::get(), Error::<T>::DeadlineTooFar);
 			ensure!(OpenJobs::<T>::get() < T::MaxOpenJobs::get(), Error::<T>::TooManyOpenJobs);
+			ensure!(budget <= T::Audit::max_budget(), Error::<T>::BudgetAboveMaximum);
 
 			let job_id = NextJobId::<T>::get();
 			let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -556,6 +513,7 @@ pub mod pallet {
 					budget,
 					response_window,
 					submitted_at: now,
+					terms: T::Audit::terms(),
 					price,
 					attempts,
 					status: JobStatus::Assigned {
@@ -640,7 +598,7 @@ pub mod pallet {
 				&output_tokens,
 			);
 			ensure!(expected == commitment, Error::<T>::CommitmentMismatch);
-			let settle_at = now.saturating_add(ChallengeWindow::<T>::get());
+			let settle_at = now.saturating_add(job.terms.challenge_window);
 			let slot = Self::free_slot(settle_at).ok_or(Error::<T>::AgendaFull)?;
 
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
@@ -657,12 +615,12 @@ pub mod pallet {
 				posted_at: now,
 				settle_at: slot,
 			};
+			T::Audit::result_posted(job_id, &who, commitment, slot, &job.terms);
 			Jobs::<T>::insert(job_id, job);
 			T::Providers::job_finished(
 				&who,
 				JobOutcome::Completed { latency: now.saturating_sub(assigned_at) },
 			);
-			T::Audit::result_posted(job_id, &who, commitment, slot);
 			Self::deposit_event(Event::ResultSubmitted {
 				job_id,
 				provider: who,
@@ -700,36 +658,6 @@ pub mod pallet {
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			T::Providers::job_finished(&provider, JobOutcome::Cancelled);
 			Self::deposit_event(Event::JobCancelled { job_id, refunded });
-			Ok(())
-		}
-
-		/// Sets the challenge window for results posted from now on.
-		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::set_challenge_window())]
-		pub fn set_challenge_window(
-			origin: OriginFor<T>,
-			new: BlockNumberFor<T>,
-		) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(
-				!new.is_zero() && new < T::RetentionPeriod::get(),
-				Error::<T>::InvalidChallengeWindow
-			);
-			let old = ChallengeWindow::<T>::get();
-			ChallengeWindow::<T>::put(new);
-			Self::deposit_event(Event::ChallengeWindowUpdated { old, new });
-			Ok(())
-		}
-
-		/// Sets the share of each payment that funds the checkers' pool.
-		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::set_verification_fee_share())]
-		pub fn set_verification_fee_share(origin: OriginFor<T>, new: Perbill) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(new <= Perbill::from_percent(50), Error::<T>::FeeShareTooHigh);
-			let old = VerificationFeeShare::<T>::get();
-			VerificationFeeShare::<T>::put(new);
-			Self::deposit_event(Event::VerificationFeeShareUpdated { old, new });
 			Ok(())
 		}
 	}
@@ -842,7 +770,7 @@ pub mod pallet {
 				.map(|r| (r.input_tokens, r.output_tokens.len() as u32))
 				.unwrap_or_default();
 			let cost = job_cost(&job.price, input, output).unwrap_or(job.budget).min(job.budget);
-			let fee = VerificationFeeShare::<T>::get() * cost;
+			let fee = job.terms.verification_fee_share * cost;
 			let mut paid = T::Currency::transfer_on_hold(
 				&reason,
 				&job.owner,
@@ -998,6 +926,7 @@ pub mod pallet {
 				budget: job.budget,
 				price: job.price,
 				attempts: job.attempts.into_inner(),
+				terms: job.terms,
 				status: job.status,
 				result,
 			})

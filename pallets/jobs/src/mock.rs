@@ -92,9 +92,17 @@ pub const OVERHEAD: u32 = 8;
 ord_parameter_types! {
 	pub const Admin: u64 = ADMIN;
 }
+/// Largest budget the mock's settings allow.
+pub const MAX_BUDGET: Balance = 100_000;
+
 parameter_types! {
 	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
-	pub const FeeShare: Perbill = Perbill::from_percent(10);
+	/// The governed settings the mock audit hands out; tests change them.
+	pub storage Window: u64 = WINDOW;
+	pub storage FeeShare: Perbill = Perbill::from_percent(10);
+	pub storage MaxBudget: Balance = MAX_BUDGET;
+	/// The governed minimum stake.
+	pub storage MinimumStake: Balance = 1_000;
 }
 
 impl pallet_models::Config for Test {
@@ -109,8 +117,7 @@ impl pallet_providers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
-	type AdminOrigin = EnsureSignedBy<Admin, u64>;
-	type DefaultMinimumStake = ConstU128<1_000>;
+	type MinimumStake = MinimumStake;
 	type UnbondingPeriod = ConstU64<10>;
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<8>;
@@ -125,11 +132,21 @@ thread_local! {
 
 /// The audit stand-in: disputes are whatever the test puts in [`DISPUTED`].
 pub struct MockAudit;
-impl crate::JobAudit<u64, u64> for MockAudit {
+impl crate::JobAudit<u64, Balance, u64> for MockAudit {
+	fn max_budget() -> Balance {
+		MaxBudget::get()
+	}
+	fn terms() -> crate::JobTerms<u64> {
+		crate::JobTerms {
+			challenge_window: Window::get(),
+			verification_fee_share: FeeShare::get(),
+			..Default::default()
+		}
+	}
 	fn is_disputed(job: u64) -> bool {
 		DISPUTED.with(|d| d.borrow().contains(&job))
 	}
-	fn result_posted(_: u64, _: &u64, _: [u8; 32], _: u64) {}
+	fn result_posted(_: u64, _: &u64, _: [u8; 32], _: u64, _: &crate::JobTerms<u64>) {}
 	fn job_closed(_: u64) {}
 }
 
@@ -140,7 +157,6 @@ impl pallet_jobs::Config for Test {
 	type Models = Models;
 	type Providers = Providers;
 	type Audit = MockAudit;
-	type AdminOrigin = EnsureSignedBy<Admin, u64>;
 	type PalletId = JobsPalletId;
 	type MaxPromptLen = ConstU32<256>;
 	type MaxOutputTokens = ConstU32<64>;
@@ -151,8 +167,6 @@ impl pallet_jobs::Config for Test {
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<RETENTION>;
-	type DefaultChallengeWindow = ConstU64<WINDOW>;
-	type DefaultVerificationFeeShare = FeeShare;
 	type ProviderSigner = crate::ProviderSigner;
 	type WeightInfo = ();
 }

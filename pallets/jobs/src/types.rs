@@ -5,6 +5,37 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec};
 use pallet_providers::{Price, Region};
 use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// The governed terms a job runs under, fixed when it is submitted: a settings change applies
+/// to jobs submitted after it, never to one already running.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct JobTerms<BlockNumber> {
+	/// Blocks between the result and its payment, during which it can be checked and disputed.
+	pub challenge_window: BlockNumber,
+	/// Share of the provider's pay that goes to the checkers' pool.
+	pub verification_fee_share: Perbill,
+	/// Chance a result of a provider without record is checked.
+	pub initial_check_rate: Perbill,
+	/// Least chance a result is checked, however long the provider's clean record.
+	pub floor_check_rate: Perbill,
+	/// Completed jobs after which a provider's check rate has halved.
+	pub half_rate_after: u32,
+	/// Share of the provider's stake slashed if the result is found bad.
+	pub provider_slash: Perbill,
+}
 
 /// Where a job is in its life.
 #[derive(
@@ -107,6 +138,8 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxPrompt: Get<u32>, MaxAttempts
 	pub response_window: BlockNumber,
 	/// When the dapp submitted it.
 	pub submitted_at: BlockNumber,
+	/// The governed terms it runs under, as they were at submission.
+	pub terms: JobTerms<BlockNumber>,
 	/// Price locked with the current provider.
 	pub price: Price<Balance>,
 	/// Providers assigned so far, the current one last.
@@ -175,6 +208,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub price: Price<Balance>,
 	/// Providers tried, the current one last.
 	pub attempts: alloc::vec::Vec<AccountId>,
+	/// The governed terms it runs under, as they were at submission.
+	pub terms: JobTerms<BlockNumber>,
 	/// Where it stands.
 	pub status: JobStatus<AccountId, Balance, BlockNumber>,
 	/// The result, once posted.

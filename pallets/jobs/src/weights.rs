@@ -20,8 +20,6 @@ pub trait WeightInfo {
 	fn accept_job() -> Weight;
 	fn submit_result(o: u32, ) -> Weight;
 	fn cancel_job() -> Weight;
-	fn set_challenge_window() -> Weight;
-	fn set_verification_fee_share() -> Weight;
 	fn on_initialize(n: u32, ) -> Weight;
 }
 
@@ -34,7 +32,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::OpenJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::NextJobId` (r:1 w:1)
 	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::MinimumStake` (r:1 w:0)
+	/// Storage: `Audits::Settings` (r:1 w:0)
 	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ModelProviders` (r:1 w:0)
 	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
@@ -73,7 +71,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(8586), added: 11061, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(133), added: 2608, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::ChallengeWindow` (r:1 w:0)
+	/// Storage: `Audits::Settings` (r:1 w:0)
 	/// Proof: `Jobs::ChallengeWindow` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
@@ -119,31 +117,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
-	/// Storage: `Jobs::ChallengeWindow` (r:1 w:1)
-	/// Proof: `Jobs::ChallengeWindow` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	fn set_challenge_window() -> Weight {
-		// Proof size measured: `6` bytes.
-		// Minimum execution time: 211_116_000 picoseconds.
-		Weight::from_parts(329_818_000, 1489)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	/// Storage: `Jobs::VerificationFeeShare` (r:1 w:1)
-	/// Proof: `Jobs::VerificationFeeShare` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	fn set_verification_fee_share() -> Weight {
-		// Proof size measured: `6` bytes.
-		// Minimum execution time: 211_957_000 picoseconds.
-		Weight::from_parts(248_987_000, 1489)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:128 w:128)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(8586), added: 11061, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:128 w:113)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::MinimumStake` (r:1 w:0)
+	/// Storage: `Audits::Settings` (r:1 w:0)
 	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ModelProviders` (r:1 w:0)
 	/// Proof: `Providers::ModelProviders` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
@@ -187,16 +167,6 @@ impl WeightInfo for () {
 		Weight::from_parts(2_145_324_000, 12051)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
-	}
-	fn set_challenge_window() -> Weight {
-		Weight::from_parts(329_818_000, 1489)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-	}
-	fn set_verification_fee_share() -> Weight {
-		Weight::from_parts(248_987_000, 1489)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
 		Weight::from_parts(18_303_749_228, 346974)

@@ -4,7 +4,7 @@
 use super::*;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get};
+use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
 use pallet_models::ModelRegistry;
 use sp_runtime::{traits::Bounded, Saturating};
@@ -17,7 +17,7 @@ fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
 }
 
 fn stake<T: Config>() -> BalanceOf<T> {
-	MinimumStake::<T>::get().saturating_mul(4u32.into())
+	T::MinimumStake::get().saturating_mul(4u32.into())
 }
 
 /// Fills each model's provider index to one below its bound, so a new entry hits the worst case.
@@ -98,7 +98,7 @@ mod benches {
 	#[benchmark]
 	fn bond_extra() -> Result<(), BenchmarkError> {
 		let (who, _) = registered::<T>(1)?;
-		let amount = MinimumStake::<T>::get();
+		let amount = T::MinimumStake::get();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), amount);
 		Ok(())
@@ -108,7 +108,7 @@ mod benches {
 	fn unbond() -> Result<(), BenchmarkError> {
 		let (who, _) = registered::<T>(1)?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), MinimumStake::<T>::get());
+		_(RawOrigin::Signed(who.clone()), T::MinimumStake::get());
 		assert!(Providers::<T>::get(&who).is_some_and(|i| i.unbonding.is_some()));
 		Ok(())
 	}
@@ -116,7 +116,7 @@ mod benches {
 	#[benchmark]
 	fn withdraw_unbonded() -> Result<(), BenchmarkError> {
 		let (who, _) = registered::<T>(1)?;
-		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), MinimumStake::<T>::get())?;
+		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), T::MinimumStake::get())?;
 		let later =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		frame_system::Pallet::<T>::set_block_number(later);
@@ -137,17 +137,6 @@ mod benches {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert!(!Providers::<T>::contains_key(&who));
-		Ok(())
-	}
-
-	#[benchmark]
-	fn set_minimum_stake() -> Result<(), BenchmarkError> {
-		let origin =
-			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let new = MinimumStake::<T>::get().saturating_add(1u32.into());
-		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, new);
-		assert_eq!(MinimumStake::<T>::get(), new);
 		Ok(())
 	}
 

@@ -113,11 +113,10 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 		/// The model registry, to check served models exist.
 		type Models: ModelRegistry;
-		/// Who may change the minimum stake: the council or root.
-		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-		/// Minimum stake until governance sets one.
-		#[pallet::constant]
-		type DefaultMinimumStake: Get<BalanceOf<Self>>;
+		/// Least bonded stake with which a provider gets jobs: a governed market setting (the
+		/// runtime reads it from the audits pallet's settings, where the rule that cheating must
+		/// not pay ties it to the slash and the check rate).
+		type MinimumStake: Get<BalanceOf<Self>>;
 		/// Blocks between `unbond` and `withdraw_unbonded`: long enough to slash for late-found
 		/// faults.
 		#[pallet::constant]
@@ -134,11 +133,6 @@ pub mod pallet {
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
-
-	/// Least bonded stake with which a provider gets jobs. Governed.
-	#[pallet::storage]
-	pub type MinimumStake<T: Config> =
-		StorageValue<_, BalanceOf<T>, ValueQuery, T::DefaultMinimumStake>;
 
 	/// Registered providers. `Blake2_128Concat`: account ids are chosen by users.
 	#[pallet::storage]
@@ -205,13 +199,6 @@ pub mod pallet {
 			/// The former provider.
 			who: T::AccountId,
 		},
-		/// Governance changed the minimum stake.
-		MinimumStakeUpdated {
-			/// The minimum before.
-			old: BalanceOf<T>,
-			/// The minimum after.
-			new: BalanceOf<T>,
-		},
 	}
 
 	#[pallet::error]
@@ -272,7 +259,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
-			ensure!(stake >= MinimumStake::<T>::get(), Error::<T>::StakeBelowMinimum);
+			ensure!(stake >= T::MinimumStake::get(), Error::<T>::StakeBelowMinimum);
 			let models = Self::check_models(models)?;
 			let region = Self::check_region(region)?;
 			Self::check_capacity(capacity)?;
@@ -357,7 +344,7 @@ pub mod pallet {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			let mut info = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 			let stake = info.stake.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
-			ensure!(stake >= MinimumStake::<T>::get(), Error::<T>::StakeBelowMinimum);
+			ensure!(stake >= T::MinimumStake::get(), Error::<T>::StakeBelowMinimum);
 			Self::ensure_can_hold(&who, amount)?;
 			T::Currency::hold(&HoldReason::ProviderStake.into(), &who, amount)?;
 			info.stake = stake;
@@ -375,7 +362,7 @@ pub mod pallet {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			let mut info = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 			let remaining = info.stake.checked_sub(&amount).ok_or(Error::<T>::InsufficientStake)?;
-			let minimum = MinimumStake::<T>::get();
+			let minimum = T::MinimumStake::get();
 			if info.active_jobs > 0 {
 				ensure!(remaining >= minimum, Error::<T>::StakeBackingOpenJobs);
 			}
@@ -429,18 +416,6 @@ pub mod pallet {
 			}
 			Providers::<T>::remove(&who);
 			Self::deposit_event(Event::ProviderDeregistered { who });
-			Ok(())
-		}
-
-		/// Sets the minimum stake. Providers below it get no new jobs until they bond more.
-		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::set_minimum_stake())]
-		pub fn set_minimum_stake(origin: OriginFor<T>, new: BalanceOf<T>) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(!new.is_zero(), Error::<T>::ZeroAmount);
-			let old = MinimumStake::<T>::get();
-			MinimumStake::<T>::put(new);
-			Self::deposit_event(Event::MinimumStakeUpdated { old, new });
 			Ok(())
 		}
 	}
@@ -562,7 +537,7 @@ pub mod pallet {
 			region: Option<&Region>,
 			exclude: &[T::AccountId],
 		) -> Vec<(T::AccountId, Price<BalanceOf<T>>)> {
-			let minimum = MinimumStake::<T>::get();
+			let minimum = T::MinimumStake::get();
 			ModelProviders::<T>::get(model)
 				.into_iter()
 				.filter(|who| !exclude.contains(who))
@@ -647,7 +622,7 @@ pub mod pallet {
 		fn benchmark_providers(model: ModelId, count: u32) -> Vec<T::AccountId> {
 			use sp_runtime::traits::Bounded;
 			let count = count.min(T::MaxProvidersPerModel::get());
-			let stake = MinimumStake::<T>::get().saturating_mul(4u32.into());
+			let stake = T::MinimumStake::get().saturating_mul(4u32.into());
 			(0..count)
 				.filter_map(|i| {
 					let who: T::AccountId = frame_benchmarking::account("bench-provider", i, model);

@@ -4,7 +4,7 @@
 
 use crate as pallet_providers;
 use frame_support::{
-	derive_impl, ord_parameter_types,
+	derive_impl, ord_parameter_types, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
 };
 use frame_system::EnsureSignedBy;
@@ -72,6 +72,11 @@ ord_parameter_types! {
 	pub const Admin: u64 = ADMIN;
 }
 
+parameter_types! {
+	/// The governed minimum stake; tests raise it.
+	pub storage MinimumStake: Balance = MIN_STAKE;
+}
+
 impl pallet_models::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = EnsureSignedBy<Admin, u64>;
@@ -84,8 +89,7 @@ impl pallet_providers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
-	type AdminOrigin = EnsureSignedBy<Admin, u64>;
-	type DefaultMinimumStake = ConstU128<MIN_STAKE>;
+	type MinimumStake = MinimumStake;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<3>;

@@ -22,7 +22,6 @@ pub trait WeightInfo {
 	fn unbond() -> Weight;
 	fn withdraw_unbonded() -> Weight;
 	fn deregister(m: u32, ) -> Weight;
-	fn set_minimum_stake() -> Weight;
 }
 
 /// The measured weights, with the runtime's database costs.
@@ -30,7 +29,7 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::MinimumStake` (r:1 w:0)
+	/// Storage: `Audits::Settings` (r:1 w:0)
 	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:16 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(133), added: 2608, mode: `MaxEncodedLen`)
@@ -74,7 +73,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::MinimumStake` (r:1 w:0)
+	/// Storage: `Audits::Settings` (r:1 w:0)
 	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -89,7 +88,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::MinimumStake` (r:1 w:0)
+	/// Storage: `Audits::Settings` (r:1 w:0)
 	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof size measured: `961` bytes.
@@ -128,15 +127,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 6585).saturating_mul(m.into()))
-	}
-	/// Storage: `Providers::MinimumStake` (r:1 w:1)
-	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	fn set_minimum_stake() -> Weight {
-		// Proof size measured: `6` bytes.
-		// Minimum execution time: 200_856_000 picoseconds.
-		Weight::from_parts(249_748_000, 1501)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
@@ -183,10 +173,5 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 6585).saturating_mul(m.into()))
-	}
-	fn set_minimum_stake() -> Weight {
-		Weight::from_parts(249_748_000, 1501)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -171,8 +171,8 @@ impl pallet_providers::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
-	type AdminOrigin = RootOrTwoThirdsCouncil;
-	type DefaultMinimumStake = ConstU128<{ 1_000 * UNIT }>;
+	/// Governed: the market settings' `minimum_stake`.
+	type MinimumStake = pallet_audits::MinimumStake<Runtime>;
 	/// A day: long enough for a late-found fault to be slashed before the stake leaves.
 	type UnbondingPeriod = ConstU32<DAYS>;
 	type MaxModelsPerProvider = ConstU32<16>;
@@ -184,8 +184,6 @@ impl pallet_providers::Config for Runtime {
 parameter_types! {
 	/// Derives the checkers' pool account, which collects verification fees.
 	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
-	/// 5 % of each payment funds the checkers.
-	pub const DefaultVerificationFeeShare: Perbill = Perbill::from_percent(5);
 }
 
 impl pallet_jobs::Config for Runtime {
@@ -194,8 +192,8 @@ impl pallet_jobs::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Providers = Providers;
+	/// The audits pallet holds the governed terms of jobs and their settlement.
 	type Audit = Audits;
-	type AdminOrigin = RootOrTwoThirdsCouncil;
 	type PalletId = JobsPalletId;
 	type MaxPromptLen = ConstU32<8_192>;
 	type MaxOutputTokens = ConstU32<2_048>;
@@ -208,17 +206,17 @@ impl pallet_jobs::Config for Runtime {
 	type MaxAttempts = ConstU32<4>;
 	type MaxResponseWindow = ConstU32<HOURS>;
 	type RetentionPeriod = ConstU32<DAYS>;
-	/// A minute of blocks to check and dispute a result before it is paid.
-	type DefaultChallengeWindow = ConstU32<10>;
-	type DefaultVerificationFeeShare = DefaultVerificationFeeShare;
 	type ProviderSigner = pallet_jobs::ProviderSigner;
 	type WeightInfo = pallet_jobs::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
-	/// The market's checking and slashing settings until governance changes them.
-	pub DefaultAuditSettings: pallet_audits::AuditSettings<Balance, BlockNumber> =
-		pallet_audits::AuditSettings {
+	/// The market's settings until governance changes them. Cheating does not pay under them:
+	/// a result is checked with probability at least 4.875 % (floor 5 %), and a caught cheater
+	/// loses the job's pay and 25 % of at least 1,000 UNIT of stake, so its expected loss on the
+	/// largest job (10 UNIT) is 0.04875 × 260 = 12.7 UNIT, above the 10 UNIT it could save.
+	pub DefaultMarketSettings: pallet_audits::MarketSettings<Balance, BlockNumber> =
+		pallet_audits::MarketSettings {
 			// Half of a new provider's jobs are checked; the rate halves after 50 clean jobs
 			// and never drops below one in twenty.
 			initial_rate: Perbill::from_percent(50),
@@ -229,7 +227,7 @@ parameter_types! {
 			max_rounds: 3,
 			// A minute per round: ample for a teacher-forced check of the longest output.
 			round_length: 10,
-			provider_slash: Perbill::from_percent(10),
+			provider_slash: Perbill::from_percent(25),
 			checker_slash: Perbill::from_percent(10),
 			whistleblower_share: Perbill::from_percent(50),
 			checker_bond: 100 * UNIT,
@@ -238,6 +236,12 @@ parameter_types! {
 			checker_reward: UNIT / 100,
 			// Ten minutes for the council to cancel a wrong slash.
 			slash_delay: 10 * MINUTES,
+			minimum_stake: 1_000 * UNIT,
+			max_job_budget: 10 * UNIT,
+			// A minute of blocks to check and dispute a result before it is paid.
+			challenge_window: 10,
+			// 5 % of each payment funds the checkers.
+			verification_fee_share: Perbill::from_percent(5),
 		};
 }
 
@@ -249,12 +253,14 @@ impl pallet_audits::Config for Runtime {
 	type Providers = Providers;
 	type AdminOrigin = RootOrTwoThirdsCouncil;
 	type CheckerSigner = pallet_audits::CheckerSigner;
-	type DefaultSettings = DefaultAuditSettings;
+	type DefaultSettings = DefaultMarketSettings;
 	type MaxCheckers = ConstU32<256>;
 	/// Sample checks plus three rounds of a three-member committee, with room to spare.
 	type MaxVerdictsPerJob = ConstU32<32>;
 	/// Deciding a dispute with a full verdict store weighs ~0.1 s on the benchmark machine's
 	/// debug node: eight per block stay well inside the block.
 	type MaxDuePerBlock = ConstU32<8>;
+	/// An hour, far below the day a finished job is kept (`RetentionPeriod` of `Jobs`).
+	type MaxChallengeWindow = ConstU32<HOURS>;
 	type WeightInfo = pallet_audits::weights::SubstrateWeight<Runtime>;
 }

@@ -52,14 +52,7 @@ async fn run() -> Result<()> {
 	let keys = [("prov", Bob), ("chck", Alice), ("chck", Charlie)];
 	let (node, c, info) = start_market_node("market-bench", &keys, "").await?;
 	// Every job checked once in expectation; the two checkers are each drawn half the time.
-	let settings = quick_audits(Perbill::one(), 2);
-	execute(
-		&c,
-		&info,
-		Alice,
-		sudo(RuntimeCall::Audits(pallet_audits::Call::set_settings { new: settings })),
-	)
-	.await?;
+	sudo_set_settings(&c, &info, quick_settings(Perbill::one(), 2, 10)).await?;
 	for checker in [Alice, Charlie] {
 		register_checker(&c, &info, checker).await?;
 	}

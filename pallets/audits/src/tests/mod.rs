@@ -6,7 +6,7 @@ mod offchain;
 
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
-use pallet_jobs::{JobStatus, Jobs as JobsMap};
+use pallet_jobs::{JobAudit, JobStatus, Jobs as JobsMap};
 use sp_runtime::{DispatchError, Perbill};
 
 fn verdict(who: u64, job: u64, round: u32, accepted: bool) -> sp_runtime::DispatchResult {
@@ -39,36 +39,106 @@ fn bond_of(who: u64) -> Balance {
 }
 
 #[test]
-fn settings_change_only_by_admin_and_within_bounds() {
+fn settings_change_only_by_admin_within_bounds_and_never_so_that_cheating_pays() {
 	build_and_execute(|| {
 		let mut new = settings();
 		new.initial_rate = Perbill::from_percent(30);
-		new.floor_rate = Perbill::from_percent(2);
+		new.floor_rate = Perbill::from_percent(5);
+		new.provider_slash = Perbill::from_percent(25);
 		assert_noop!(
 			Audits::set_settings(RuntimeOrigin::signed(DAPP), new),
 			DispatchError::BadOrigin
 		);
 		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), new));
 		System::assert_last_event(Event::SettingsUpdated { old: settings(), new }.into());
-		let bad = |f: fn(&mut AuditSettings<Balance, u64>)| {
+		let bad = |f: fn(&mut MarketSettings<Balance, u64>)| {
 			let mut s = new;
 			f(&mut s);
 			Audits::set_settings(RuntimeOrigin::signed(ADMIN), s)
 		};
-		for broken in [
-			bad(|s| s.floor_rate = Perbill::from_percent(40)),
-			bad(|s| s.floor_rate = Perbill::zero()),
-			bad(|s| s.supermajority = Perbill::from_percent(50)),
-			bad(|s| s.committee_size = 0),
-			bad(|s| s.committee_size = 11),
-			bad(|s| s.max_rounds = 0),
-			bad(|s| s.round_length = 0),
-			bad(|s| s.provider_slash = Perbill::zero()),
-			bad(|s| s.slash_delay = 0),
-		] {
-			assert_eq!(broken, Err(Error::<Test>::InvalidSettings.into()));
+		type Change = fn(&mut MarketSettings<Balance, u64>);
+		let cases: [(Change, Error<Test>); 17] = [
+			(|s| s.floor_rate = Perbill::from_percent(40), Error::InvalidCheckRates),
+			(|s| s.floor_rate = Perbill::zero(), Error::InvalidCheckRates),
+			(|s| s.supermajority = Perbill::from_percent(50), Error::SupermajorityTooLow),
+			(|s| s.committee_size = 0, Error::InvalidCommittee),
+			(|s| s.committee_size = 11, Error::InvalidCommittee),
+			(|s| s.max_rounds = 0, Error::InvalidCommittee),
+			(|s| s.round_length = 0, Error::InvalidCommittee),
+			(|s| s.provider_slash = Perbill::zero(), Error::SlashingDisabled),
+			(|s| s.slash_delay = 0, Error::SlashingDisabled),
+			(|s| s.minimum_stake = 0, Error::ZeroStakeOrBudget),
+			(|s| s.max_job_budget = 0, Error::ZeroStakeOrBudget),
+			(|s| s.challenge_window = 0, Error::InvalidChallengeWindow),
+			(|s| s.challenge_window = 31, Error::InvalidChallengeWindow),
+			(|s| s.verification_fee_share = Perbill::from_percent(51), Error::FeeShareTooHigh),
+			// Each of these alone makes an unchecked fabrication worth more than it risks.
+			(|s| s.floor_rate = Perbill::from_percent(2), Error::CheatingPays),
+			(|s| s.provider_slash = Perbill::from_percent(10), Error::CheatingPays),
+			(|s| s.max_job_budget = 2_000, Error::CheatingPays),
+		];
+		for (change, error) in cases {
+			assert_eq!(bad(change), Err(error.into()));
 		}
 		assert_eq!(Settings::<Test>::get(), new);
+	});
+}
+
+#[test]
+fn the_cheating_rule_holds_at_its_numbers() {
+	// Floor 5 %: a result is checked with probability at least 5 % − (5 %)²/2 = 4.875 %.
+	assert_eq!(least_check_chance(Perbill::from_percent(5)), Perbill::from_parts(48_750_000));
+	// 25 % of a 100,000 stake at risk: the largest budget is just under 1,281
+	// (0.04875 × (25,000 + P) > P ⇔ P < 1,281.2).
+	let mut s = settings();
+	s.floor_rate = Perbill::from_percent(5);
+	s.provider_slash = Perbill::from_percent(25);
+	s.max_job_budget = 1_280;
+	assert!(!s.cheating_pays());
+	s.max_job_budget = 1_282;
+	assert!(s.cheating_pays());
+	// With every result checked, half the stake need not be at risk.
+	let s = settings();
+	assert_eq!(least_check_chance(s.floor_rate), Perbill::from_percent(50));
+	assert!(!s.cheating_pays());
+}
+
+#[test]
+fn a_running_job_keeps_the_check_rate_and_slash_it_was_submitted_under() {
+	build_and_execute(|| {
+		let before = posted_job();
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(50);
+		s.floor_rate = Perbill::from_percent(50);
+		s.provider_slash = Perbill::from_percent(20);
+		s.challenge_window = WINDOW + 2;
+		// A job submitted before the change, answered after it.
+		let job = pallet_jobs::NextJobId::<Test>::get();
+		let params = attesta_primitives::GenParams::greedy(4);
+		assert_ok!(Jobs::submit_job(
+			RuntimeOrigin::signed(DAPP),
+			0,
+			b"hi".to_vec(),
+			params,
+			pallet_providers::Price { input: 10, output: 10 },
+			None,
+			1_000,
+			System::block_number() + 10,
+		));
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let output = vec![1];
+		let c = attesta_primitives::commitment(&MODEL_HASH, b"hi", &params, &output);
+		assert_ok!(Jobs::submit_result(RuntimeOrigin::signed(PROVIDER), job, 3, output, vec![], c));
+		let after = posted_job();
+		for (id, rate, slash, window) in [
+			(before, Perbill::one(), Perbill::from_percent(10), WINDOW),
+			(job, Perbill::one(), Perbill::from_percent(10), WINDOW),
+			(after, Perbill::from_percent(50), Perbill::from_percent(20), WINDOW + 2),
+		] {
+			let checkable = Checkables::<Test>::get(id).unwrap();
+			assert_eq!((checkable.rate, checkable.provider_slash), (rate, slash), "job {id}");
+			assert_eq!(checkable.settle_at, System::block_number() + window, "job {id}");
+		}
 	});
 }
 
@@ -154,12 +224,9 @@ fn an_agreeing_check_is_rewarded_and_the_job_settles() {
 #[test]
 fn a_checker_not_drawn_is_refused() {
 	build_and_execute(|| {
-		let mut s = settings();
-		s.initial_rate = Perbill::from_parts(1);
-		s.floor_rate = Perbill::from_parts(1);
-		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		// A rate this low is one the cheating rule refuses; a bought-down check stands in.
 		let job = posted_job();
-		assert_eq!(Checkables::<Test>::get(job).unwrap().rate, Perbill::from_parts(1));
+		Checkables::<Test>::mutate(job, |c| c.as_mut().unwrap().rate = Perbill::from_parts(1));
 		assert_noop!(verdict(20, job, 0, true), Error::<Test>::NotSelected);
 	});
 }
@@ -342,17 +409,19 @@ fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 		let mut s = settings();
 		s.initial_rate = Perbill::from_percent(40);
 		s.floor_rate = Perbill::from_percent(5);
+		s.provider_slash = Perbill::from_percent(25);
 		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let terms = <Audits as JobAudit<_, _, _>>::terms();
 		// New provider: the initial rate; halved after `half_rate_after` jobs; never below floor.
-		assert_eq!(Audits::provider_rate(&PROVIDER), Perbill::from_percent(40));
+		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(40));
 		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
 			p.as_mut().unwrap().reputation.jobs_completed = 10
 		});
-		assert_eq!(Audits::provider_rate(&PROVIDER), Perbill::from_percent(20));
+		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(20));
 		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
 			p.as_mut().unwrap().reputation.jobs_completed = 10_000
 		});
-		assert_eq!(Audits::provider_rate(&PROVIDER), Perbill::from_percent(5));
+		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(5));
 
 		let params = attesta_primitives::GenParams::greedy(4);
 		assert_ok!(Jobs::submit_job(

@@ -3,6 +3,7 @@
 use super::*;
 use crate::{Agenda, Error, Event, OpenJobs, Results};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use sp_runtime::Perbill;
 
 #[test]
 fn submit_result_checks_everything() {
@@ -110,6 +111,36 @@ fn settlement_pays_provider_pool_and_refunds_the_rest() {
 		assert_eq!(Balances::free_balance(pool), ED + fee);
 		assert_eq!(Balances::free_balance(DAPP), dapp_before - cost);
 		assert_eq!(OpenJobs::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_running_job_keeps_the_terms_it_was_submitted_under() {
+	build_and_execute(|| {
+		assert_ok!(submit(DAPP, b"hello", 8, 1_000));
+		let p = provider_of(0);
+		let pool = crate::Pallet::<Test>::pool_account();
+		// Governance changes the settings while the job runs: longer window, higher fee.
+		Window::set(&(WINDOW + 5));
+		FeeShare::set(&Perbill::from_percent(40));
+		assert_ok!(submit(DAPP2, b"hello", 8, 1_000));
+		assert_eq!(JobsMap::<Test>::get(0).unwrap().terms.challenge_window, WINDOW);
+		assert_eq!(JobsMap::<Test>::get(1).unwrap().terms.challenge_window, WINDOW + 5);
+		assert_ok!(answer(0, 6, vec![1, 2, 3]));
+		// The old job settles after its own window, with its own fee share.
+		run_to_block(1 + WINDOW);
+		let cost = 6 * price_of(p).input + 3 * price_of(p).output;
+		System::assert_has_event(
+			Event::JobSettled {
+				job_id: 0,
+				provider: p,
+				paid: cost - cost / 10,
+				fee: cost / 10,
+				refunded: 1_000 - cost,
+			}
+			.into(),
+		);
+		assert_eq!(Balances::free_balance(pool), ED + cost / 10);
 	});
 }
 

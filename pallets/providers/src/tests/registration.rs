@@ -6,7 +6,6 @@ use crate::{
 	WeightInfo,
 };
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
-use sp_runtime::DispatchError;
 
 #[test]
 fn register_works() {
@@ -139,10 +138,7 @@ fn candidates_filter_by_price_region_capacity_and_stake() {
 		assert_noop!(Providers::job_assigned(&BOB), Error::<Test>::NoCapacity);
 		assert_eq!(names(Providers::candidates(MODEL, &any, None, &[])), vec![ALICE]);
 		// A raised minimum stake drops everyone below it.
-		assert_ok!(crate::Pallet::<Test>::set_minimum_stake(
-			RuntimeOrigin::signed(ADMIN),
-			MIN_STAKE + 1
-		));
+		MinimumStake::set(&(MIN_STAKE + 1));
 		assert!(Providers::candidates(MODEL, &any, None, &[]).is_empty());
 	});
 }
@@ -192,22 +188,6 @@ fn deregister_works_and_checks() {
 }
 
 #[test]
-fn set_minimum_stake_is_governed() {
-	build_and_execute(|| {
-		assert_noop!(
-			crate::Pallet::<Test>::set_minimum_stake(RuntimeOrigin::signed(ALICE), 5),
-			DispatchError::BadOrigin
-		);
-		assert_noop!(
-			crate::Pallet::<Test>::set_minimum_stake(RuntimeOrigin::signed(ADMIN), 0),
-			Error::<Test>::ZeroAmount
-		);
-		assert_ok!(crate::Pallet::<Test>::set_minimum_stake(RuntimeOrigin::signed(ADMIN), 5));
-		System::assert_last_event(Event::MinimumStakeUpdated { old: MIN_STAKE, new: 5 }.into());
-	});
-}
-
-#[test]
 fn every_call_weight_comes_from_weight_info() {
 	let m = 4; // MaxModelsPerProvider in the mock
 	let cases: Vec<(crate::Call<Test>, frame_support::weights::Weight)> = vec![
@@ -236,7 +216,6 @@ fn every_call_weight_comes_from_weight_info() {
 		(crate::Call::unbond { amount: 1 }, <() as WeightInfo>::unbond()),
 		(crate::Call::withdraw_unbonded {}, <() as WeightInfo>::withdraw_unbonded()),
 		(crate::Call::deregister {}, <() as WeightInfo>::deregister(m)),
-		(crate::Call::set_minimum_stake { new: 1 }, <() as WeightInfo>::set_minimum_stake()),
 	];
 	for (call, weight) in cases {
 		assert_eq!(call.get_dispatch_info().call_weight, weight, "{call:?}");

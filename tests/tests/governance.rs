@@ -1,0 +1,126 @@
+//! Governance end to end on the four-validator local testnet (no sudo key), over JSON-RPC: the
+//! council proposes, votes on and closes a motion through different nodes; from the next block
+//! every node applies the new sample rate to new jobs, while a job submitted before keeps the
+//! terms it started with.
+
+use attesta_e2e::{market::*, testnet::*, *};
+use attesta_runtime::{Runtime, RuntimeCall, RuntimeEvent, UNIT};
+use codec::Encode;
+use frame_support::dispatch::GetDispatchInfo;
+use pallet_jobs::GenParams;
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Eve, Ferdie};
+use sp_runtime::{traits::Hash, Perbill};
+use std::time::Duration;
+
+type CouncilEvent = pallet_collective::Event<Runtime, pallet_collective::Instance1>;
+type CouncilCall = pallet_collective::Call<Runtime, pallet_collective::Instance1>;
+
+/// Ferdie submits a job for model 0 through `c`; returns its id.
+async fn submit_job(c: &WsClient, info: &ChainInfo) -> Result<u64> {
+	let deadline = best_number(c).await? + 300;
+	let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+		model: 0,
+		prompt: b"Name a prime number.".to_vec(),
+		params: GenParams::greedy(8),
+		max_price: PROVIDER_PRICE,
+		region: None,
+		budget: UNIT,
+		deadline,
+	});
+	let events = execute(c, info, Ferdie, call).await?;
+	events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, .. }) => Some(*job_id),
+			_ => None,
+		})
+		.ok_or_else(|| "no JobSubmitted event".into())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -> Result<()> {
+	let tmp = std::env::temp_dir().join(format!("attesta-governance-{}", std::process::id()));
+	let nodes = start_local_testnet(&tmp).await?;
+	let mut clients = Vec::new();
+	for n in &nodes {
+		clients.push(n.client().await?);
+	}
+	let info = chain_info(&clients[0]).await?;
+	let old = DefaultMarketSettings::get();
+
+	// A provider whose node runs no worker: its jobs stay open for the whole test.
+	register_provider(&clients[3], &info, Eve, "eu", 4).await?;
+	let before = submit_job(&clients[3], &info).await?;
+
+	// Alice moves, through her node, that every result be checked at 90 %, never below 20 %.
+	let new = MarketSettings {
+		initial_rate: Perbill::from_percent(90),
+		floor_rate: Perbill::from_percent(20),
+		..old
+	};
+	let proposal = RuntimeCall::Audits(pallet_audits::Call::set_settings { new });
+	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&proposal);
+	let length_bound = proposal.encoded_size() as u32;
+	let propose = RuntimeCall::Council(CouncilCall::propose {
+		threshold: 2,
+		proposal: Box::new(proposal.clone()),
+		length_bound,
+	});
+	let index = execute(&clients[0], &info, Alice, propose)
+		.await?
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Council(CouncilEvent::Proposed { proposal_index, .. }) =>
+				Some(*proposal_index),
+			_ => None,
+		})
+		.ok_or("no Proposed event")?;
+	// Alice and Bob vote aye, each through their own node; Charlie closes through his.
+	for (who, c) in [(Alice, &clients[0]), (Bob, &clients[1])] {
+		let vote = RuntimeCall::Council(CouncilCall::vote { proposal: hash, index, approve: true });
+		execute(c, &info, who, vote).await?;
+	}
+	let close = RuntimeCall::Council(CouncilCall::close {
+		proposal_hash: hash,
+		index,
+		proposal_weight_bound: proposal.get_dispatch_info().call_weight,
+		length_bound,
+	});
+	let events = execute(&clients[2], &info, Charlie, close).await?;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Council(CouncilEvent::Executed { result: Ok(()), .. })
+		)),
+		"the motion did not execute: {events:?}"
+	);
+	assert!(
+		events.contains(&RuntimeEvent::Audits(pallet_audits::Event::SettingsUpdated { old, new })),
+		"no SettingsUpdated {{ old, new }}: {events:?}"
+	);
+
+	// Every node has the new settings, and a job submitted now runs under them.
+	let settings_key = pallet_audits::Settings::<Runtime>::hashed_key();
+	for (n, c) in nodes.iter().zip(&clients) {
+		wait_for(&format!("the new settings on {}", n.name), Duration::from_secs(60), || async {
+			let s: Option<MarketSettings<_, _>> = storage(c, &settings_key).await?;
+			Ok((s == Some(new)).then_some(()))
+		})
+		.await?;
+	}
+	let after = submit_job(&clients[1], &info).await?;
+	for (n, c) in nodes.iter().zip(&clients) {
+		let (old_job, new_job) =
+			wait_for(&format!("both jobs on {}", n.name), Duration::from_secs(60), || async {
+				Ok(job_view(c, before).await?.zip(job_view(c, after).await?))
+			})
+			.await?;
+		assert_eq!(old_job.terms.initial_check_rate, old.initial_rate, "{}: job {before}", n.name);
+		assert_eq!(old_job.terms.floor_check_rate, old.floor_rate, "{}: job {before}", n.name);
+		assert_eq!(new_job.terms.initial_check_rate, new.initial_rate, "{}: job {after}", n.name);
+		assert_eq!(new_job.terms.floor_check_rate, new.floor_rate, "{}: job {after}", n.name);
+	}
+	drop(nodes);
+	let _ = std::fs::remove_dir_all(&tmp);
+	Ok(())
+}
