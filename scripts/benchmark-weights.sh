@@ -15,7 +15,7 @@ cd "$root"
 source scripts/env.sh
 
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_models pallet_providers pallet_jobs)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_models pallet_providers pallet_jobs pallet_audits)
 wasm_built="$CARGO_TARGET_DIR/debug/wbuild/attesta-runtime/attesta_runtime.wasm"
 wasm="$CARGO_TARGET_DIR/attesta-runtime-benchmarks.wasm"
 

@@ -34,7 +34,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audits::CounterForCheckers` (r:1 w:1)
 	/// Proof: `Audits::CounterForCheckers` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(108), added: 603, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -74,7 +74,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audits::VerdictCount` (r:1 w:1)
 	/// Proof: `Audits::VerdictCount` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(108), added: 603, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::RoundEnds` (r:1 w:1)
 	/// Proof: `Audits::RoundEnds` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	fn submit_verdict() -> Weight {
@@ -91,7 +91,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audits::Disputes` (r:1 w:1)
 	/// Proof: `Audits::Disputes` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(108), added: 603, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::RoundEnds` (r:1 w:1)
 	/// Proof: `Audits::RoundEnds` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -110,7 +110,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audits::BoughtRates` (r:1 w:1)
 	/// Proof: `Audits::BoughtRates` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(108), added: 603, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn buy_checks() -> Weight {
@@ -121,7 +121,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Audits::Settings` (r:1 w:1)
-	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(108), added: 603, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	fn set_settings() -> Weight {
 		// Proof size measured: `42` bytes.
 		// Minimum execution time: 258_925_000 picoseconds.
@@ -151,7 +151,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audits::Checkables` (r:32 w:32)
 	/// Proof: `Audits::Checkables` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(108), added: 603, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Checkers` (r:2048 w:2048)
 	/// Proof: `Audits::Checkers` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Verdicts` (r:2048 w:2016)

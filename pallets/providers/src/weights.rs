@@ -30,7 +30,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:16 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(133), added: 2608, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -74,7 +74,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -89,7 +89,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(228), added: 2703, mode: `MaxEncodedLen`)
 	/// Storage: `Audits::Settings` (r:1 w:0)
-	/// Proof: `Providers::MinimumStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Audits::Settings` (`max_values`: Some(1), `max_size`: Some(148), added: 643, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof size measured: `961` bytes.
 		// Minimum execution time: 535_314_000 picoseconds.
