@@ -5,10 +5,7 @@
 pub mod market;
 pub mod testnet;
 
-use attesta_runtime::{
-	AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,
-	UncheckedExtrinsic,
-};
+use attesta_runtime::{AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
 use codec::{Decode, Encode};
 /// The JSON-RPC client the helpers take.
 pub use jsonrpsee::ws_client::WsClient;
@@ -20,7 +17,6 @@ use jsonrpsee::{
 use serde_json::Value;
 use sp_core::{bytes, H256};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{generic::Era, MultiAddress, MultiSignature};
 use std::{
 	net::TcpListener,
 	path::{Path, PathBuf},
@@ -248,15 +244,8 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>> {
 	bytes::from_hex(s).map_err(|e| format!("bad hex {s}: {e:?}"))
 }
 
-/// The chain facts a signer needs: genesis hash, spec and transaction versions.
-pub struct ChainInfo {
-	/// Hash of block 0.
-	pub genesis: H256,
-	/// Runtime spec version.
-	pub spec_version: u32,
-	/// Runtime transaction version.
-	pub tx_version: u32,
-}
+/// The chain facts a signer needs (the client's type).
+pub use attesta_client::chain::ChainInfo;
 
 /// Reads [`ChainInfo`] over RPC.
 pub async fn chain_info(c: &WsClient) -> Result<ChainInfo> {
@@ -307,40 +296,7 @@ pub fn sign_claiming(
 	nonce: u32,
 	info: &ChainInfo,
 ) -> UncheckedExtrinsic {
-	let tx_ext: TxExtension = (
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	);
-	let implicit = (
-		(),
-		(),
-		info.spec_version,
-		info.tx_version,
-		info.genesis,
-		info.genesis,
-		(),
-		(),
-		(),
-		None,
-		(),
-	);
-	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		MultiAddress::Id(sender),
-		MultiSignature::Sr25519(signature),
-		tx_ext,
-	)
+	attesta_client::chain::sign_as(call, sender, &signer.pair(), nonce, info, None)
 }
 
 /// Submits `xt` and waits until it is in a block; returns that block's hash.

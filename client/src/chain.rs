@@ -1,0 +1,312 @@
+//! Reading the chain and sending signed extrinsics, with the runtime's own types: storage,
+//! runtime API calls, events, signing (the same transaction extensions a wallet uses, mortal)
+//! and submission that finds its extrinsic in a block even if the node it was sent to died.
+
+use crate::{rpc::Rpc, Error, Result};
+use attesta_runtime::{
+	AccountId, Hash, Runtime, RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, TxExtension,
+	UncheckedExtrinsic,
+};
+use codec::{Decode, Encode};
+use serde_json::{json, Value};
+use sp_core::{bytes, sr25519, Pair, H256};
+use sp_runtime::{generic::Era, DispatchError, MultiAddress, MultiSignature};
+use std::time::{Duration, Instant};
+
+/// Blocks a signed transaction stays valid for.
+const MORTALITY: u64 = 64;
+
+/// Decodes a `0x…` hex string.
+pub fn from_hex(s: &str) -> Result<Vec<u8>> {
+	bytes::from_hex(s).map_err(|e| Error::Decode(format!("bad hex {s}: {e:?}")))
+}
+
+fn hex(data: &[u8]) -> Value {
+	Value::String(bytes::to_hex(data, false))
+}
+
+/// An account that signs: sr25519 from a secret phrase, a hex seed or a dev URI (`//Alice`).
+pub fn signer(suri: &str) -> Result<sr25519::Pair> {
+	sr25519::Pair::from_string(suri, None)
+		.map_err(|e| Error::Invalid(format!("not a secret phrase, seed or URI ({e:?})")))
+}
+
+/// The chain facts a signer needs: genesis hash, spec and transaction versions.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainInfo {
+	/// Hash of block 0.
+	pub genesis: H256,
+	/// Runtime spec version.
+	pub spec_version: u32,
+	/// Runtime transaction version.
+	pub tx_version: u32,
+}
+
+impl ChainInfo {
+	/// Reads them from the node.
+	pub async fn read(rpc: &Rpc) -> Result<Self> {
+		let genesis: String = rpc.request("chain_getBlockHash", vec![json!(0)]).await?;
+		let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
+		let field = |k: &str| {
+			version[k]
+				.as_u64()
+				.and_then(|v| u32::try_from(v).ok())
+				.ok_or_else(|| Error::Decode(format!("runtime version lacks {k}")))
+		};
+		Ok(Self {
+			genesis: H256::from_slice(&from_hex(&genesis)?),
+			spec_version: field("specVersion")?,
+			tx_version: field("transactionVersion")?,
+		})
+	}
+}
+
+/// Number of the best block.
+pub async fn best_number(rpc: &Rpc) -> Result<u32> {
+	header_number(&rpc.request("chain_getHeader", vec![]).await?)
+}
+
+/// Number of the last finalized block.
+pub async fn finalized_number(rpc: &Rpc) -> Result<u32> {
+	let hash: Value = rpc.request("chain_getFinalizedHead", vec![]).await?;
+	header_number(&rpc.request("chain_getHeader", vec![hash]).await?)
+}
+
+fn header_number(header: &Value) -> Result<u32> {
+	let n = header["number"]
+		.as_str()
+		.ok_or_else(|| Error::Decode(format!("header without number: {header}")))?;
+	u32::from_str_radix(n.trim_start_matches("0x"), 16).map_err(|e| Error::Decode(e.to_string()))
+}
+
+/// The hash of block `number`, if the node has it.
+pub async fn block_hash(rpc: &Rpc, number: u32) -> Result<Option<H256>> {
+	rpc.request("chain_getBlockHash", vec![json!(number)]).await
+}
+
+/// Reads the storage item at `key` (at block `at`, or the best block) and decodes it as `T`.
+pub async fn storage<T: Decode>(rpc: &Rpc, key: &[u8], at: Option<H256>) -> Result<Option<T>> {
+	let mut params = vec![hex(key)];
+	if let Some(at) = at {
+		params.push(json!(at));
+	}
+	let raw: Option<String> = rpc.request("state_getStorage", params).await?;
+	raw.map(|raw| T::decode(&mut &from_hex(&raw)?[..]).map_err(|e| Error::Decode(e.to_string())))
+		.transpose()
+}
+
+/// The key of a plain storage value, or the prefix of a map's entries: `twox128(pallet) ++
+/// twox128(item)`.
+pub fn storage_prefix(pallet: &[u8], item: &[u8]) -> Vec<u8> {
+	[sp_crypto_hashing::twox_128(pallet), sp_crypto_hashing::twox_128(item)].concat()
+}
+
+/// The keys under `prefix` at the best block (at most 1,000).
+pub async fn storage_keys(rpc: &Rpc, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+	let keys: Vec<String> =
+		rpc.request("state_getKeysPaged", vec![hex(prefix), json!(1000)]).await?;
+	keys.iter().map(|k| from_hex(k)).collect()
+}
+
+/// Calls runtime API `method` (e.g. `JobsApi_job`) with SCALE-encoded `args` at the best block
+/// and decodes the answer as `R`.
+pub async fn runtime_call<R: Decode>(rpc: &Rpc, method: &str, args: &[u8]) -> Result<R> {
+	let raw: String = rpc.request("state_call", vec![json!(method), hex(args)]).await?;
+	R::decode(&mut &from_hex(&raw)?[..])
+		.map_err(|e| Error::Decode(format!("{method}: cannot decode: {e}")))
+}
+
+/// The events of block `at`, with the extrinsic each belongs to.
+pub async fn events_at(rpc: &Rpc, at: H256) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
+	let key = storage_prefix(b"System", b"Events");
+	let records: Vec<frame_system::EventRecord<RuntimeEvent, Hash>> =
+		storage(rpc, &key, Some(at)).await?.unwrap_or_default();
+	Ok(records
+		.into_iter()
+		.map(|r| {
+			let index = match r.phase {
+				frame_system::Phase::ApplyExtrinsic(i) => Some(i),
+				_ => None,
+			};
+			(index, r.event)
+		})
+		.collect())
+}
+
+/// A dispatch error by name (`Jobs.NoEligibleProvider`), as the runtime's metadata calls it.
+pub fn describe(error: DispatchError) -> String {
+	match RuntimeError::from_dispatch_error(error) {
+		Some(e) => {
+			// `Jobs(NoEligibleProvider)` → `Jobs.NoEligibleProvider`.
+			let s = format!("{e:?}");
+			s.replacen('(', ".", 1).trim_end_matches(')').to_string()
+		},
+		None => format!("{error:?}"),
+	}
+}
+
+/// Signs `call` as `signer` with `nonce`, mortal from the finalized block `birth`: the
+/// extrinsic a wallet would send.
+pub fn sign(
+	call: RuntimeCall,
+	signer: &sr25519::Pair,
+	nonce: u32,
+	info: &ChainInfo,
+	birth: (u32, H256),
+) -> UncheckedExtrinsic {
+	let sender = signer.public().into();
+	sign_as(call, sender, signer, nonce, info, Some(birth))
+}
+
+/// Signs `call` with `signer`'s key but names `sender` as its origin (a forgery when they
+/// differ: tests use it), mortal from `birth` or immortal.
+pub fn sign_as(
+	call: RuntimeCall,
+	sender: AccountId,
+	signer: &sr25519::Pair,
+	nonce: u32,
+	info: &ChainInfo,
+	birth: Option<(u32, H256)>,
+) -> UncheckedExtrinsic {
+	let (era, birth_hash) = match birth {
+		Some((number, hash)) => (Era::mortal(MORTALITY, u64::from(number)), hash),
+		None => (Era::Immortal, info.genesis),
+	};
+	let tx_ext: TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(era),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let implicit = (
+		(),
+		(),
+		info.spec_version,
+		info.tx_version,
+		info.genesis,
+		birth_hash,
+		(),
+		(),
+		(),
+		None,
+		(),
+	);
+	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		MultiAddress::Id(sender),
+		MultiSignature::Sr25519(signature),
+		tx_ext,
+	)
+}
+
+/// Where a submitted extrinsic landed, and what it did.
+#[derive(Debug)]
+pub struct Included {
+	/// The block.
+	pub block: H256,
+	/// Its number.
+	pub number: u32,
+	/// The extrinsic's own events.
+	pub events: Vec<RuntimeEvent>,
+}
+
+/// Signs `call` with the signer's next nonce, submits it and waits (up to `timeout`) until it
+/// is in a block; fails with the named dispatch error if it failed there.
+///
+/// If the node goes away, the same bytes are sent again through the next endpoint (a node that
+/// already has them says so, which is fine) and the search for the extrinsic goes on from the
+/// block where it started, so nothing is sent twice and nothing is missed.
+pub async fn submit(
+	rpc: &Rpc,
+	info: &ChainInfo,
+	signer: &sr25519::Pair,
+	call: RuntimeCall,
+	timeout: Duration,
+) -> Result<Included> {
+	let account: AccountId = signer.public().into();
+	let nonce: u32 =
+		rpc.request("system_accountNextIndex", vec![json!(account.to_string())]).await?;
+	let fin_hash: H256 = rpc.request("chain_getFinalizedHead", vec![]).await?;
+	let fin_number = header_number(&rpc.request("chain_getHeader", vec![json!(fin_hash)]).await?)?;
+	let xt = sign(call, signer, nonce, info, (fin_number, fin_hash));
+	let encoded = xt.encode();
+	let xt_hash = sp_crypto_hashing::blake2_256(&encoded);
+	let mut next = best_number(rpc).await?.saturating_add(1);
+	let mut sent_to = send(rpc, &encoded).await?;
+	let deadline = Instant::now() + timeout;
+	while Instant::now() < deadline {
+		let best = best_number(rpc).await?;
+		while next <= best {
+			if let Some(found) = find_in_block(rpc, next, &xt_hash).await? {
+				return Ok(found);
+			}
+			next = next.saturating_add(1);
+		}
+		// Failed over since sending: the new node may not have the extrinsic yet.
+		let endpoint = rpc.endpoint().await;
+		if endpoint != sent_to {
+			sent_to = send(rpc, &encoded).await?;
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+	Err(Error::Timeout(format!(
+		"extrinsic 0x{} not in a block within {timeout:?}",
+		bytes::to_hex(&xt_hash, false)
+	)))
+}
+
+/// Sends an encoded extrinsic; returns the endpoint it went to. "Already imported" and
+/// "outdated" (its nonce is used: it is probably in a block already) are not errors here.
+async fn send(rpc: &Rpc, encoded: &[u8]) -> Result<String> {
+	match rpc.request::<Value>("author_submitExtrinsic", vec![hex(encoded)]).await {
+		Ok(_) => Ok(rpc.endpoint().await),
+		Err(Error::Rpc(e))
+			if e.contains("already imported") ||
+				e.contains("outdated") ||
+				e.contains("Stale") ||
+				e.contains("stale") =>
+			Ok(rpc.endpoint().await),
+		Err(Error::Rpc(e)) => Err(Error::Invalid(format!("the node refused the transaction: {e}"))),
+		Err(e) => Err(e),
+	}
+}
+
+/// Looks for the extrinsic with hash `xt_hash` in block `number`.
+async fn find_in_block(rpc: &Rpc, number: u32, xt_hash: &[u8; 32]) -> Result<Option<Included>> {
+	let Some(block) = block_hash(rpc, number).await? else { return Ok(None) };
+	let body: Value = rpc.request("chain_getBlock", vec![json!(block)]).await?;
+	let extrinsics = body["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+	for (i, x) in extrinsics.iter().enumerate() {
+		let bytes = from_hex(x.as_str().unwrap_or_default())?;
+		if sp_crypto_hashing::blake2_256(&bytes) != *xt_hash {
+			continue;
+		}
+		let index = u32::try_from(i).map_err(|e| Error::Decode(e.to_string()))?;
+		let events: Vec<RuntimeEvent> = events_at(rpc, block)
+			.await?
+			.into_iter()
+			.filter(|(at, _)| *at == Some(index))
+			.map(|(_, e)| e)
+			.collect();
+		for e in &events {
+			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error,
+				..
+			}) = e
+			{
+				return Err(Error::Failed(describe(*dispatch_error)));
+			}
+		}
+		return Ok(Some(Included { block, number, events }));
+	}
+	Ok(None)
+}

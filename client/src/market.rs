@@ -1,0 +1,383 @@
+//! The market as a dapp sees it: models, providers, quotes, and jobs followed from submission to
+//! their answer and their settlement.
+
+use crate::{
+	chain::{self, ChainInfo, Included},
+	rpc::{RetryPolicy, Rpc},
+	Error, Result,
+};
+use attesta_primitives::{GenParams, JobId, ModelId};
+use attesta_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
+use codec::Encode;
+use pallet_jobs::{JobStatus, JobView};
+use pallet_providers::{Price, ProviderView};
+use sp_core::{sr25519, H256};
+use std::time::{Duration, Instant};
+
+/// A job as the runtime API shows it.
+pub type Job = JobView<AccountId, Balance, BlockNumber>;
+/// A provider as the runtime API shows it.
+pub type Provider = ProviderView<AccountId, Balance>;
+
+/// What a dapp asks for.
+#[derive(Clone, Debug)]
+pub struct JobRequest {
+	/// The model.
+	pub model: ModelId,
+	/// The prompt (UTF-8 text).
+	pub prompt: String,
+	/// How to generate (greedy by default).
+	pub params: GenParams,
+	/// Highest per-token prices accepted; `None`: any provider's.
+	pub max_price: Option<Price<Balance>>,
+	/// Escrow; `None`: the market's largest allowed budget (the rest is refunded).
+	pub budget: Option<Balance>,
+	/// Region asked for, if any.
+	pub region: Option<String>,
+	/// Blocks each provider gets to answer.
+	pub response_blocks: u32,
+}
+
+impl JobRequest {
+	/// A greedy job of at most `max_tokens` tokens, any provider, 20 blocks to answer.
+	pub fn new(model: ModelId, prompt: impl Into<String>, max_tokens: u32) -> Self {
+		Self {
+			model,
+			prompt: prompt.into(),
+			params: GenParams::greedy(max_tokens),
+			max_price: None,
+			budget: None,
+			region: None,
+			response_blocks: 20,
+		}
+	}
+}
+
+/// A submitted job.
+#[derive(Clone, Debug)]
+pub struct Submitted {
+	/// Its id.
+	pub job_id: JobId,
+	/// The block it was submitted in.
+	pub block: u32,
+	/// The escrow held.
+	pub budget: Balance,
+	/// The provider it went to, and the price locked with it.
+	pub provider: Option<(AccountId, Price<Balance>)>,
+	/// When the client sent it.
+	pub sent_at: Instant,
+}
+
+/// A provider's answer.
+#[derive(Clone, Debug)]
+pub struct Answer {
+	/// The provider that posted it.
+	pub provider: AccountId,
+	/// The decoded text.
+	pub text: String,
+	/// Generated tokens.
+	pub output_tokens: u32,
+	/// Block it was posted in.
+	pub block: u32,
+	/// From sending the job to seeing the answer.
+	pub latency: Duration,
+}
+
+/// How the checking of a result came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+	/// Nobody was drawn to check it (and nobody challenged it).
+	Unchecked,
+	/// Checkers re-executed it and agreed (how many).
+	Passed(u32),
+	/// A dispute found it good.
+	Upheld,
+	/// A dispute found it bad: rejected, the dapp refunded, the provider slashed.
+	FoundBad,
+	/// A dispute could not decide; the result stood.
+	Dismissed,
+}
+
+/// How a job ended.
+#[derive(Clone, Debug)]
+pub struct Settlement {
+	/// The answer, if one was posted.
+	pub answer: Option<Answer>,
+	/// Paid to the provider.
+	pub paid: Balance,
+	/// Paid to the checkers' pool.
+	pub fee: Balance,
+	/// Returned to the dapp.
+	pub refunded: Balance,
+	/// Checks and disputes.
+	pub verdict: Verdict,
+	/// Providers that missed their deadline before one answered.
+	pub missed: Vec<AccountId>,
+	/// Block it ended in.
+	pub block: u32,
+	/// From sending the job to its end.
+	pub latency: Duration,
+}
+
+/// A connection to the market through one or more equivalent nodes.
+pub struct Market {
+	rpc: Rpc,
+	info: ChainInfo,
+}
+
+impl Market {
+	/// Connects to the first reachable endpoint; others are used if it fails.
+	pub async fn connect(endpoints: &[String], policy: RetryPolicy) -> Result<Self> {
+		let rpc = Rpc::connect(endpoints, policy).await?;
+		let info = ChainInfo::read(&rpc).await?;
+		Ok(Self { rpc, info })
+	}
+
+	/// The connection.
+	pub fn rpc(&self) -> &Rpc {
+		&self.rpc
+	}
+
+	/// Signs, submits and waits for `call` to be in a block.
+	pub async fn execute(&self, signer: &sr25519::Pair, call: RuntimeCall) -> Result<Included> {
+		chain::submit(&self.rpc, &self.info, signer, call, Duration::from_secs(120)).await
+	}
+
+	/// The registered models, by id.
+	pub async fn models(&self) -> Result<Vec<(ModelId, pallet_models::ModelInfo)>> {
+		let prefix = chain::storage_prefix(b"Models", b"Models");
+		let mut models = Vec::new();
+		for key in chain::storage_keys(&self.rpc, &prefix).await? {
+			// Twox64Concat: 8 hash bytes, then the id itself.
+			let Some(id_bytes) = key.get(prefix.len().saturating_add(8)..) else { continue };
+			let Ok(id) = <ModelId as codec::Decode>::decode(&mut &id_bytes[..]) else { continue };
+			if let Some(info) = chain::storage(&self.rpc, &key, None).await? {
+				models.push((id, info));
+			}
+		}
+		models.sort_by_key(|(id, _)| *id);
+		Ok(models)
+	}
+
+	/// The providers serving `model`.
+	pub async fn providers(&self, model: ModelId) -> Result<Vec<Provider>> {
+		chain::runtime_call(&self.rpc, "JobsApi_providers", &model.encode()).await
+	}
+
+	/// How many providers can take such a job now, and the cheapest worst-case cost.
+	pub async fn quote(
+		&self,
+		model: ModelId,
+		prompt_len: u32,
+		max_tokens: u32,
+		max_price: Option<Price<Balance>>,
+		region: Option<String>,
+	) -> Result<(u32, Balance)> {
+		let max_price = match max_price {
+			Some(p) => p,
+			None => self.any_price(model).await?,
+		};
+		let args = (model, prompt_len, max_tokens, max_price, region.map(String::into_bytes));
+		let answer: core::result::Result<(u32, Balance), sp_runtime::DispatchError> =
+			chain::runtime_call(&self.rpc, "JobsApi_quote", &args.encode()).await?;
+		answer.map_err(|e| Error::Failed(chain::describe(e)))
+	}
+
+	/// A job and its result, until it is pruned.
+	pub async fn job(&self, job_id: JobId) -> Result<Option<Job>> {
+		chain::runtime_call(&self.rpc, "JobsApi_job", &job_id.encode()).await
+	}
+
+	/// The market's governed settings.
+	pub async fn settings(&self) -> Result<pallet_audits::MarketSettings<Balance, BlockNumber>> {
+		let key = pallet_audits::Settings::<Runtime>::hashed_key();
+		// Absent until governance first sets them: then the runtime's defaults apply.
+		Ok(chain::storage(&self.rpc, &key, None)
+			.await?
+			.unwrap_or_else(attesta_runtime::configs::DefaultMarketSettings::get))
+	}
+
+	/// A price ceiling every provider of `model` is within.
+	async fn any_price(&self, model: ModelId) -> Result<Price<Balance>> {
+		let providers = self.providers(model).await?;
+		Ok(Price {
+			input: providers.iter().map(|p| p.price.input).max().unwrap_or_default(),
+			output: providers.iter().map(|p| p.price.output).max().unwrap_or_default(),
+		})
+	}
+
+	/// Submits a job signed by `signer`; the chain assigns it to a provider at once.
+	pub async fn submit_job(&self, signer: &sr25519::Pair, req: JobRequest) -> Result<Submitted> {
+		let sent_at = Instant::now();
+		let max_price = match req.max_price {
+			Some(p) => p,
+			None => self.any_price(req.model).await?,
+		};
+		let budget = match req.budget {
+			Some(b) => b,
+			None => self.settings().await?.max_job_budget,
+		};
+		let deadline =
+			chain::best_number(&self.rpc).await?.saturating_add(req.response_blocks.max(2));
+		let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+			model: req.model,
+			prompt: req.prompt.into_bytes(),
+			params: req.params,
+			max_price,
+			region: req.region.map(String::into_bytes),
+			budget,
+			deadline,
+		});
+		let included = self.execute(signer, call).await?;
+		let mut submitted = None;
+		let mut provider = None;
+		for e in &included.events {
+			match e {
+				RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, budget, .. }) =>
+					submitted = Some((*job_id, *budget)),
+				RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned {
+					provider: p, price, ..
+				}) => provider = Some((p.clone(), *price)),
+				_ => {},
+			}
+		}
+		let (job_id, budget) =
+			submitted.ok_or_else(|| Error::Decode("submit_job without JobSubmitted".into()))?;
+		Ok(Submitted { job_id, block: included.number, budget, provider, sent_at })
+	}
+
+	/// Follows `job` block by block from its submission until it ends: calls `on_answer` when
+	/// the provider posts its result, and returns the settlement. A job that ends without an
+	/// answer (no provider delivered, or cancelled) is [`Error::JobFailed`], with its refund.
+	pub async fn follow(
+		&self,
+		job: &Submitted,
+		timeout: Duration,
+		mut on_answer: impl FnMut(&Answer),
+	) -> Result<Settlement> {
+		let id = job.job_id;
+		let deadline = Instant::now() + timeout;
+		let mut next = job.block;
+		let mut answer: Option<Answer> = None;
+		let mut checks = 0u32;
+		let mut verdict = Verdict::Unchecked;
+		let mut missed = Vec::new();
+		while Instant::now() < deadline {
+			let best = chain::best_number(&self.rpc).await?;
+			while next <= best {
+				let Some(hash) = chain::block_hash(&self.rpc, next).await? else { break };
+				for (_, event) in chain::events_at(&self.rpc, hash).await? {
+					match event {
+						RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted {
+							job_id,
+							provider,
+							output_tokens,
+							..
+						}) if job_id == id => {
+							let text = self.answer_text(id, hash).await?;
+							let a = Answer {
+								provider,
+								text,
+								output_tokens,
+								block: next,
+								latency: job.sent_at.elapsed(),
+							};
+							on_answer(&a);
+							answer = Some(a);
+						},
+						RuntimeEvent::Jobs(pallet_jobs::Event::DeadlineMissed {
+							job_id,
+							provider,
+						}) if job_id == id => missed.push(provider),
+						RuntimeEvent::Audits(pallet_audits::Event::CheckPassed {
+							job_id, ..
+						}) if job_id == id => {
+							checks = checks.saturating_add(1);
+							verdict = Verdict::Passed(checks);
+						},
+						RuntimeEvent::Audits(pallet_audits::Event::ResultUpheld {
+							job_id, ..
+						}) if job_id == id => verdict = Verdict::Upheld,
+						RuntimeEvent::Audits(pallet_audits::Event::ResultFoundBad {
+							job_id,
+							..
+						}) if job_id == id => verdict = Verdict::FoundBad,
+						RuntimeEvent::Audits(pallet_audits::Event::DisputeDismissed { job_id })
+							if job_id == id =>
+							verdict = Verdict::Dismissed,
+						RuntimeEvent::Jobs(pallet_jobs::Event::JobSettled {
+							job_id,
+							paid,
+							fee,
+							refunded,
+							..
+						}) if job_id == id =>
+							return Ok(Settlement {
+								answer,
+								paid,
+								fee,
+								refunded,
+								verdict,
+								missed,
+								block: next,
+								latency: job.sent_at.elapsed(),
+							}),
+						RuntimeEvent::Jobs(pallet_jobs::Event::ResultRejected {
+							job_id,
+							refunded,
+							..
+						}) if job_id == id =>
+							return Ok(Settlement {
+								answer,
+								paid: 0,
+								fee: 0,
+								refunded,
+								verdict: Verdict::FoundBad,
+								missed,
+								block: next,
+								latency: job.sent_at.elapsed(),
+							}),
+						RuntimeEvent::Jobs(pallet_jobs::Event::JobExpired { job_id, refunded })
+							if job_id == id =>
+							return Err(Error::JobFailed {
+								job_id: id,
+								reason: format!(
+									"no provider delivered in time ({} missed their deadline)",
+									missed.len()
+								),
+								refunded,
+							}),
+						RuntimeEvent::Jobs(pallet_jobs::Event::JobCancelled {
+							job_id,
+							refunded,
+						}) if job_id == id =>
+							return Err(Error::JobFailed {
+								job_id: id,
+								reason: "cancelled".into(),
+								refunded,
+							}),
+						_ => {},
+					}
+				}
+				next = next.saturating_add(1);
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+		Err(Error::Timeout(format!("job {id} did not end within {timeout:?}")))
+	}
+
+	/// The result text of job `id` as of block `at`.
+	async fn answer_text(&self, id: JobId, at: H256) -> Result<String> {
+		let key = pallet_jobs::Results::<Runtime>::hashed_key_for(id);
+		let result: Option<pallet_jobs::JobResultOf<Runtime>> =
+			chain::storage(&self.rpc, &key, Some(at)).await?;
+		Ok(result
+			.map(|r| String::from_utf8_lossy(&r.output_text).into_owned())
+			.unwrap_or_default())
+	}
+}
+
+/// Whether a job has ended, from its status.
+pub fn ended(job: &Job) -> bool {
+	!matches!(job.status, JobStatus::Assigned { .. } | JobStatus::ResultPosted { .. })
+}
