@@ -4,8 +4,7 @@
 
 use crate::{rpc::Rpc, Error, Result};
 use attesta_runtime::{
-	AccountId, Hash, Runtime, RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, TxExtension,
-	UncheckedExtrinsic,
+	AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, UncheckedExtrinsic,
 };
 use codec::{Decode, Encode};
 use serde_json::{json, Value};
@@ -172,19 +171,7 @@ pub fn sign_as(
 		Some((number, hash)) => (Era::mortal(MORTALITY, u64::from(number)), hash),
 		None => (Era::Immortal, info.genesis),
 	};
-	let tx_ext: TxExtension = (
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(era),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	);
+	let tx_ext = attesta_runtime::tx_extension(era, nonce);
 	let implicit = (
 		(),
 		(),

@@ -32,11 +32,15 @@ pub fn node_binary() -> PathBuf {
 	if let Some(p) = std::env::var_os("ATTESTA_NODE") {
 		return PathBuf::from(p);
 	}
-	// Test binaries live in `<target>/<profile>/deps/`; the node in `<target>/<profile>/`.
+	// Test binaries live in `<target>/<profile>/deps/`, the benchmark binaries and the node in
+	// `<target>/<profile>/`.
 	let exe = std::env::current_exe().unwrap_or_default();
-	let profile_dir =
-		exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
-	profile_dir.join("attesta-node")
+	let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+	let beside = dir.join("attesta-node");
+	if beside.exists() {
+		return beside;
+	}
+	dir.parent().map(Path::to_path_buf).unwrap_or_default().join("attesta-node")
 }
 
 /// The reference model file (`$ATTESTA_MODEL`, else where `scripts/setup.sh` puts it).

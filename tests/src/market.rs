@@ -17,6 +17,16 @@ pub const PROVIDER_STAKE: Balance = 2_000 * UNIT;
 /// Bond every test checker holds.
 pub const CHECKER_BOND: Balance = 100 * UNIT;
 
+/// Short prompts the benchmarks send, in turn.
+pub const PROMPTS: [&str; 6] = [
+	"What is the capital of France?",
+	"Name three primary colours.",
+	"Write one sentence about the sea.",
+	"What is two plus two?",
+	"Give a synonym for happy.",
+	"Why is the sky blue?",
+];
+
 /// Starts a `--dev` node serving the reference model on one inference thread, puts `keys`
 /// (key type, dev account) in its keystore and waits for finality.
 pub async fn start_market_node(

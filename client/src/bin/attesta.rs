@@ -43,14 +43,7 @@ enum Command {
 		model: u32,
 	},
 	/// What a job would cost now.
-	Quote {
-		#[arg(long, default_value_t = 0)]
-		model: u32,
-		#[arg(long)]
-		prompt: String,
-		#[arg(long, default_value_t = 64)]
-		max_tokens: u32,
-	},
+	Quote(JobSpec),
 	/// Jobs.
 	#[command(subcommand)]
 	Job(JobCommand),
@@ -98,17 +91,24 @@ enum CheckerCommand {
 	},
 }
 
+/// What is asked: model, prompt, output length.
+#[derive(clap::Args)]
+struct JobSpec {
+	#[arg(long, default_value_t = 0)]
+	model: u32,
+	#[arg(long)]
+	prompt: String,
+	#[arg(long, default_value_t = 64)]
+	max_tokens: u32,
+}
+
 #[derive(Subcommand)]
 enum JobCommand {
 	/// Submits a job; with --wait, prints the answer as soon as it is posted, then the
 	/// settlement.
 	Submit {
-		#[arg(long, default_value_t = 0)]
-		model: u32,
-		#[arg(long)]
-		prompt: String,
-		#[arg(long, default_value_t = 64)]
-		max_tokens: u32,
+		#[command(flatten)]
+		spec: JobSpec,
 		/// Escrow in ATT (default: the market's largest; the unspent part is refunded).
 		#[arg(long)]
 		budget: Option<f64>,
@@ -211,7 +211,7 @@ async fn run(cli: Cli) -> attesta_client::Result<()> {
 				);
 			}
 		},
-		Command::Quote { model, prompt, max_tokens } => {
+		Command::Quote(JobSpec { model, prompt, max_tokens }) => {
 			let len = u32::try_from(prompt.len()).unwrap_or(u32::MAX);
 			let (n, cost) = market.quote(model, len, max_tokens, None, None).await?;
 			println!("{n} provider(s) can take it; the cheapest costs at most {}", att(cost));
@@ -262,9 +262,7 @@ async fn run(cli: Cli) -> attesta_client::Result<()> {
 			}
 		},
 		Command::Job(JobCommand::Submit {
-			model,
-			prompt,
-			max_tokens,
+			spec: JobSpec { model, prompt, max_tokens },
 			budget,
 			region,
 			response_blocks,

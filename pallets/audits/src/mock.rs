@@ -287,22 +287,30 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Submits a job from the dapp and posts the provider's result; returns the job id.
-pub fn posted_job() -> JobId {
+/// The parameters of every mock job: greedy, four tokens.
+pub fn job_params() -> GenParams {
+	GenParams::greedy(4)
+}
+
+/// Submits a job (prompt "hi") from the dapp; returns its id.
+pub fn submitted_job() -> JobId {
 	let job = pallet_jobs::NextJobId::<Test>::get();
-	let params = GenParams::greedy(4);
 	assert_ok!(Jobs::submit_job(
 		RuntimeOrigin::signed(DAPP),
 		0,
 		b"hi".to_vec(),
-		params,
+		job_params(),
 		Price { input: 10, output: 10 },
 		None,
 		1_000,
 		System::block_number() + 10,
 	));
-	let output = vec![1, 2, 3];
-	let commitment = attesta_primitives::commitment(&MODEL_HASH, b"hi", &params, &output);
+	job
+}
+
+/// The provider posts `output` as the result of `job`, with its correct commitment.
+pub fn post_result(job: JobId, output: Vec<u32>) {
+	let commitment = attesta_primitives::commitment(&MODEL_HASH, b"hi", &job_params(), &output);
 	assert_ok!(Jobs::submit_result(
 		RuntimeOrigin::signed(PROVIDER),
 		job,
@@ -311,6 +319,12 @@ pub fn posted_job() -> JobId {
 		b"one two three".to_vec(),
 		commitment
 	));
+}
+
+/// Submits a job from the dapp and posts the provider's result; returns the job id.
+pub fn posted_job() -> JobId {
+	let job = submitted_job();
+	post_result(job, vec![1, 2, 3]);
 	job
 }
 

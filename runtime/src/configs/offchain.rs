@@ -1,11 +1,9 @@
 //! How the runtime's off-chain workers turn a call into a signed transaction: the same checks
-//! ([`TxExtension`]) as any wallet's transaction, signed with a key from the node's keystore.
+//! ([`crate::tx_extension`]) as any wallet's transaction, signed with a key from the node's
+//! keystore.
 
 use super::BlockHashCount;
-use crate::{
-	Address, Runtime, RuntimeCall, Signature, SignedPayload, System, TxExtension,
-	UncheckedExtrinsic,
-};
+use crate::{Address, Runtime, RuntimeCall, Signature, SignedPayload, System, UncheckedExtrinsic};
 use codec::Encode;
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SigningTypes,
@@ -38,19 +36,7 @@ where
 		// Valid for about half the block-hash history from the block the worker runs on.
 		let period = BlockHashCount::get().checked_next_power_of_two().map_or(2, |p| p / 2);
 		let current = System::block_number().saturated_into::<u64>().saturating_sub(1);
-		let tx_ext: TxExtension = (
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(Era::mortal(period.into(), current)),
-			frame_system::CheckNonce::<Runtime>::from(nonce),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-			frame_system::WeightReclaim::<Runtime>::new(),
-		);
+		let tx_ext = crate::tx_extension(Era::mortal(period.into(), current), nonce);
 		let payload = SignedPayload::new(call, tx_ext)
 			.map_err(|e| log::warn!(target: "attesta::offchain", "cannot sign: {e:?}"))
 			.ok()?;

@@ -14,15 +14,8 @@ use attesta_inference::{generate, GenParams, LoadedModel};
 use sp_keyring::Sr25519Keyring::{Alice, Bob};
 use std::time::{Duration, Instant};
 
-const PROMPTS: [&str; 6] = [
-	"What is the capital of France?",
-	"Name three primary colours.",
-	"Write one sentence about the sea.",
-	"What is two plus two?",
-	"Give a synonym for happy.",
-	"Why is the sky blue?",
-];
-const DAPPS: [&str; 5] = ["//Charlie", "//Dave", "//Eve", "//Ferdie", "//One"];
+/// Funded dev accounts that are neither the provider (Bob) nor the checker (Alice).
+const DAPPS: [&str; 5] = ["//Charlie", "//Dave", "//Eve", "//Ferdie", "//Charlie//stash"];
 
 /// One job's measurements.
 struct Sample {
@@ -86,31 +79,35 @@ async fn run() -> Result<()> {
 		let url = url.clone();
 		let share = jobs / dapps + usize::from(d < jobs % dapps);
 		tasks.push(tokio::spawn(async move {
-			let market = Market::connect(&[url], RetryPolicy::default())
-				.await
-				.map_err(|e| e.to_string())?;
-			let who = signer(DAPPS[d]).map_err(|e| e.to_string())?;
-			let mut samples = Vec::new();
-			for i in 0..share {
-				let prompt = PROMPTS[(d + i * dapps) % PROMPTS.len()];
-				let job = market
-					.submit_job(&who, JobRequest::new(0, prompt, tokens))
+			async {
+				let market = Market::connect(&[url], RetryPolicy::default())
 					.await
 					.map_err(|e| e.to_string())?;
-				let done = market
-					.follow(&job, Duration::from_secs(600), |_| {})
-					.await
-					.map_err(|e| e.to_string())?;
-				let answer = done.answer.ok_or("settled without an answer")?;
-				samples.push(Sample {
-					answer: answer.latency.as_secs_f64(),
-					settle: done.latency.as_secs_f64(),
-					answer_blocks: answer.block.saturating_sub(job.block),
-					settle_blocks: done.block.saturating_sub(job.block),
-					checked: done.verdict != Verdict::Unchecked,
-				});
+				let who = signer(DAPPS[d]).map_err(|e| e.to_string())?;
+				let mut samples = Vec::new();
+				for i in 0..share {
+					let prompt = PROMPTS[(d + i * dapps) % PROMPTS.len()];
+					let job = market
+						.submit_job(&who, JobRequest::new(0, prompt, tokens))
+						.await
+						.map_err(|e| e.to_string())?;
+					let done = market
+						.follow(&job, Duration::from_secs(600), |_| {})
+						.await
+						.map_err(|e| e.to_string())?;
+					let answer = done.answer.ok_or("settled without an answer")?;
+					samples.push(Sample {
+						answer: answer.latency.as_secs_f64(),
+						settle: done.latency.as_secs_f64(),
+						answer_blocks: answer.block.saturating_sub(job.block),
+						settle_blocks: done.block.saturating_sub(job.block),
+						checked: done.verdict != Verdict::Unchecked,
+					});
+				}
+				Ok::<_, String>(samples)
 			}
-			Ok::<_, String>(samples)
+			.await
+			.map_err(|e| format!("dapp {}: {e}", DAPPS[d]))
 		}));
 	}
 	let mut samples = Vec::new();

@@ -17,15 +17,6 @@ use std::{
 	time::{Duration, Instant},
 };
 
-const PROMPTS: [&str; 6] = [
-	"What is the capital of France?",
-	"Name three primary colours.",
-	"Write one sentence about the sea.",
-	"What is two plus two?",
-	"Give a synonym for happy.",
-	"Why is the sky blue?",
-];
-
 #[tokio::main]
 async fn main() {
 	if let Err(e) = run().await {

@@ -113,22 +113,9 @@ fn a_running_job_keeps_the_check_rate_and_slash_it_was_submitted_under() {
 		s.provider_slash = Perbill::from_percent(20);
 		s.challenge_window = WINDOW + 2;
 		// A job submitted before the change, answered after it.
-		let job = pallet_jobs::NextJobId::<Test>::get();
-		let params = attesta_primitives::GenParams::greedy(4);
-		assert_ok!(Jobs::submit_job(
-			RuntimeOrigin::signed(DAPP),
-			0,
-			b"hi".to_vec(),
-			params,
-			pallet_providers::Price { input: 10, output: 10 },
-			None,
-			1_000,
-			System::block_number() + 10,
-		));
+		let job = submitted_job();
 		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
-		let output = vec![1];
-		let c = attesta_primitives::commitment(&MODEL_HASH, b"hi", &params, &output);
-		assert_ok!(Jobs::submit_result(RuntimeOrigin::signed(PROVIDER), job, 3, output, vec![], c));
+		post_result(job, vec![1]);
 		let after = posted_job();
 		for (id, rate, slash, window) in [
 			(before, Perbill::one(), Perbill::from_percent(10), WINDOW),
@@ -423,17 +410,7 @@ fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 		});
 		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(5));
 
-		let params = attesta_primitives::GenParams::greedy(4);
-		assert_ok!(Jobs::submit_job(
-			RuntimeOrigin::signed(DAPP),
-			0,
-			b"hi".to_vec(),
-			params,
-			pallet_providers::Price { input: 10, output: 10 },
-			None,
-			1_000,
-			System::block_number() + 10,
-		));
+		assert_eq!(submitted_job(), 0);
 		let pool = pallet_jobs::Pallet::<Test>::pool_account();
 		let pool_before = Balances::free_balance(pool);
 		assert_noop!(
@@ -446,9 +423,7 @@ fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 			Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::from_percent(50)),
 			Error::<Test>::CannotBuyChecks
 		);
-		let output = vec![1, 2];
-		let c = attesta_primitives::commitment(&MODEL_HASH, b"hi", &params, &output);
-		assert_ok!(Jobs::submit_result(RuntimeOrigin::signed(PROVIDER), 0, 3, output, vec![], c));
+		post_result(0, vec![1, 2]);
 		assert_eq!(Checkables::<Test>::get(0).unwrap().rate, Perbill::from_percent(50));
 		assert_noop!(
 			Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::one()),
