@@ -76,6 +76,8 @@ pub struct Node {
 	args: Vec<String>,
 	child: Option<Child>,
 	log: PathBuf,
+	/// Length of the log when the current process started: its own lines come after this.
+	log_start: usize,
 }
 
 impl Node {
@@ -91,6 +93,7 @@ impl Node {
 			args: args.iter().map(|s| s.to_string()).collect(),
 			child: None,
 			log: std::env::temp_dir().join(format!("attesta-e2e-{name}-{rpc_port}.log")),
+			log_start: 0,
 		};
 		node.spawn(&[])?;
 		node.wait_rpc().await?;
@@ -105,6 +108,7 @@ impl Node {
 			.open(&self.log)
 			.map_err(|e| format!("cannot open log {}: {e}", self.log.display()))?;
 		let log_err = log.try_clone().map_err(|e| e.to_string())?;
+		self.log_start = log.metadata().map(|m| m.len() as usize).unwrap_or(0);
 		let child = Command::new(&bin)
 			.args(&self.args)
 			.args(extra)
@@ -160,6 +164,21 @@ impl Node {
 			.map_err(|e| format!("{}: cannot connect: {e}", self.name))
 	}
 
+	/// Takes the RPC port the node reports it bound. A port `free_port` found free can be taken
+	/// by another socket before the node binds it; the node then falls back to a random port.
+	fn read_rpc_port(&mut self) {
+		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let Some(own) = text.get(self.log_start..) else { return };
+		let port = own
+			.lines()
+			.filter_map(|l| l.split("Running JSON-RPC server: addr=127.0.0.1:").nth(1))
+			.filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+			.last();
+		if let Some(port) = port {
+			self.rpc_port = port;
+		}
+	}
+
 	async fn wait_rpc(&mut self) -> Result<()> {
 		// A debug node compiles the runtime with wasmtime before it serves RPC.
 		let deadline = Instant::now() + Duration::from_secs(180);
@@ -173,6 +192,7 @@ impl Node {
 					));
 				}
 			}
+			self.read_rpc_port();
 			if let Ok(c) = self.client().await {
 				if c.request::<Value, _>("system_health", rpc_params![]).await.is_ok() {
 					return Ok(());
