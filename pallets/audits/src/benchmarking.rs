@@ -16,7 +16,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use pallet_jobs::AuditedJobs;
-use sp_runtime::{traits::Bounded, Perbill, Saturating};
+use sp_runtime::{
+	traits::{Bounded, Zero},
+	Perbill, Saturating,
+};
 
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, i, 0);
@@ -157,6 +160,7 @@ mod benches {
 				id,
 				Dispute {
 					accuser: Accuser::Checker(accuser),
+					bond: Zero::zero(),
 					round: 1,
 					round_ends: now,
 					guilty: 1,

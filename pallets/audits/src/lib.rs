@@ -109,6 +109,9 @@ pub mod pallet {
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 	/// The settings as stored.
 	pub type SettingsOf<T> = MarketSettings<BalanceOf<T>, BlockNumberFor<T>>;
+	/// An open dispute, as this runtime stores it.
+	pub type DisputeOf<T> =
+		Dispute<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -195,7 +198,7 @@ pub mod pallet {
 	/// Open disputes.
 	#[pallet::storage]
 	pub type Disputes<T: Config> =
-		StorageMap<_, Twox64Concat, JobId, Dispute<T::AccountId, BlockNumberFor<T>>>;
+		StorageMap<_, Twox64Concat, JobId, Dispute<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>>;
 
 	/// Disputes whose round ends at a block.
 	#[pallet::storage]
@@ -529,7 +532,7 @@ pub mod pallet {
 					Self::reward(&who);
 					Self::deposit_event(Event::CheckPassed { job_id, checker: who });
 				},
-				None => Self::open_dispute(job_id, Accuser::Checker(who), now)?,
+				None => Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)?,
 				Some(mut d) => {
 					if accepted {
 						d.innocent = d.innocent.saturating_add(1);
@@ -556,13 +559,10 @@ pub mod pallet {
 			ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
 			ensure!(!Disputes::<T>::contains_key(job_id), Error::<T>::AlreadyDisputed);
 			ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
-			T::Currency::hold(
-				&HoldReason::ChallengeBond.into(),
-				&who,
-				Settings::<T>::get().challenge_bond,
-			)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-			Self::open_dispute(job_id, Accuser::Dapp(who), now)
+			let bond = Settings::<T>::get().challenge_bond;
+			T::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			Self::open_dispute(job_id, Accuser::Dapp(who), bond, now)
 		}
 
 		/// The dapp raises the chance that its job is checked to `rate`, before the result is
@@ -704,6 +704,7 @@ pub mod pallet {
 		fn open_dispute(
 			job_id: JobId,
 			accuser: Accuser<T::AccountId>,
+			bond: BalanceOf<T>,
 			now: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let round_ends = Self::free_round_slot(now).ok_or(Error::<T>::AgendaFull)?;
@@ -714,7 +715,14 @@ pub mod pallet {
 			}
 			Disputes::<T>::insert(
 				job_id,
-				Dispute { accuser: accuser.clone(), round: 1, round_ends, guilty: 0, innocent: 0 },
+				Dispute {
+					accuser: accuser.clone(),
+					bond,
+					round: 1,
+					round_ends,
+					guilty: 0,
+					innocent: 0,
+				},
 			);
 			Self::deposit_event(Event::DisputeOpened { job_id, accuser, round_ends });
 			Ok(())
@@ -725,6 +733,7 @@ pub mod pallet {
 			let Some(mut d) = Disputes::<T>::get(job_id) else { return };
 			let Some(checkable) = Checkables::<T>::get(job_id) else {
 				Self::close_dispute(job_id, &d.accuser);
+				Self::return_bond(&d);
 				return;
 			};
 			let s = Settings::<T>::get();
@@ -733,12 +742,12 @@ pub mod pallet {
 				|votes: u32| total > 0 && Perbill::from_rational(votes, total) >= s.supermajority;
 			if decides(d.guilty) {
 				Self::close_dispute(job_id, &d.accuser);
-				Self::found_bad(job_id, &checkable, &d.accuser, now);
+				Self::found_bad(job_id, &checkable, &d, now);
 				return;
 			}
 			if decides(d.innocent) {
 				Self::close_dispute(job_id, &d.accuser);
-				Self::upheld(job_id, &checkable.provider, &d.accuser, now);
+				Self::upheld(job_id, &checkable.provider, &d, now);
 				return;
 			}
 			// Silent or split: a fresh committee, while rounds remain. Votes so far still count.
@@ -755,15 +764,20 @@ pub mod pallet {
 				}
 			}
 			Self::close_dispute(job_id, &d.accuser);
+			Self::return_bond(&d);
+			Self::deposit_event(Event::DisputeDismissed { job_id });
+		}
+
+		/// Releases the accusing dapp's challenge bond, as much as it held.
+		fn return_bond(d: &DisputeOf<T>) {
 			if let Accuser::Dapp(dapp) = &d.accuser {
 				let _ = T::Currency::release(
 					&HoldReason::ChallengeBond.into(),
 					dapp,
-					s.challenge_bond,
+					d.bond,
 					Precision::BestEffort,
 				);
 			}
-			Self::deposit_event(Event::DisputeDismissed { job_id });
 		}
 
 		fn close_dispute(job_id: JobId, accuser: &Accuser<T::AccountId>) {
@@ -778,10 +792,11 @@ pub mod pallet {
 		fn found_bad(
 			job_id: JobId,
 			checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
-			accuser: &Accuser<T::AccountId>,
+			dispute: &DisputeOf<T>,
 			now: BlockNumberFor<T>,
 		) {
 			let s = Settings::<T>::get();
+			let accuser = &dispute.accuser;
 			let provider = &checkable.provider;
 			// Read before the job closes: closing it clears its verdicts.
 			let verdicts: Vec<(T::AccountId, Verdict)> =
@@ -796,14 +811,7 @@ pub mod pallet {
 				job_id,
 				now,
 			);
-			if let Accuser::Dapp(dapp) = accuser {
-				let _ = T::Currency::release(
-					&HoldReason::ChallengeBond.into(),
-					dapp,
-					s.challenge_bond,
-					Precision::BestEffort,
-				);
-			}
+			Self::return_bond(dispute);
 			for (checker, verdict) in verdicts {
 				if verdict.accepted {
 					Self::schedule_slash(
@@ -825,11 +833,11 @@ pub mod pallet {
 		fn upheld(
 			job_id: JobId,
 			provider: &T::AccountId,
-			accuser: &Accuser<T::AccountId>,
+			dispute: &DisputeOf<T>,
 			now: BlockNumberFor<T>,
 		) {
 			let s = Settings::<T>::get();
-			match accuser {
+			match &dispute.accuser {
 				Accuser::Checker(checker) => Self::schedule_slash(
 					checker.clone(),
 					SlashFrom::CheckerBond,
@@ -843,7 +851,7 @@ pub mod pallet {
 						&HoldReason::ChallengeBond.into(),
 						dapp,
 						provider,
-						s.challenge_bond,
+						dispute.bond,
 						Precision::BestEffort,
 						Restriction::Free,
 						Fortitude::Force,
@@ -961,9 +969,24 @@ pub mod pallet {
 				count = count.saturating_add(1);
 			}
 			ensure!(count == Checkers::<T>::count(), "checker counter out of sync");
+			let mut challenged: alloc::collections::btree_map::BTreeMap<
+				T::AccountId,
+				BalanceOf<T>,
+			> = Default::default();
 			for (job, d) in Disputes::<T>::iter() {
 				ensure!(Checkables::<T>::contains_key(job), "dispute over a closed job");
 				ensure!(RoundEnds::<T>::get(d.round_ends).contains(&job), "dispute off the agenda");
+				if let Accuser::Dapp(dapp) = d.accuser {
+					let held = challenged.entry(dapp).or_default();
+					*held = held.saturating_add(d.bond);
+				}
+			}
+			let challenge: T::RuntimeHoldReason = HoldReason::ChallengeBond.into();
+			for (dapp, bonds) in challenged {
+				ensure!(
+					T::Currency::balance_on_hold(&challenge, &dapp) == bonds,
+					"challenge hold differs from the dapp's open challenges"
+				);
 			}
 			for (id, s) in PendingSlashes::<T>::iter() {
 				ensure!(SlashesDue::<T>::get(s.execute_at).contains(&id), "slash off the agenda");

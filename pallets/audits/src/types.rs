@@ -144,9 +144,12 @@ impl<AccountId> Accuser<AccountId> {
 
 /// An open dispute over a result.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
-pub struct Dispute<AccountId, BlockNumber> {
+pub struct Dispute<AccountId, Balance, BlockNumber> {
 	/// Who raised it.
 	pub accuser: Accuser<AccountId>,
+	/// The challenge bond the accusing dapp holds until the dispute ends (zero for a checker):
+	/// recorded, because governance may change the settings' bond while the dispute runs.
+	pub bond: Balance,
 	/// Current committee round (from 1).
 	pub round: u32,
 	/// Last block of the current round.

@@ -390,6 +390,44 @@ fn a_dapp_challenge_forces_a_committee_check() {
 	});
 }
 
+/// Found by the runtime fuzzer: the bond was released or forfeited at the amount the settings
+/// named when the dispute ended, so a governance change in between left part of it held forever
+/// or took another dispute's bond.
+#[test]
+fn a_challenge_bond_comes_back_or_goes_as_held_whatever_governance_changes_meanwhile() {
+	build_and_execute(|| {
+		let bond = settings().challenge_bond;
+		let hold = || Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP);
+		let (good, bad) = (posted_job(), posted_job());
+		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), good));
+		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), bad));
+		assert_eq!(hold(), 2 * bond);
+		let set_bond = |challenge_bond| {
+			let new = MarketSettings { challenge_bond, ..Settings::<Test>::get() };
+			assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), new));
+		};
+
+		// Raised to three times: the upheld result's provider still gets just that dispute's bond.
+		set_bond(3 * bond);
+		for c in [21, 22, 23] {
+			assert_ok!(verdict(c, good, 1, true));
+			assert_ok!(verdict(c, bad, 1, false));
+		}
+		let provider_before = Balances::free_balance(PROVIDER);
+		let dapp_before = Balances::free_balance(DAPP);
+		// Lowered to zero: the bad result's dapp still gets its whole bond back.
+		set_bond(0);
+		run_to_block(Disputes::<Test>::get(good).unwrap().round_ends);
+		assert!(!Disputes::<Test>::contains_key(good) && !Disputes::<Test>::contains_key(bad));
+		assert_eq!(Balances::free_balance(PROVIDER), provider_before + bond);
+		assert_eq!(hold(), 0, "nothing stays held");
+		assert!(
+			Balances::free_balance(DAPP) >= dapp_before + bond,
+			"the bad result's bond came back"
+		);
+	});
+}
+
 #[test]
 fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 	build_and_execute(|| {

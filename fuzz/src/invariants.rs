@@ -1,0 +1,330 @@
+//! What must hold after every block, whatever was sent: money conserved, holds backed by
+//! records, every job in one consistent state moving only forward, one slash per fault, the
+//! block within its weight, and each pallet's own `try_state`.
+
+use attesta_primitives::JobId;
+use attesta_runtime::{AccountId, Balance, Runtime, RuntimeEvent, RuntimeHoldReason};
+use frame_support::dispatch::DispatchClass;
+use pallet_audits::{Accuser, SlashFrom};
+use pallet_jobs::JobStatus;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The states a job can be in, without their data.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+	Assigned,
+	ResultPosted,
+	Settled,
+	Rejected,
+	Expired,
+	Cancelled,
+}
+
+impl Phase {
+	fn of<A, B, N>(status: &JobStatus<A, B, N>) -> Self {
+		match status {
+			JobStatus::Assigned { .. } => Self::Assigned,
+			JobStatus::ResultPosted { .. } => Self::ResultPosted,
+			JobStatus::Settled { .. } => Self::Settled,
+			JobStatus::Rejected { .. } => Self::Rejected,
+			JobStatus::Expired { .. } => Self::Expired,
+			JobStatus::Cancelled { .. } => Self::Cancelled,
+		}
+	}
+
+	/// Whether a job seen in `self` at one block may be in `next` at the next.
+	fn may_become(self, next: Self) -> bool {
+		use Phase::*;
+		self == next ||
+			matches!(
+				(self, next),
+				(Assigned, ResultPosted | Expired | Cancelled) | (ResultPosted, Settled | Rejected)
+			)
+	}
+}
+
+/// What the fuzzer remembers across blocks to check the chain against.
+#[derive(Default)]
+pub struct Shadow {
+	/// Each job's phase at the end of the last block.
+	jobs: BTreeMap<JobId, Phase>,
+	/// Jobs whose record was pruned; they must never come back.
+	pruned: BTreeSet<JobId>,
+	/// `NextJobId` at the end of the last block.
+	next_job: JobId,
+	/// Open challenges by dapps: job → (dapp, the bond held when it challenged).
+	challenge_bonds: BTreeMap<JobId, (AccountId, Balance)>,
+	/// Every slash ever scheduled, by the fault it punishes.
+	slashes: BTreeSet<(JobId, AccountId, bool)>,
+	/// Jobs whose result a committee found bad.
+	found_bad: BTreeSet<JobId>,
+	/// Slashes executed.
+	executed: BTreeSet<u32>,
+	/// Fees paid and dust burned in the current block: all that may leave the issuance.
+	burned: Balance,
+	/// How often each event happened: what the run reached.
+	pub event_counts: BTreeMap<String, u64>,
+}
+
+/// `Pallet.Variant` from the `Debug` text of a runtime-level enum value (an event, a call, an
+/// error): `Jobs(Call::submit_job { .. })` gives `Jobs.submit_job`.
+pub fn variant_name(debug: &str) -> String {
+	let mut parts = debug
+		.split(|c: char| matches!(c, '(' | ')' | ' ' | '{' | ','))
+		.filter(|p| !p.is_empty());
+	let pallet = parts.next().unwrap_or_default();
+	let variant = parts.next().unwrap_or_default();
+	let variant = variant.rsplit("::").next().unwrap_or_default();
+	format!("{pallet}.{variant}")
+}
+
+fn event_name(e: &RuntimeEvent) -> String {
+	variant_name(&format!("{e:?}"))
+}
+
+impl Shadow {
+	/// Takes note of events as they happen (after each extrinsic, so the settings read are the
+	/// ones in force when the event was emitted).
+	pub fn on_events(&mut self, events: &[RuntimeEvent]) -> Result<(), String> {
+		// A provider's slash is scheduled just before the verdict's event.
+		let mut provider_slashes = Vec::new();
+		for e in events {
+			*self.event_counts.entry(event_name(e)).or_default() += 1;
+			match e {
+				RuntimeEvent::TransactionPayment(
+					pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+				) => self.burned = self.burned.saturating_add(*actual_fee),
+				RuntimeEvent::Balances(pallet_balances::Event::DustLost { amount, .. }) =>
+					self.burned = self.burned.saturating_add(*amount),
+				RuntimeEvent::Audits(pallet_audits::Event::DisputeOpened {
+					job_id,
+					accuser: Accuser::Dapp(dapp),
+					..
+				}) => {
+					let bond = pallet_audits::Settings::<Runtime>::get().challenge_bond;
+					self.challenge_bonds.insert(*job_id, (dapp.clone(), bond));
+				},
+				RuntimeEvent::Audits(pallet_audits::Event::ResultFoundBad { job_id, .. }) => {
+					self.found_bad.insert(*job_id);
+				},
+				RuntimeEvent::Audits(pallet_audits::Event::SlashScheduled {
+					id,
+					offender,
+					from,
+					..
+				}) => {
+					let slash = pallet_audits::PendingSlashes::<Runtime>::get(id)
+						.ok_or(format!("slash {id} scheduled but not pending"))?;
+					if *from == SlashFrom::ProviderStake {
+						provider_slashes.push((*id, slash.job));
+					}
+					let from_stake = *from == SlashFrom::ProviderStake;
+					if !self.slashes.insert((slash.job, offender.clone(), from_stake)) {
+						return Err(format!(
+							"second slash ({id}) of {offender:?} from {from:?} for job {}",
+							slash.job
+						));
+					}
+				},
+				RuntimeEvent::Audits(pallet_audits::Event::Slashed { id, .. }) =>
+					if !self.executed.insert(*id) {
+						return Err(format!("slash {id} executed twice"));
+					},
+				_ => {},
+			}
+		}
+		for (id, job) in provider_slashes {
+			if !self.found_bad.contains(&job) {
+				return Err(format!(
+					"provider slash {id} for job {job} whose result was not found bad"
+				));
+			}
+		}
+		Ok(())
+	}
+
+	/// All checks at the end of a block whose issuance started at `issuance_before`.
+	pub fn check_block(&mut self, issuance_before: Balance) -> Result<(), String> {
+		self.check_weight()?;
+		self.check_money(issuance_before)?;
+		self.check_jobs()?;
+		pallet_providers::Pallet::<Runtime>::do_try_state()
+			.map_err(|e| format!("Providers try_state: {e:?}"))?;
+		pallet_jobs::Pallet::<Runtime>::do_try_state()
+			.map_err(|e| format!("Jobs try_state: {e:?}"))?;
+		pallet_audits::Pallet::<Runtime>::do_try_state()
+			.map_err(|e| format!("Audits try_state: {e:?}"))?;
+		Ok(())
+	}
+
+	fn check_weight(&self) -> Result<(), String> {
+		let limits = <Runtime as frame_system::Config>::BlockWeights::get();
+		let used = frame_system::BlockWeight::<Runtime>::get();
+		if used.total().ref_time() == 0 {
+			return Err("block weight not recorded".into());
+		}
+		if used.total().any_gt(limits.max_block) {
+			return Err(format!(
+				"block weight {:?} above the limit {:?}",
+				used.total(),
+				limits.max_block
+			));
+		}
+		for class in [DispatchClass::Normal, DispatchClass::Operational] {
+			if let Some(max) = limits.get(class).max_total {
+				if used.get(class).any_gt(max) {
+					return Err(format!("{class:?} weight {:?} above {max:?}", used.get(class)));
+				}
+			}
+		}
+		Ok(())
+	}
+
+	/// The issuance equals the sum of all balances and fell by exactly the fees and dust; each
+	/// hold reason's total equals what the records say is held.
+	fn check_money(&mut self, issuance_before: Balance) -> Result<(), String> {
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+		let burned = std::mem::take(&mut self.burned);
+		if issuance_before.checked_sub(burned) != Some(issuance) {
+			return Err(format!(
+				"issuance went from {issuance_before} to {issuance}, but only {burned} was paid in fees or lost as dust"
+			));
+		}
+		let mut total: Balance = 0;
+		let mut held: Vec<(RuntimeHoldReason, Balance)> = Vec::new();
+		for (who, info) in frame_system::Account::<Runtime>::iter() {
+			total = total.saturating_add(info.data.free).saturating_add(info.data.reserved);
+			let mut on_hold: Balance = 0;
+			for h in pallet_balances::Holds::<Runtime>::get(&who) {
+				on_hold = on_hold.saturating_add(h.amount);
+				match held.iter_mut().find(|(r, _)| *r == h.id) {
+					Some((_, total)) => *total += h.amount,
+					None => held.push((h.id, h.amount)),
+				}
+			}
+			if on_hold != info.data.reserved {
+				return Err(format!("{who:?}: holds {on_hold} but reserved {}", info.data.reserved));
+			}
+		}
+		if total != issuance {
+			return Err(format!("balances sum to {total}, issuance is {issuance}"));
+		}
+		let pool = pallet_jobs::Pallet::<Runtime>::pool_account();
+		if !frame_system::Account::<Runtime>::contains_key(&pool) {
+			return Err("the checkers' pool account was reaped".into());
+		}
+
+		self.challenge_bonds
+			.retain(|job, _| pallet_audits::Disputes::<Runtime>::contains_key(job));
+		let stakes: Balance = pallet_providers::Providers::<Runtime>::iter_values()
+			.map(|p| p.stake + p.unbonding.map(|u| u.amount).unwrap_or(0))
+			.sum();
+		let escrow: Balance = pallet_jobs::Jobs::<Runtime>::iter_values()
+			.filter(|j| j.status.is_open())
+			.map(|j| j.budget)
+			.sum();
+		let bonds: Balance =
+			pallet_audits::Checkers::<Runtime>::iter_values().map(|c| c.bond).sum();
+		let challenges: Balance = self.challenge_bonds.values().map(|(_, b)| *b).sum();
+		let expected = [
+			(
+				RuntimeHoldReason::Providers(pallet_providers::HoldReason::ProviderStake),
+				stakes,
+				"provider stakes",
+			),
+			(
+				RuntimeHoldReason::Jobs(pallet_jobs::HoldReason::JobEscrow),
+				escrow,
+				"open job budgets",
+			),
+			(
+				RuntimeHoldReason::Audits(pallet_audits::HoldReason::CheckerBond),
+				bonds,
+				"checker bonds",
+			),
+			(
+				RuntimeHoldReason::Audits(pallet_audits::HoldReason::ChallengeBond),
+				challenges,
+				"open challenge bonds",
+			),
+		];
+		for (reason, want, what) in expected {
+			let got = held.iter().find(|(r, _)| *r == reason).map(|(_, a)| *a).unwrap_or(0);
+			held.retain(|(r, _)| *r != reason);
+			if got != want {
+				return Err(format!("{reason:?} holds total {got}, but {what} are {want}"));
+			}
+		}
+		if let Some((reason, amount)) = held.into_iter().find(|(_, a)| *a > 0) {
+			return Err(format!("{amount} held for {reason:?}, which nothing accounts for"));
+		}
+		for (job, (dapp, bond)) in &self.challenge_bonds {
+			let mine: Balance =
+				self.challenge_bonds.values().filter(|(d, _)| d == dapp).map(|(_, b)| *b).sum();
+			let got = pallet_balances::Holds::<Runtime>::get(dapp)
+				.iter()
+				.filter(|h| {
+					h.id == RuntimeHoldReason::Audits(pallet_audits::HoldReason::ChallengeBond)
+				})
+				.map(|h| h.amount)
+				.sum::<Balance>();
+			if got != mine {
+				return Err(format!(
+					"{dapp:?} has {got} held for challenges but its open ones (job {job}: {bond}, …) total {mine}"
+				));
+			}
+		}
+		Ok(())
+	}
+
+	/// Each job is in one phase, consistent across the pallets, reached by an allowed step.
+	fn check_jobs(&mut self) -> Result<(), String> {
+		let next = pallet_jobs::NextJobId::<Runtime>::get();
+		if next < self.next_job {
+			return Err(format!("NextJobId went back from {} to {next}", self.next_job));
+		}
+		let mut seen: BTreeMap<JobId, Phase> = BTreeMap::new();
+		for (id, job) in pallet_jobs::Jobs::<Runtime>::iter() {
+			let phase = Phase::of(&job.status);
+			if self.pruned.contains(&id) {
+				return Err(format!("job {id} came back after it was pruned"));
+			}
+			match self.jobs.get(&id) {
+				Some(before) if !before.may_become(phase) =>
+					return Err(format!("job {id} went from {before:?} to {phase:?}")),
+				None if id < self.next_job => return Err(format!("job {id} appeared late")),
+				_ => {},
+			}
+			let checkable = pallet_audits::Checkables::<Runtime>::contains_key(id);
+			let result = pallet_jobs::Results::<Runtime>::contains_key(id);
+			let disputed = pallet_audits::Disputes::<Runtime>::contains_key(id);
+			let consistent = match phase {
+				Phase::Assigned => !checkable && !result && !disputed,
+				Phase::ResultPosted => checkable && result,
+				_ => !checkable && !disputed,
+			};
+			if !consistent {
+				return Err(format!(
+					"job {id} is {phase:?} but checkable={checkable} result={result} disputed={disputed}"
+				));
+			}
+			seen.insert(id, phase);
+		}
+		for (id, phase) in &self.jobs {
+			if !seen.contains_key(id) {
+				if matches!(phase, Phase::Assigned | Phase::ResultPosted) {
+					return Err(format!("open job {id} ({phase:?}) vanished"));
+				}
+				self.pruned.insert(*id);
+			}
+		}
+		for id in pallet_audits::Checkables::<Runtime>::iter_keys() {
+			if !seen.contains_key(&id) {
+				return Err(format!("job {id} is checkable but has no record"));
+			}
+		}
+		self.jobs = seen;
+		self.next_job = next;
+		Ok(())
+	}
+}
