@@ -347,9 +347,9 @@ fn verdict(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	}
 	let drawn: Vec<_> = candidates.iter().filter(|c| c.2).cloned().collect();
 	let (who, proof, _) = if !drawn.is_empty() && rng.chance(90) {
-		rng.pick(&drawn).clone()
+		*rng.pick(&drawn)
 	} else if !candidates.is_empty() {
-		rng.pick(&candidates).clone()
+		*rng.pick(&candidates)
 	} else {
 		return None;
 	};

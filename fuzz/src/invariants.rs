@@ -69,9 +69,7 @@ pub struct Shadow {
 /// `Pallet.Variant` from the `Debug` text of a runtime-level enum value (an event, a call, an
 /// error): `Jobs(Call::submit_job { .. })` gives `Jobs.submit_job`.
 pub fn variant_name(debug: &str) -> String {
-	let mut parts = debug
-		.split(|c: char| matches!(c, '(' | ')' | ' ' | '{' | ','))
-		.filter(|p| !p.is_empty());
+	let mut parts = debug.split(['(', ')', ' ', '{', ',']).filter(|p| !p.is_empty());
 	let pallet = parts.next().unwrap_or_default();
 	let variant = parts.next().unwrap_or_default();
 	let variant = variant.rsplit("::").next().unwrap_or_default();
@@ -126,10 +124,9 @@ impl Shadow {
 						));
 					}
 				},
-				RuntimeEvent::Audits(pallet_audits::Event::Slashed { id, .. }) =>
-					if !self.executed.insert(*id) {
-						return Err(format!("slash {id} executed twice"));
-					},
+				RuntimeEvent::Audits(pallet_audits::Event::Slashed { id, .. })
+					if !self.executed.insert(*id) =>
+					return Err(format!("slash {id} executed twice")),
 				_ => {},
 			}
 		}

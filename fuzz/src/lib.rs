@@ -179,7 +179,7 @@ pub fn run(seed: u64, blocks: u32, stats: &mut Stats) -> Result<(), Finding> {
 				return Err(finding(block, format!("panic: {message}")));
 			},
 		}
-		if block % 64 == 0 {
+		if block.is_multiple_of(64) {
 			ext.commit_all().map_err(|e| finding(block, format!("commit: {e}")))?;
 		}
 	}
