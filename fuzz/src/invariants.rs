@@ -94,13 +94,19 @@ impl Shadow {
 				) => self.burned = self.burned.saturating_add(*actual_fee),
 				RuntimeEvent::Balances(pallet_balances::Event::DustLost { amount, .. }) =>
 					self.burned = self.burned.saturating_add(*amount),
+				// A result can be disputed again, by someone else, after a dispute upheld it.
 				RuntimeEvent::Audits(pallet_audits::Event::DisputeOpened {
 					job_id,
-					accuser: Accuser::Dapp(dapp),
+					accuser,
 					..
-				}) => {
-					let bond = pallet_audits::Settings::<Runtime>::get().challenge_bond;
-					self.challenge_bonds.insert(*job_id, (dapp.clone(), bond));
+				}) => match accuser {
+					Accuser::Dapp(dapp) => {
+						let bond = pallet_audits::Settings::<Runtime>::get().challenge_bond;
+						self.challenge_bonds.insert(*job_id, (dapp.clone(), bond));
+					},
+					Accuser::Checker(_) => {
+						self.challenge_bonds.remove(job_id);
+					},
 				},
 				RuntimeEvent::Audits(pallet_audits::Event::ResultFoundBad { job_id, .. }) => {
 					self.found_bad.insert(*job_id);
@@ -211,8 +217,10 @@ impl Shadow {
 			return Err("the checkers' pool account was reaped".into());
 		}
 
-		self.challenge_bonds
-			.retain(|job, _| pallet_audits::Disputes::<Runtime>::contains_key(job));
+		self.challenge_bonds.retain(|job, (dapp, _)| {
+			pallet_audits::Disputes::<Runtime>::get(job)
+				.is_some_and(|d| d.accuser == Accuser::Dapp(dapp.clone()))
+		});
 		let stakes: Balance = pallet_providers::Providers::<Runtime>::iter_values()
 			.map(|p| p.stake + p.unbonding.map(|u| u.amount).unwrap_or(0))
 			.sum();
