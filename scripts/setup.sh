@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and running Attesta needs on a fresh Debian machine with rustup's Rust:
-# apt packages (protoc for litep2p, clang for bindgen) and a Wasm-capable toolchain for the
-# runtime. Idempotent: a second run checks and returns in seconds.
+# apt packages (protoc for litep2p, clang for bindgen, the DejaVu font the chain benchmark's plot
+# is lettered with) and a Wasm-capable toolchain for the runtime. Idempotent: a second run checks
+# and returns in seconds.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 need=()
-for p in protobuf-compiler clang libclang-dev; do
+for p in protobuf-compiler clang libclang-dev fonts-dejavu-core; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

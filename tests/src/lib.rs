@@ -2,7 +2,9 @@
 //! ports and talks to them over JSON-RPC the way a dapp does, with signed extrinsics built from
 //! the runtime's own types.
 
+pub mod load;
 pub mod market;
+pub mod png;
 pub mod testnet;
 
 use attesta_runtime::{AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
@@ -72,6 +74,8 @@ pub struct Node {
 	pub rpc_port: u16,
 	/// The libp2p port on 127.0.0.1.
 	pub p2p_port: u16,
+	/// The Prometheus port on 127.0.0.1, for a node started with [`Node::start_metered`].
+	pub prometheus_port: Option<u16>,
 	/// The arguments it was started with, to restart it the same way.
 	args: Vec<String>,
 	child: Option<Child>,
@@ -85,14 +89,32 @@ impl Node {
 	/// until its RPC answers.
 	pub async fn start(name: &str, args: &[&str]) -> Result<Node> {
 		let rpc_port = free_port();
-		let p2p_port = free_port();
+		let log = std::env::temp_dir().join(format!("attesta-e2e-{name}-{rpc_port}.log"));
+		Self::launch(name, args, rpc_port, log, None).await
+	}
+
+	/// Like [`Node::start`], with its Prometheus endpoint on (for [`Node::metrics`]) and its log
+	/// at `log`, started afresh.
+	pub async fn start_metered(name: &str, args: &[&str], log: PathBuf) -> Result<Node> {
+		let _ = std::fs::remove_file(&log);
+		Self::launch(name, args, free_port(), log, Some(free_port())).await
+	}
+
+	async fn launch(
+		name: &str,
+		args: &[&str],
+		rpc_port: u16,
+		log: PathBuf,
+		prometheus_port: Option<u16>,
+	) -> Result<Node> {
 		let mut node = Node {
 			name: name.to_string(),
 			rpc_port,
-			p2p_port,
+			p2p_port: free_port(),
+			prometheus_port,
 			args: args.iter().map(|s| s.to_string()).collect(),
 			child: None,
-			log: std::env::temp_dir().join(format!("attesta-e2e-{name}-{rpc_port}.log")),
+			log,
 			log_start: 0,
 		};
 		node.spawn(&[])?;
@@ -109,15 +131,19 @@ impl Node {
 			.map_err(|e| format!("cannot open log {}: {e}", self.log.display()))?;
 		let log_err = log.try_clone().map_err(|e| e.to_string())?;
 		self.log_start = log.metadata().map(|m| m.len() as usize).unwrap_or(0);
+		let prometheus = match self.prometheus_port {
+			Some(port) => vec!["--prometheus-port".to_string(), port.to_string()],
+			None => vec!["--no-prometheus".to_string()],
+		};
 		let child = Command::new(&bin)
 			.args(&self.args)
 			.args(extra)
+			.args(prometheus)
 			.args([
 				"--rpc-port",
 				&self.rpc_port.to_string(),
 				"--listen-addr",
 				&format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port),
-				"--no-prometheus",
 				"--no-telemetry",
 				"--no-mdns",
 				"--rpc-cors",
@@ -148,20 +174,41 @@ impl Node {
 		self.wait_rpc().await
 	}
 
+	/// The whole log so far.
+	pub fn log_text(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
+	}
+
 	/// The last lines of the node's log, for failure messages.
 	pub fn log_tail(&self) -> String {
-		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let text = self.log_text();
 		let lines: Vec<&str> = text.lines().collect();
 		lines[lines.len().saturating_sub(30)..].join("\n")
+	}
+
+	/// `ws://` address of its RPC.
+	pub fn url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.rpc_port)
 	}
 
 	/// A fresh WebSocket JSON-RPC client to this node.
 	pub async fn client(&self) -> Result<WsClient> {
 		WsClientBuilder::default()
 			.request_timeout(Duration::from_secs(60))
-			.build(format!("ws://127.0.0.1:{}", self.rpc_port))
+			.build(self.url())
 			.await
 			.map_err(|e| format!("{}: cannot connect: {e}", self.name))
+	}
+
+	/// The address other nodes dial it at: `/ip4/127.0.0.1/tcp/<p2p port>/p2p/<peer id>`.
+	pub async fn multiaddr(&self) -> Result<String> {
+		let peer: String = self
+			.client()
+			.await?
+			.request("system_localPeerId", rpc_params![])
+			.await
+			.map_err(|e| format!("{}: system_localPeerId: {e}", self.name))?;
+		Ok(format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", self.p2p_port))
 	}
 
 	/// Takes the RPC port the node reports it bound. A port `free_port` found free can be taken
@@ -169,11 +216,10 @@ impl Node {
 	fn read_rpc_port(&mut self) {
 		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
 		let Some(own) = text.get(self.log_start..) else { return };
-		let port = own
-			.lines()
-			.filter_map(|l| l.split("Running JSON-RPC server: addr=127.0.0.1:").nth(1))
-			.filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
-			.last();
+		let port = own.lines().rev().find_map(|l| {
+			let rest = l.split("Running JSON-RPC server: addr=127.0.0.1:").nth(1)?;
+			rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+		});
 		if let Some(port) = port {
 			self.rpc_port = port;
 		}
@@ -359,6 +405,11 @@ pub async fn submit_and_wait_in_block(c: &WsClient, xt: &UncheckedExtrinsic) -> 
 
 /// The events of the block `at`, decoded with the runtime's own event type.
 pub async fn events_at(c: &WsClient, at: H256) -> Result<Vec<RuntimeEvent>> {
+	Ok(indexed_events_at(c, at).await?.into_iter().map(|(_, e)| e).collect())
+}
+
+/// The events of the block `at`, each with the index of the extrinsic it belongs to.
+pub async fn indexed_events_at(c: &WsClient, at: H256) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
 	// `System::Events` (a plain storage value): twox128("System") ++ twox128("Events").
 	let key =
 		[sp_crypto_hashing::twox_128(b"System"), sp_crypto_hashing::twox_128(b"Events")].concat();
@@ -369,7 +420,13 @@ pub async fn events_at(c: &WsClient, at: H256) -> Result<Vec<RuntimeEvent>> {
 	let raw = from_hex(&raw.ok_or("block has no events")?)?;
 	let records = Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &raw[..])
 		.map_err(|e| format!("cannot decode events: {e}"))?;
-	Ok(records.into_iter().map(|r| r.event).collect())
+	Ok(records
+		.into_iter()
+		.map(|r| match r.phase {
+			frame_system::Phase::ApplyExtrinsic(i) => (Some(i), r.event),
+			_ => (None, r.event),
+		})
+		.collect())
 }
 
 /// Puts dev account `who`'s sr25519 key into the node's keystore under `key_type` (`prov`,

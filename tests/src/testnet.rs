@@ -64,23 +64,53 @@ pub fn prepare_validator(spec: &str, base: &str, who: &str) -> Result<String> {
 /// Starts the four validators under `dir` (spec, base paths), each booting off Alice's node,
 /// and waits until Alice has three peers and block 3 is finalized.
 pub async fn start_local_testnet(dir: &Path) -> Result<Vec<Node>> {
+	let nodes = launch_local_testnet(dir, |_| Vec::new()).await?;
+	local_testnet_ready(&nodes).await?;
+	Ok(nodes)
+}
+
+/// Starts the four validators like [`start_local_testnet`], each with the extra arguments
+/// `extra(name)` gives (`--inference-model …` for one that checks, say), but returns once they
+/// serve RPC: other nodes can start while they peer ([`local_testnet_ready`] waits for that).
+pub async fn launch_local_testnet(
+	dir: &Path,
+	extra: impl Fn(&str) -> Vec<String>,
+) -> Result<Vec<Node>> {
 	let _ = std::fs::remove_dir_all(dir);
 	let spec = export_raw_spec(dir)?;
-	let mut nodes: Vec<Node> = Vec::new();
-	let mut bootnode: Option<String> = None;
+	let mut args: Vec<Vec<String>> = Vec::new();
+	let mut peer_ids = Vec::new();
 	for who in VALIDATORS {
 		let base = dir.join(who).to_string_lossy().into_owned();
-		let peer_id = prepare_validator(&spec, &base, who)?;
-		let mut args = vec!["--chain", &spec, "--base-path", &base, "--validator", "--name", who];
-		if let Some(b) = &bootnode {
-			args.extend(["--bootnodes", b]);
-		}
-		let node = Node::start(who, &args).await?;
-		if bootnode.is_none() {
-			bootnode = Some(format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", node.p2p_port));
-		}
-		nodes.push(node);
+		peer_ids.push(prepare_validator(&spec, &base, who)?);
+		let mut own: Vec<String> =
+			["--chain", &spec, "--base-path", &base, "--validator", "--name", who]
+				.map(Into::into)
+				.into();
+		own.extend(extra(who));
+		args.push(own);
 	}
+	// Alice first, as the others boot off her; they start together, which on a busy machine saves
+	// most of the start-up time.
+	fn refs(a: &[String]) -> Vec<&str> {
+		a.iter().map(String::as_str).collect()
+	}
+	let first = Node::start(VALIDATORS[0], &refs(&args[0])).await?;
+	let boot = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", first.p2p_port, peer_ids[0]);
+	for own in &mut args[1..] {
+		own.extend(["--bootnodes".to_string(), boot.clone()]);
+	}
+	let (a1, a2, a3) = (refs(&args[1]), refs(&args[2]), refs(&args[3]));
+	let (n1, n2, n3) = tokio::join!(
+		Node::start(VALIDATORS[1], &a1),
+		Node::start(VALIDATORS[2], &a2),
+		Node::start(VALIDATORS[3], &a3),
+	);
+	Ok(vec![first, n1?, n2?, n3?])
+}
+
+/// Waits until Alice (the first of `nodes`) has three peers and block 3 is finalized.
+pub async fn local_testnet_ready(nodes: &[Node]) -> Result<()> {
 	let alice = nodes[0].client().await?;
 	wait_for("3 peers on alice", Duration::from_secs(120), || async {
 		let h: Value =
@@ -91,5 +121,23 @@ pub async fn start_local_testnet(dir: &Path) -> Result<Vec<Node>> {
 	wait_finalized(&alice, 3, Duration::from_secs(180))
 		.await
 		.map_err(|e| format!("{e}\n{}", nodes[0].log_tail()))?;
-	Ok(nodes)
+	Ok(())
+}
+
+/// Starts a node that is no validator on the local testnet that [`start_local_testnet`] made in
+/// `dir`, with its base path `dir/<name>`, booting off `boot`, plus `extra` arguments (a
+/// provider adds `--offchain-worker always --inference-model …`).
+pub async fn join_local_testnet(
+	dir: &Path,
+	name: &str,
+	boot: &Node,
+	extra: &[&str],
+) -> Result<Node> {
+	let spec = dir.join("local-testnet-raw.json").to_string_lossy().into_owned();
+	let base = dir.join(name).to_string_lossy().into_owned();
+	let boot = boot.multiaddr().await?;
+	let mut args =
+		vec!["--chain", &spec, "--base-path", &base, "--name", name, "--bootnodes", &boot];
+	args.extend(extra);
+	Node::start(name, &args).await
 }
