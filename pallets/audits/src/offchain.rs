@@ -2,10 +2,14 @@
 //! registered checker, learns privately which posted results it is drawn to check (its VRF),
 //! re-executes them on the node's engine and posts its verdicts.
 //!
-//! Per (job, round) it keeps its progress in the node's persistent off-chain storage: not
-//! drawn; checking (an engine ticket and the VRF proof); verdict sent (resent if it has not
-//! landed after [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its
-//! own threads. Records of closed jobs are removed.
+//! Every open result is looked at, every block: no result is exempt however many are open. The
+//! draw of each (job, round) is evaluated once, when its seed is known, and remembered; the
+//! drawn ones go to the engine in order of deadline (settlement, or the end of the dispute
+//! round), so when the engine is busy the most urgent wait least. Per (job, round) the worker
+//! keeps its progress in the node's persistent off-chain storage: not drawn; checking (an
+//! engine ticket and the VRF proof); verdict sent (resent if it has not landed after
+//! [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its own threads.
+//! Records of closed jobs are removed.
 
 use crate::{pallet::*, types::Checkable};
 use alloc::{vec, vec::Vec};
@@ -27,8 +31,6 @@ use sp_runtime::{
 
 /// Log target of the checker worker.
 pub const LOG_TARGET: &str = "attesta::checker";
-/// Most open results one run looks at, to keep a run short.
-pub const CHECKS_PER_RUN: usize = 64;
 /// Blocks a sent verdict may take to land before it is sent again.
 pub const RESEND_AFTER: u32 = 5;
 
@@ -55,11 +57,12 @@ pub enum Progress<BlockNumber> {
 	Failed,
 }
 
-/// A local checker: signing key, account, and the VRF key registered for it.
+/// A local checker: signing key, account, the VRF key registered for it and when.
 pub struct LocalChecker<T: Config> {
 	public: T::Public,
 	account: T::AccountId,
 	key: [u8; 32],
+	registered_at: BlockNumberFor<T>,
 }
 
 fn progress_key(job: JobId, round: u32, key: &[u8; 32]) -> Vec<u8> {
@@ -77,7 +80,12 @@ pub fn local_checkers<T: Config>() -> Vec<LocalChecker<T>> {
 			let public: T::Public = generic.into();
 			let account = public.clone().into_account();
 			let registered = Checkers::<T>::get(&account)?;
-			(registered.key == key).then_some(LocalChecker { public, account, key })
+			(registered.key == key).then_some(LocalChecker {
+				public,
+				account,
+				key,
+				registered_at: registered.registered_at,
+			})
 		})
 		.collect()
 }
@@ -92,12 +100,20 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	let mut ledger: Vec<(JobId, u32, [u8; 32])> =
 		StorageValueRef::persistent(LEDGER_KEY).get().ok().flatten().unwrap_or_default();
 	for local in &locals {
-		for (job, checkable) in checks.iter().take(CHECKS_PER_RUN) {
-			let Some(round) = round_for::<T>(local, *job, checkable, now) else { continue };
-			if !ledger.contains(&(*job, round, local.key)) {
-				ledger.push((*job, round, local.key));
+		// Every open result, the most urgent first.
+		let mut due: Vec<_> = checks
+			.iter()
+			.filter_map(|(job, checkable)| {
+				let (round, deadline) = round_for::<T>(local, *job, checkable, now)?;
+				Some((deadline, *job, round, checkable))
+			})
+			.collect();
+		due.sort_by_key(|(deadline, job, ..)| (*deadline, *job));
+		for (_, job, round, checkable) in due {
+			if !ledger.contains(&(job, round, local.key)) {
+				ledger.push((job, round, local.key));
 			}
-			if let Err(why) = work_on::<T>(local, *job, round, checkable, now) {
+			if let Err(why) = work_on::<T>(local, job, round, checkable, now) {
 				log::warn!(target: LOG_TARGET, "job {job} round {round}: {why}");
 			}
 		}
@@ -112,25 +128,24 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	StorageValueRef::persistent(LEDGER_KEY).set(&ledger);
 }
 
-/// The round `local` may vote in on `job` now, if any: the sample check before settlement, or
-/// the open dispute's current round (not for the accuser, never for the provider).
+/// The round `local` may vote in on `job` now, if any, with its deadline: the sample check
+/// before settlement, or the open dispute's current round (not for the accuser, never for the
+/// provider, never for a checker that already gave its verdict on the job).
 fn round_for<T: Config>(
 	local: &LocalChecker<T>,
 	job: JobId,
 	checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
 	now: BlockNumberFor<T>,
-) -> Option<u32> {
-	if checkable.provider == local.account {
+) -> Option<(u32, BlockNumberFor<T>)> {
+	if checkable.provider == local.account || Verdicts::<T>::contains_key(job, &local.account) {
 		return None;
 	}
-	let round = match Disputes::<T>::get(job) {
-		Some(d) if d.accuser.account() == &local.account => return None,
-		Some(d) => d.round,
-		None if now <= checkable.settle_at => 0,
-		None => return None,
-	};
-	let voted = Verdicts::<T>::get(job, &local.account).is_some_and(|v| v.round == round);
-	(!voted).then_some(round)
+	match Disputes::<T>::get(job) {
+		Some(d) if d.accuser.account() == &local.account => None,
+		Some(d) => Some((d.round, d.round_ends)),
+		None if now <= checkable.settle_at => Some((0, checkable.settle_at)),
+		None => None,
+	}
 }
 
 fn work_on<T: Config>(
@@ -144,11 +159,21 @@ fn work_on<T: Config>(
 	let store = StorageValueRef::persistent(&key);
 	let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
 	let start = || -> Result<(), &'static str> {
-		let proof = checker_vrf::sign(local.key, job, checkable.commitment, round)
+		let (seeded_at, chance) =
+			Pallet::<T>::draw_terms(job, checkable, round).ok_or("the round is not open")?;
+		if local.registered_at >= seeded_at {
+			// Registered after the seed was fixed: never drawn for this round.
+			store.set(&Progress::<BlockNumberFor<T>>::NotDrawn);
+			return Ok(());
+		}
+		// Known from the block after the one that fixed it: until then, wait.
+		let Some(seed) = Pallet::<T>::seed(seeded_at) else { return Ok(()) };
+		let account = local.account.encode();
+		let proof = checker_vrf::sign(local.key, &account, job, round, seed)
 			.ok_or("the checker key is not in the keystore")?;
-		let draw = verified_draw(&local.key, job, &checkable.commitment, round, &proof)
+		let draw = verified_draw(&local.key, &account, job, round, &seed, &proof)
 			.ok_or("own VRF proof does not verify")?;
-		if !is_selected(draw, Pallet::<T>::draw_chance(checkable, round)) {
+		if !is_selected(draw, chance) {
 			store.set(&Progress::<BlockNumberFor<T>>::NotDrawn);
 			return Ok(());
 		}

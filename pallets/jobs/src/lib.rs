@@ -40,6 +40,9 @@ pub use weights::WeightInfo;
 pub trait JobAudit<AccountId, Balance, BlockNumber> {
 	/// The largest budget a job may escrow: the price bound under which cheating does not pay.
 	fn max_budget() -> Balance;
+	/// Whether a provider with `stake` may hold open jobs whose budgets add up to `exposure`:
+	/// the bound under which cheating on all of them at once does not pay.
+	fn may_expose(stake: Balance, exposure: Balance) -> bool;
 	/// The terms a job submitted now runs under until it ends.
 	fn terms() -> JobTerms<BlockNumber>;
 	/// Whether `job` is under dispute, in which case it must not settle yet.
@@ -53,8 +56,9 @@ pub trait JobAudit<AccountId, Balance, BlockNumber> {
 		settle_at: BlockNumber,
 		terms: &JobTerms<BlockNumber>,
 	);
-	/// `job` settled or was rejected: nothing about it is open any more.
-	fn job_closed(job: JobId);
+	/// `job` settled (`settled`: its provider was paid) or was rejected: nothing about it is
+	/// open any more.
+	fn job_closed(job: JobId, settled: bool);
 }
 
 /// What the audits pallet needs from the jobs pallet.
@@ -71,6 +75,8 @@ pub trait AuditedJobs<AccountId> {
 	fn reject_result(job: JobId) -> sp_runtime::DispatchResult;
 	/// The checkers' pool, which the verification fees go to and checker rewards come from.
 	fn pool() -> AccountId;
+	/// Most jobs open at once (each can carry at most one dispute).
+	fn max_open() -> u32;
 	/// A job of `owner` (funded here), with its result posted when `answered` (benchmark
 	/// set-up).
 	#[cfg(feature = "runtime-benchmarks")]
@@ -117,7 +123,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_models::ModelRegistry;
-	use pallet_providers::{JobOutcome, Price, ProviderRegistry, Region};
+	use pallet_providers::{Candidate, JobOutcome, Price, ProviderRegistry, Region};
 	use sp_runtime::traits::{AccountIdConversion, Saturating, Zero};
 
 	/// The balance type of the escrow currency.
@@ -229,6 +235,12 @@ pub mod pallet {
 	/// Number of open jobs (assigned or awaiting settlement).
 	#[pallet::storage]
 	pub type OpenJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The budgets of each provider's open jobs (assigned, or answered and not yet settled),
+	/// added up: bounded by its stake, so that cheating on all of them at once does not pay.
+	#[pallet::storage]
+	pub type Exposure<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
 
 	/// Jobs to look at in a given block (deadline, end of challenge window, or pruning time).
 	/// Entries that no longer apply are skipped. `Twox64Concat`: keys are block numbers.
@@ -389,6 +401,9 @@ pub mod pallet {
 		CommitmentMismatch,
 		/// An amount overflowed.
 		Overflow,
+		/// Every provider that could take the job holds as many open budgets as its stake
+		/// covers (the cheating rule over all its open jobs): try later, or a smaller budget.
+		StakeFullyExposed,
 	}
 
 	#[pallet::hooks]
@@ -399,7 +414,9 @@ pub mod pallet {
 			for job_id in due {
 				Self::process(job_id, now);
 			}
-			T::WeightInfo::on_initialize(n)
+			// A failover's draw reads each candidate's open exposure, beyond the benchmark.
+			let exposure_reads = u64::from(n).saturating_mul(T::Providers::max_per_model().into());
+			T::WeightInfo::on_initialize(n).saturating_add(T::DbWeight::get().reads(exposure_reads))
 		}
 
 		/// Runs the jobs assigned to this node's provider keys (see [`crate::offchain`]).
@@ -432,7 +449,9 @@ pub mod pallet {
 		/// provider. `deadline` is the last block for the provider's result; a provider that
 		/// takes over after a missed deadline gets the same number of blocks.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()))]
+		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()).saturating_add(
+			T::DbWeight::get().reads(T::Providers::max_per_model().into())
+		))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -483,8 +502,7 @@ pub mod pallet {
 			let candidates = T::Providers::candidates(model, &max_price, region.as_ref(), &[]);
 			ensure!(!candidates.is_empty(), Error::<T>::NoEligibleProvider);
 			let (provider, price) =
-				Self::draw(job_id, 0, input_bound, params.max_tokens, budget, candidates)
-					.ok_or(Error::<T>::BudgetBelowQuote)?;
+				Self::draw(job_id, 0, input_bound, params.max_tokens, budget, candidates)?;
 			let free =
 				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= budget, Error::<T>::InsufficientBalance);
@@ -495,6 +513,7 @@ pub mod pallet {
 
 			// Every check passed: from here on, write.
 			T::Providers::job_assigned(&provider)?;
+			Self::expose(&provider, budget);
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
 			AssignedTo::<T>::insert(&provider, job_id, ());
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
@@ -653,6 +672,7 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::AgendaFull)?;
 			let refunded = Self::refund(&job);
 			AssignedTo::<T>::remove(&provider, job_id);
+			Self::unexpose(&provider, job.budget);
 			job.status = JobStatus::Cancelled { at: now };
 			Jobs::<T>::insert(job_id, job);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
@@ -673,7 +693,8 @@ pub mod pallet {
 			(len as u32).saturating_add(T::PromptOverheadTokens::get())
 		}
 
-		/// Picks a provider among `candidates` whose worst-case cost fits `budget`.
+		/// Picks a provider among `candidates` whose worst-case cost fits `budget` and whose stake
+		/// still covers the job's budget on top of its open ones ([`JobAudit::may_expose`]).
 		///
 		/// The draw hashes the parent block hash with the job id and attempt number: fixed before
 		/// the job exists, so neither the dapp's nor any provider's transaction can steer it.
@@ -683,22 +704,30 @@ pub mod pallet {
 			input_tokens: u32,
 			max_tokens: u32,
 			budget: BalanceOf<T>,
-			candidates: Vec<(T::AccountId, Price<BalanceOf<T>>)>,
-		) -> Option<(T::AccountId, Price<BalanceOf<T>>)> {
+			candidates: Vec<Candidate<T::AccountId, BalanceOf<T>>>,
+		) -> Result<(T::AccountId, Price<BalanceOf<T>>), Error<T>> {
 			let affordable: Vec<_> = candidates
 				.into_iter()
-				.filter(|(_, p)| job_cost(p, input_tokens, max_tokens).is_some_and(|c| c <= budget))
+				.filter(|c| {
+					job_cost(&c.price, input_tokens, max_tokens).is_some_and(|cost| cost <= budget)
+				})
 				.collect();
-			if affordable.is_empty() {
-				return None;
-			}
+			ensure!(!affordable.is_empty(), Error::<T>::BudgetBelowQuote);
+			let affordable: Vec<_> = affordable
+				.into_iter()
+				.filter(|c| {
+					T::Audit::may_expose(c.stake, Exposure::<T>::get(&c.who).saturating_add(budget))
+				})
+				.map(|c| (c.who, c.price))
+				.collect();
+			ensure!(!affordable.is_empty(), Error::<T>::StakeFullyExposed);
 			let seed =
 				(b"attesta/assign", frame_system::Pallet::<T>::parent_hash(), job_id, attempt)
 					.using_encoded(sp_crypto_hashing::blake2_256);
 			let mut word = [0u8; 8];
-			word.copy_from_slice(seed.get(..8)?);
+			word.copy_from_slice(seed.get(..8).ok_or(Error::<T>::Overflow)?);
 			let index = u64::from_le_bytes(word) % affordable.len() as u64;
-			affordable.into_iter().nth(index as usize)
+			affordable.into_iter().nth(index as usize).ok_or(Error::<T>::Overflow)
 		}
 
 		/// The first block from `at` on whose agenda has room.
@@ -719,6 +748,18 @@ pub mod pallet {
 			let slot = Self::free_slot(at)?;
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id)).ok()?;
 			Some(slot)
+		}
+
+		/// Adds a job's budget to what `provider` holds open.
+		fn expose(provider: &T::AccountId, budget: BalanceOf<T>) {
+			Exposure::<T>::mutate(provider, |e| *e = e.saturating_add(budget));
+		}
+
+		/// Removes a job's budget from what `provider` holds open.
+		fn unexpose(provider: &T::AccountId, budget: BalanceOf<T>) {
+			Exposure::<T>::mutate_exists(provider, |e| {
+				*e = e.map(|e| e.saturating_sub(budget)).filter(|e| !e.is_zero())
+			});
 		}
 
 		/// Returns a job's whole escrow to its dapp.
@@ -805,12 +846,13 @@ pub mod pallet {
 			)
 			.unwrap_or_default();
 			paid = paid.min(cost);
+			Self::unexpose(&provider, job.budget);
 			job.status =
 				JobStatus::Settled { provider: provider.clone(), at: now, paid, fee, refunded };
 			Jobs::<T>::insert(job_id, job);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
-			T::Audit::job_closed(job_id);
+			T::Audit::job_closed(job_id, true);
 			Self::deposit_event(Event::JobSettled { job_id, provider, paid, fee, refunded });
 		}
 
@@ -824,6 +866,7 @@ pub mod pallet {
 		) {
 			T::Providers::job_finished(&missed, JobOutcome::Missed);
 			AssignedTo::<T>::remove(&missed, job_id);
+			Self::unexpose(&missed, job.budget);
 			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
 			let attempt = job.attempts.len() as u32;
 			let next = if attempt < T::MaxAttempts::get() {
@@ -841,6 +884,7 @@ pub mod pallet {
 					job.budget,
 					candidates,
 				)
+				.ok()
 			} else {
 				None
 			};
@@ -850,6 +894,7 @@ pub mod pallet {
 					let booked = job.attempts.try_push(provider.clone()).is_ok() &&
 						Self::schedule(job_id, deadline.saturating_add(1u32.into())).is_some();
 					if booked {
+						Self::expose(&provider, job.budget);
 						job.price = price;
 						AssignedTo::<T>::insert(&provider, job_id, ());
 						job.status = JobStatus::Assigned {
@@ -901,7 +946,7 @@ pub mod pallet {
 			let costs: Vec<BalanceOf<T>> =
 				T::Providers::candidates(model, &max_price, region.as_ref(), &[])
 					.iter()
-					.filter_map(|(_, p)| job_cost(p, input, max_tokens))
+					.filter_map(|c| job_cost(&c.price, input, max_tokens))
 					.collect();
 			let cheapest = costs.iter().min().copied().ok_or(Error::<T>::NoEligibleProvider)?;
 			Ok((costs.len() as u32, cheapest))
@@ -939,12 +984,19 @@ pub mod pallet {
 			use alloc::collections::btree_map::BTreeMap;
 			let reason: T::RuntimeHoldReason = HoldReason::JobEscrow.into();
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut exposure: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut open = 0u32;
 			for (id, job) in Jobs::<T>::iter() {
 				ensure!(id < NextJobId::<T>::get(), "job id at or beyond NextJobId");
 				if job.status.is_open() {
 					open = open.saturating_add(1);
 					let e = escrow.entry(job.owner.clone()).or_default();
+					*e = e.saturating_add(job.budget);
+				}
+				if let JobStatus::Assigned { provider, .. } |
+				JobStatus::ResultPosted { provider, .. } = &job.status
+				{
+					let e = exposure.entry(provider.clone()).or_default();
 					*e = e.saturating_add(job.budget);
 				}
 				if let JobStatus::Assigned { provider, .. } = &job.status {
@@ -965,6 +1017,13 @@ pub mod pallet {
 			for id in Results::<T>::iter_keys() {
 				ensure!(Jobs::<T>::contains_key(id), "result without a job");
 			}
+			for (provider, amount) in Exposure::<T>::iter() {
+				ensure!(
+					exposure.remove(&provider) == Some(amount),
+					"exposure differs from the provider's open budgets"
+				);
+			}
+			ensure!(exposure.is_empty(), "open budgets missing from Exposure");
 			for (provider, id) in AssignedTo::<T>::iter_keys() {
 				let assigned_here = Jobs::<T>::get(id).is_some_and(
 					|job| matches!(job.status, JobStatus::Assigned { provider: p, .. } if p == provider),
@@ -1005,17 +1064,22 @@ pub mod pallet {
 				return Err(Error::<T>::JobNotOpen.into());
 			};
 			let refunded = Self::refund(&job);
+			Self::unexpose(&provider, job.budget);
 			job.status = JobStatus::Rejected { provider: provider.clone(), at: now };
 			Jobs::<T>::insert(job_id, job);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
-			T::Audit::job_closed(job_id);
+			T::Audit::job_closed(job_id, false);
 			Self::deposit_event(Event::ResultRejected { job_id, provider, refunded });
 			Ok(())
 		}
 
 		fn pool() -> T::AccountId {
 			Self::pool_account()
+		}
+
+		fn max_open() -> u32 {
+			T::MaxOpenJobs::get()
 		}
 
 		#[cfg(feature = "runtime-benchmarks")]

@@ -136,6 +136,10 @@ impl crate::JobAudit<u64, Balance, u64> for MockAudit {
 	fn max_budget() -> Balance {
 		MaxBudget::get()
 	}
+	// The bound itself is the audits pallet's; its tests cover it.
+	fn may_expose(_: Balance, _: Balance) -> bool {
+		true
+	}
 	fn terms() -> crate::JobTerms<u64> {
 		crate::JobTerms {
 			challenge_window: Window::get(),
@@ -147,7 +151,7 @@ impl crate::JobAudit<u64, Balance, u64> for MockAudit {
 		DISPUTED.with(|d| d.borrow().contains(&job))
 	}
 	fn result_posted(_: u64, _: &u64, _: [u8; 32], _: u64, _: &crate::JobTerms<u64>) {}
-	fn job_closed(_: u64) {}
+	fn job_closed(_: u64, _: bool) {}
 }
 
 impl pallet_jobs::Config for Test {

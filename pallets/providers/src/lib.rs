@@ -28,21 +28,27 @@ pub use weights::WeightInfo;
 
 /// What the jobs pallet needs from the provider registry.
 pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
-	/// Providers that can take a job now: serve `model`, have stake at or above the minimum,
-	/// free capacity, prices within `max_price`, in `region` if one is asked; minus `exclude`.
-	/// In registration order, so the caller's draw over them is deterministic.
+	/// Providers that can take a job now: serve `model`, are not suspended, have stake at or
+	/// above the minimum, free capacity, prices within `max_price`, in `region` if one is
+	/// asked; minus `exclude`. With their bonded stake, in registration order, so the caller's
+	/// draw over them is deterministic.
 	fn candidates(
 		model: ModelId,
 		max_price: &Price<Balance>,
 		region: Option<&Region>,
 		exclude: &[AccountId],
-	) -> Vec<(AccountId, Price<Balance>)>;
+	) -> Vec<Candidate<AccountId, Balance>>;
+	/// Most providers one model can have (bounds the candidates).
+	fn max_per_model() -> u32;
 	/// Books one unit of `who`'s capacity for a newly assigned job.
 	fn job_assigned(who: &AccountId) -> sp_runtime::DispatchResult;
 	/// Frees the capacity a job held and records how it ended.
 	fn job_finished(who: &AccountId, outcome: JobOutcome<BlockNumber>);
-	/// Records a result of `who` that a dispute found bad.
+	/// Records a result of `who` that a dispute found bad, and suspends `who` from new jobs at
+	/// once.
 	fn check_failed(who: &AccountId);
+	/// Lifts `who`'s suspension (its slash was cancelled on appeal).
+	fn reinstate(who: &AccountId);
 	/// `who`'s track record; `None` when it is not a provider.
 	fn reputation(who: &AccountId) -> Option<Reputation>;
 	/// Moves `fraction` of `who`'s stake (bonded first, then unbonding) to `to`; returns how
@@ -199,6 +205,16 @@ pub mod pallet {
 			/// The former provider.
 			who: T::AccountId,
 		},
+		/// A dispute found a result of the provider bad: no new jobs for it.
+		ProviderSuspended {
+			/// The provider.
+			who: T::AccountId,
+		},
+		/// Governance cancelled the provider's slash: it gets jobs again.
+		ProviderReinstated {
+			/// The provider.
+			who: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -289,6 +305,7 @@ pub mod pallet {
 					capacity,
 					active_jobs: 0,
 					reputation: Reputation::default(),
+					suspended: false,
 				},
 			);
 			Self::deposit_event(Event::ProviderRegistered { who, stake });
@@ -536,20 +553,25 @@ pub mod pallet {
 			max_price: &Price<BalanceOf<T>>,
 			region: Option<&Region>,
 			exclude: &[T::AccountId],
-		) -> Vec<(T::AccountId, Price<BalanceOf<T>>)> {
+		) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
 			let minimum = T::MinimumStake::get();
 			ModelProviders::<T>::get(model)
 				.into_iter()
 				.filter(|who| !exclude.contains(who))
 				.filter_map(|who| Providers::<T>::get(&who).map(|info| (who, info)))
 				.filter(|(_, info)| {
-					info.stake >= minimum &&
+					!info.suspended &&
+						info.stake >= minimum &&
 						info.active_jobs < info.capacity &&
 						info.price.within(max_price) &&
 						region.is_none_or(|r| &info.region == r)
 				})
-				.map(|(who, info)| (who, info.price))
+				.map(|(who, info)| Candidate { who, price: info.price, stake: info.stake })
 				.collect()
+		}
+
+		fn max_per_model() -> u32 {
+			T::MaxProvidersPerModel::get()
 		}
 
 		fn job_assigned(who: &T::AccountId) -> DispatchResult {
@@ -583,6 +605,17 @@ pub mod pallet {
 				if let Some(info) = info.as_mut() {
 					let r = &mut info.reputation;
 					r.checks_failed = r.checks_failed.saturating_add(1);
+					info.suspended = true;
+					Self::deposit_event(Event::ProviderSuspended { who: who.clone() });
+				}
+			});
+		}
+
+		fn reinstate(who: &T::AccountId) {
+			Providers::<T>::mutate(who, |info| {
+				if let Some(info) = info.as_mut().filter(|i| i.suspended) {
+					info.suspended = false;
+					Self::deposit_event(Event::ProviderReinstated { who: who.clone() });
 				}
 			});
 		}

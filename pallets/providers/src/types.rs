@@ -129,6 +129,20 @@ pub struct ProviderInfo<Balance, BlockNumber, MaxModels: frame_support::traits::
 	pub active_jobs: u32,
 	/// Its track record.
 	pub reputation: Reputation,
+	/// A dispute found one of its results bad: it gets no new jobs until governance cancels
+	/// the slash on appeal.
+	pub suspended: bool,
+}
+
+/// A provider that can take a job now, as the jobs pallet draws among them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Candidate<AccountId, Balance> {
+	/// The provider.
+	pub who: AccountId,
+	/// Its prices.
+	pub price: Price<Balance>,
+	/// Its bonded stake: what bounds the budgets it may hold open at once.
+	pub stake: Balance,
 }
 
 /// How a provider's job ended, for its reputation and its capacity.

@@ -260,6 +260,8 @@ impl pallet_audits::Config for Runtime {
 	/// Deciding a dispute with a full verdict store weighs ~0.1 s on the benchmark machine's
 	/// debug node: eight per block stay well inside the block.
 	type MaxDuePerBlock = ConstU32<8>;
+	/// A dapp's bond grows with each open challenge; sixteen at once is the most.
+	type MaxOpenChallenges = ConstU32<16>;
 	/// An hour, far below the day a finished job is kept (`RetentionPeriod` of `Jobs`).
 	type MaxChallengeWindow = ConstU32<HOURS>;
 	type WeightInfo = pallet_audits::weights::SubstrateWeight<Runtime>;
