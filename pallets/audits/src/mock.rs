@@ -159,6 +159,7 @@ impl pallet_jobs::Config for Test {
 	type PromptOverheadTokens = ConstU32<8>;
 	type MaxJobsPerBlock = ConstU32<8>;
 	type MaxOpenJobs = ConstU32<100>;
+	type MaxOpenJobsPerAccount = ConstU32<100>;
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<40>;

@@ -168,6 +168,7 @@ impl pallet_jobs::Config for Test {
 	type PromptOverheadTokens = ConstU32<OVERHEAD>;
 	type MaxJobsPerBlock = ConstU32<4>;
 	type MaxOpenJobs = ConstU32<16>;
+	type MaxOpenJobsPerAccount = ConstU32<12>;
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<RETENTION>;

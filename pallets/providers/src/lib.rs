@@ -49,6 +49,8 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	fn check_failed(who: &AccountId);
 	/// Lifts `who`'s suspension (its slash was cancelled on appeal).
 	fn reinstate(who: &AccountId);
+	/// Records a result of `who` that passed a sampled check and was paid.
+	fn check_passed(who: &AccountId);
 	/// `who`'s track record; `None` when it is not a provider.
 	fn reputation(who: &AccountId) -> Option<Reputation>;
 	/// Moves `fraction` of `who`'s stake (bonded first, then unbonding) to `to`; returns how
@@ -607,6 +609,15 @@ pub mod pallet {
 					r.checks_failed = r.checks_failed.saturating_add(1);
 					info.suspended = true;
 					Self::deposit_event(Event::ProviderSuspended { who: who.clone() });
+				}
+			});
+		}
+
+		fn check_passed(who: &T::AccountId) {
+			Providers::<T>::mutate(who, |info| {
+				if let Some(info) = info.as_mut() {
+					let r = &mut info.reputation;
+					r.checks_passed = r.checks_passed.saturating_add(1);
 				}
 			});
 		}

@@ -81,6 +81,9 @@ pub struct Reputation {
 	pub deadlines_missed: u32,
 	/// Results that failed a check.
 	pub checks_failed: u32,
+	/// Results that passed a sampled check and were paid: what lowers its check rate (not
+	/// completed jobs, which a dapp dealing with itself could pile up cheaply).
+	pub checks_passed: u32,
 	/// Sum over completed jobs of the blocks from assignment to result (mean = this / completed).
 	pub total_latency_blocks: u64,
 }

@@ -203,6 +203,8 @@ impl pallet_jobs::Config for Runtime {
 	type MaxJobsPerBlock = ConstU32<128>;
 	/// 3 × 2,048 agenda entries fit the 128 × 64 blocks the agenda searches.
 	type MaxOpenJobs = ConstU32<2_048>;
+	/// A sixteenth of the chain-wide limit: no one account fills it.
+	type MaxOpenJobsPerAccount = ConstU32<128>;
 	type MaxAttempts = ConstU32<4>;
 	type MaxResponseWindow = ConstU32<HOURS>;
 	type RetentionPeriod = ConstU32<DAYS>;
