@@ -202,6 +202,10 @@ pub mod pallet {
 		/// `MaxOpenJobs`.
 		#[pallet::constant]
 		type MaxOpenJobsPerAccount: Get<u32>;
+		/// Share of its stake a provider loses, to the checkers' pool, when missed deadlines
+		/// bench it.
+		#[pallet::constant]
+		type MissSlash: Get<sp_runtime::Perbill>;
 		/// Most providers one job is tried with (first assignment plus failovers).
 		#[pallet::constant]
 		type MaxAttempts: Get<u32>;
@@ -891,7 +895,10 @@ pub mod pallet {
 			missed: T::AccountId,
 			now: BlockNumberFor<T>,
 		) {
-			T::Providers::job_finished(&missed, JobOutcome::Missed);
+			if T::Providers::job_finished(&missed, JobOutcome::Missed) {
+				// Benched for missing deadlines in a row: it also pays for the dapps' wait.
+				T::Providers::slash(&missed, T::MissSlash::get(), &Self::pool_account());
+			}
 			AssignedTo::<T>::remove(&missed, job_id);
 			Self::unexpose(&missed, job.budget);
 			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
