@@ -659,6 +659,25 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// A registered checker reports that a posted result's claims are false: its text is
+		/// not its tokens detokenized, or its billed input is not the templated prompt's token
+		/// count. Any checker may, without being drawn: the claims are checked on every result,
+		/// not only on sampled ones. A committee decides (its check covers the claims); a false
+		/// report costs the reporter as a false alarm does.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
+		pub fn report_false_claims(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(Checkers::<T>::contains_key(&who), Error::<T>::NotChecker);
+			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			ensure!(who != checkable.provider, Error::<T>::Conflicted);
+			ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
+			ensure!(!Disputes::<T>::contains_key(job_id), Error::<T>::AlreadyDisputed);
+			ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
+			Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)
+		}
+
 		/// Replaces the settings; values out of bounds are refused.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_settings())]

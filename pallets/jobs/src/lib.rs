@@ -67,8 +67,8 @@ pub trait AuditedJobs<AccountId, BlockNumber> {
 	fn owner(job: JobId) -> Option<AccountId>;
 	/// The provider `job` waits for and the terms it runs under, while it waits for a result.
 	fn awaiting_result(job: JobId) -> Option<(AccountId, JobTerms<BlockNumber>)>;
-	/// What a checker re-executes: the model's weights hash, the prompt, the parameters and the
-	/// claimed output tokens of a posted, unsettled result.
+	/// What a checker re-executes: the model's weights hash, the prompt, the parameters, the
+	/// claimed output tokens, text and billed input of a posted, unsettled result.
 	fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask>;
 	/// A dispute found `job`'s result bad: the provider is not paid and the dapp gets its
 	/// budget back in full.
@@ -1100,6 +1100,8 @@ pub mod pallet {
 				prompt: j.prompt.into_inner(),
 				params: j.params,
 				output_tokens: result.output_tokens.into_inner(),
+				output_text: result.output_text.into_inner(),
+				input_tokens: result.input_tokens,
 			})
 		}
 
