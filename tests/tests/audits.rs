@@ -17,9 +17,10 @@ use attesta_runtime::{
 	RuntimeEvent, UNIT,
 };
 use codec::Encode;
+use jsonrpsee::{core::client::ClientT, rpc_params};
 use pallet_jobs::{GenParams, JobStatus};
 use pallet_providers::Price;
-use sp_core::{crypto::VrfSecret, Pair};
+use sp_core::crypto::VrfSecret;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use std::time::Duration;
@@ -104,7 +105,7 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 		Ok((best_number(&c).await? > dispute.round_started).then_some(()))
 	})
 	.await?;
-	let seed = sp_core::hashing::blake2_256(block_hash(&c, dispute.round_started).await?.as_ref());
+	let seed = sp_crypto_hashing::blake2_256(block_hash(&c, dispute.round_started).await?.as_ref());
 	let committee_proof = |who: Sr25519Keyring| {
 		let data = attesta_primitives::selection::sign_data(
 			&who.to_account_id().encode(),

@@ -18,7 +18,7 @@
 use attesta_e2e::{load::*, market::*, png, *};
 use attesta_primitives::selection::{is_selected, sign_data, verified_draw, VrfProof};
 use attesta_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent, UNIT};
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use pallet_jobs::GenParams;
@@ -929,7 +929,7 @@ impl Bench {
 				Some(seed) => *seed,
 				None => {
 					let hash = block_hash(&self.c, checkable.posted_at).await?;
-					let seed = sp_core::hashing::blake2_256(hash.as_ref());
+					let seed = sp_crypto_hashing::blake2_256(hash.as_ref());
 					hashes.insert(checkable.posted_at, seed);
 					seed
 				},
