@@ -147,7 +147,7 @@ pub mod pallet {
 		/// The runtime's hold reasons, which include this pallet's.
 		type RuntimeHoldReason: From<HoldReason>;
 		/// The jobs under audit.
-		type Jobs: AuditedJobs<Self::AccountId>;
+		type Jobs: AuditedJobs<Self::AccountId, BlockNumberFor<Self>>;
 		/// The providers whose stake backs their results.
 		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 		/// Who may change the settings and cancel slashes: the council or root.
@@ -207,7 +207,7 @@ pub mod pallet {
 
 	/// Check probabilities dapps bought, by job, until the job closes.
 	#[pallet::storage]
-	pub type BoughtRates<T: Config> = StorageMap<_, Twox64Concat, JobId, Perbill>;
+	pub type BoughtRates<T: Config> = StorageMap<_, Twox64Concat, JobId, BoughtCheck<BalanceOf<T>>>;
 
 	/// Verdicts given on open jobs, by job and checker.
 	#[pallet::storage]
@@ -635,21 +635,47 @@ pub mod pallet {
 		}
 
 		/// The dapp raises the chance that its job is checked to `rate`, before the result is
-		/// posted, paying `check_price × (rate − current)` to the checkers' pool.
+		/// posted, paying `check_price × (rate − current)` to the checkers' pool, where
+		/// `current` is the higher of what it bought and the assigned provider's own rate. The
+		/// payment comes back if the job ends without a result.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::buy_checks())]
 		pub fn buy_checks(origin: OriginFor<T>, job_id: JobId, rate: Perbill) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(T::Jobs::owner(job_id).as_ref() == Some(&who), Error::<T>::NotJobOwner);
-			ensure!(T::Jobs::awaiting_result(job_id), Error::<T>::CannotBuyChecks);
-			let current = BoughtRates::<T>::get(job_id).unwrap_or_default();
+			let (provider, terms) =
+				T::Jobs::awaiting_result(job_id).ok_or(Error::<T>::CannotBuyChecks)?;
+			let bought = BoughtRates::<T>::get(job_id).unwrap_or_default();
+			let current = bought.rate.max(Self::provider_rate(&provider, &terms));
 			ensure!(rate > current, Error::<T>::CannotBuyChecks);
 			let paid = rate.saturating_sub(current) * Settings::<T>::get().check_price;
 			T::Currency::transfer(&who, &T::Jobs::pool(), paid, Preservation::Preserve)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			BoughtRates::<T>::insert(job_id, rate);
+			BoughtRates::<T>::insert(
+				job_id,
+				BoughtCheck { rate, paid: bought.paid.saturating_add(paid) },
+			);
 			Self::deposit_event(Event::ChecksBought { job_id, rate, paid });
 			Ok(())
+		}
+
+		/// A registered checker reports that a posted result's claims are false: its text is
+		/// not its tokens detokenized, or its billed input is not the templated prompt's token
+		/// count. Any checker may, without being drawn: the claims are checked on every result,
+		/// not only on sampled ones. A committee decides (its check covers the claims); a false
+		/// report costs the reporter as a false alarm does.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
+		pub fn report_false_claims(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(Checkers::<T>::contains_key(&who), Error::<T>::NotChecker);
+			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			ensure!(who != checkable.provider, Error::<T>::Conflicted);
+			ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
+			ensure!(!Disputes::<T>::contains_key(job_id), Error::<T>::AlreadyDisputed);
+			ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
+			Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)
 		}
 
 		/// Replaces the settings; values out of bounds are refused.
@@ -717,14 +743,15 @@ pub mod pallet {
 		}
 
 		/// The chance a result of `provider` is checked under a job's `terms`: falls from the
-		/// initial rate with the provider's completed jobs, never below the floor.
+		/// initial rate with the provider's passed checks (not its completed jobs, which
+		/// self-dealing could pile up), never below the floor.
 		pub fn provider_rate(
 			provider: &T::AccountId,
 			terms: &JobTerms<BlockNumberFor<T>>,
 		) -> Perbill {
-			let completed = T::Providers::reputation(provider).map_or(0, |r| r.jobs_completed);
+			let passed = T::Providers::reputation(provider).map_or(0, |r| r.checks_passed);
 			let h = terms.half_rate_after.max(1);
-			let decay = Perbill::from_rational(h, h.saturating_add(completed));
+			let decay = Perbill::from_rational(h, h.saturating_add(passed));
 			(decay * terms.initial_check_rate).max(terms.floor_check_rate)
 		}
 
@@ -1213,6 +1240,7 @@ pub mod pallet {
 		) {
 			let rate = BoughtRates::<T>::get(job)
 				.unwrap_or_default()
+				.rate
 				.max(Self::provider_rate(provider, terms));
 			Checkables::<T>::insert(
 				job,
@@ -1230,18 +1258,35 @@ pub mod pallet {
 		}
 
 		fn job_closed(job: JobId, settled: bool) {
-			Checkables::<T>::remove(job);
-			BoughtRates::<T>::remove(job);
+			let checkable = Checkables::<T>::take(job);
+			if let Some(bought) = BoughtRates::<T>::take(job) {
+				// Checks bought for a job that never got a result are not owed: refunded.
+				if checkable.is_none() && !bought.paid.is_zero() {
+					if let Some(owner) = T::Jobs::owner(job) {
+						let _ = T::Currency::transfer(
+							&T::Jobs::pool(),
+							&owner,
+							bought.paid,
+							Preservation::Preserve,
+						);
+					}
+				}
+			}
 			Disputes::<T>::remove(job);
 			// The result is final now: its verdicts stop holding their checkers, and those that
 			// accepted a result that is paid earn their reward.
+			let mut passed = false;
 			for (checker, verdict) in Verdicts::<T>::drain_prefix(job) {
 				Self::case_closed(&checker);
 				if settled && verdict.accepted {
+					passed = true;
 					Self::reward(&checker);
 				}
 			}
 			VerdictCount::<T>::remove(job);
+			if let Some(c) = checkable.filter(|_| passed) {
+				T::Providers::check_passed(&c.provider);
+			}
 		}
 	}
 

@@ -92,6 +92,7 @@ pub const CHECKERS: [u64; 5] = [20, 21, 22, 23, 24];
 pub const OUTSIDERS: [u64; 6] = [40, 41, 42, 43, 44, 45];
 
 ord_parameter_types! {
+	pub const MissSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(1);
 	pub const Admin: u64 = ADMIN;
 }
 parameter_types! {
@@ -142,6 +143,8 @@ impl pallet_providers::Config for Test {
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<8>;
 	type MaxCapacity = ConstU32<16>;
+	type MaxMissesInARow = ConstU32<3>;
+	type BenchPeriod = ConstU64<20>;
 	type WeightInfo = ();
 }
 
@@ -159,6 +162,8 @@ impl pallet_jobs::Config for Test {
 	type PromptOverheadTokens = ConstU32<8>;
 	type MaxJobsPerBlock = ConstU32<8>;
 	type MaxOpenJobs = ConstU32<100>;
+	type MaxOpenJobsPerAccount = ConstU32<100>;
+	type MissSlash = MissSlash;
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<40>;

@@ -10,6 +10,11 @@
 //! engine ticket and the VRF proof); verdict sent (resent if it has not landed after
 //! [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its own threads.
 //! Records of closed jobs are removed.
+//!
+//! Besides its draws, the worker checks the claims of every open result (its text is its tokens
+//! detokenized, its billed input the templated prompt's token count): deterministic and cheap,
+//! so done for all results, once each; a false claim is reported (`report_false_claims`) and a
+//! committee decides.
 
 use crate::{pallet::*, types::Checkable};
 use alloc::{vec, vec::Vec};
@@ -35,6 +40,8 @@ pub const LOG_TARGET: &str = "attesta::checker";
 pub const RESEND_AFTER: u32 = 5;
 
 const LEDGER_KEY: &[u8] = b"attesta/checker/ledger";
+/// The ledger's "round" for a result's claims check, apart from the draws' rounds.
+const CLAIMS: u32 = u32::MAX;
 
 /// Where this node's checker stands with one (job, round).
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -109,6 +116,15 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 			})
 			.collect();
 		due.sort_by_key(|(deadline, job, ..)| (*deadline, *job));
+		// The claims of every result not yet disputed, once each.
+		for (_, job, ..) in due.iter().filter(|(_, _, round, _)| *round == 0) {
+			if !ledger.contains(&(*job, CLAIMS, local.key)) {
+				match check_claims::<T>(local, *job) {
+					Ok(()) => ledger.push((*job, CLAIMS, local.key)),
+					Err(why) => log::warn!(target: LOG_TARGET, "job {job} claims: {why}"),
+				}
+			}
+		}
 		for (_, job, round, checkable) in due {
 			if !ledger.contains(&(job, round, local.key)) {
 				ledger.push((job, round, local.key));
@@ -226,6 +242,23 @@ fn work_on<T: Config>(
 		},
 		Some(Progress::Sent { at }) if now > at.saturating_add(RESEND_AFTER.into()) => start(),
 		Some(_) => Ok(()),
+	}
+}
+
+/// Checks the claims of `job`'s result once; reports them when false.
+fn check_claims<T: Config>(local: &LocalChecker<T>, job: JobId) -> Result<(), &'static str> {
+	let task = T::Jobs::check_task(job).ok_or("the result is no longer open")?;
+	match inference::check_claims(task) {
+		Ok(true) => Ok(()),
+		Ok(false) => {
+			send::<T>(&local.public, Call::report_false_claims { job_id: job })?;
+			log::info!(target: LOG_TARGET, "job {job}: false claims reported");
+			Ok(())
+		},
+		Err(InferenceError::UnknownModel) =>
+			Err("this node does not hold the job's model (start it with --inference-model)"),
+		Err(InferenceError::Unavailable) => Err("this node runs no inference engine"),
+		Err(_) => Err("the engine could not check the claims"),
 	}
 }
 

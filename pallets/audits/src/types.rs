@@ -106,6 +106,16 @@ pub fn least_check_chance(rate: Perbill) -> Perbill {
 	rate.saturating_sub(Perbill::from_parts(rate.square().deconstruct() / 2))
 }
 
+/// Checks a dapp bought for its job: the rate and what it paid for it (refunded if the job
+/// ends without a result).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo, MaxEncodedLen)]
+pub struct BoughtCheck<Balance> {
+	/// The chance bought.
+	pub rate: Perbill,
+	/// Paid to the checkers' pool so far.
+	pub paid: Balance,
+}
+
 /// A registered checker.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
 pub struct CheckerInfo<Balance, BlockNumber> {

@@ -56,19 +56,19 @@ pub trait JobAudit<AccountId, Balance, BlockNumber> {
 		settle_at: BlockNumber,
 		terms: &JobTerms<BlockNumber>,
 	);
-	/// `job` settled (`settled`: its provider was paid) or was rejected: nothing about it is
-	/// open any more.
+	/// `job` ended: settled (`settled`: its provider was paid), rejected, cancelled or expired.
+	/// Nothing about it is open any more.
 	fn job_closed(job: JobId, settled: bool);
 }
 
 /// What the audits pallet needs from the jobs pallet.
-pub trait AuditedJobs<AccountId> {
+pub trait AuditedJobs<AccountId, BlockNumber> {
 	/// The dapp that submitted `job`.
 	fn owner(job: JobId) -> Option<AccountId>;
-	/// Whether `job` still waits for its provider's result.
-	fn awaiting_result(job: JobId) -> bool;
-	/// What a checker re-executes: the model's weights hash, the prompt, the parameters and the
-	/// claimed output tokens of a posted, unsettled result.
+	/// The provider `job` waits for and the terms it runs under, while it waits for a result.
+	fn awaiting_result(job: JobId) -> Option<(AccountId, JobTerms<BlockNumber>)>;
+	/// What a checker re-executes: the model's weights hash, the prompt, the parameters, the
+	/// claimed output tokens, text and billed input of a posted, unsettled result.
 	fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask>;
 	/// A dispute found `job`'s result bad: the provider is not paid and the dapp gets its
 	/// budget back in full.
@@ -198,6 +198,14 @@ pub mod pallet {
 		/// Most jobs open at once, chain-wide: keeps the agenda and the escrow bounded.
 		#[pallet::constant]
 		type MaxOpenJobs: Get<u32>;
+		/// Most jobs one account may have open at once, so that no account alone can fill
+		/// `MaxOpenJobs`.
+		#[pallet::constant]
+		type MaxOpenJobsPerAccount: Get<u32>;
+		/// Share of its stake a provider loses, to the checkers' pool, when missed deadlines
+		/// bench it.
+		#[pallet::constant]
+		type MissSlash: Get<sp_runtime::Perbill>;
 		/// Most providers one job is tried with (first assignment plus failovers).
 		#[pallet::constant]
 		type MaxAttempts: Get<u32>;
@@ -235,6 +243,10 @@ pub mod pallet {
 	/// Number of open jobs (assigned or awaiting settlement).
 	#[pallet::storage]
 	pub type OpenJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Open jobs per submitting account (at most `MaxOpenJobsPerAccount`).
+	#[pallet::storage]
+	pub type OpenJobsOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// The budgets of each provider's open jobs (assigned, or answered and not yet settled),
 	/// added up: bounded by its stake, so that cheating on all of them at once does not pay.
@@ -377,6 +389,10 @@ pub mod pallet {
 		InsufficientBalance,
 		/// `MaxOpenJobs` jobs are open chain-wide; try again later.
 		TooManyOpenJobs,
+		/// The account has `MaxOpenJobsPerAccount` jobs open; wait for one to end.
+		TooManyOpenJobsOfAccount,
+		/// The prompt is not valid UTF-8: no engine would run it.
+		PromptNotUtf8,
 		/// The agenda is full for the coming blocks; try again later.
 		AgendaFull,
 		/// No job has this id (or it was pruned).
@@ -467,6 +483,7 @@ pub mod pallet {
 			let limits = T::Models::limits(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(limits.active, Error::<T>::ModelRetired);
 			ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
+			ensure!(core::str::from_utf8(&prompt).is_ok(), Error::<T>::PromptNotUtf8);
 			let prompt: BoundedVec<u8, T::MaxPromptLen> =
 				prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
 			ensure!(
@@ -495,6 +512,10 @@ pub mod pallet {
 			let response_window = deadline.saturating_sub(now);
 			ensure!(response_window <= T::MaxResponseWindow::get(), Error::<T>::DeadlineTooFar);
 			ensure!(OpenJobs::<T>::get() < T::MaxOpenJobs::get(), Error::<T>::TooManyOpenJobs);
+			ensure!(
+				OpenJobsOf::<T>::get(&who) < T::MaxOpenJobsPerAccount::get(),
+				Error::<T>::TooManyOpenJobsOfAccount
+			);
 			ensure!(budget <= T::Audit::max_budget(), Error::<T>::BudgetAboveMaximum);
 
 			let job_id = NextJobId::<T>::get();
@@ -545,6 +566,7 @@ pub mod pallet {
 			);
 			NextJobId::<T>::put(next_id);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_add(1));
+			OpenJobsOf::<T>::mutate(&who, |n| *n = n.saturating_add(1));
 			Self::deposit_event(Event::JobSubmitted { job_id, who, model, budget });
 			Self::deposit_event(Event::JobAssigned { job_id, provider, price, deadline });
 			Ok(())
@@ -674,8 +696,9 @@ pub mod pallet {
 			AssignedTo::<T>::remove(&provider, job_id);
 			Self::unexpose(&provider, job.budget);
 			job.status = JobStatus::Cancelled { at: now };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			T::Audit::job_closed(job_id, false);
 			T::Providers::job_finished(&provider, JobOutcome::Cancelled);
 			Self::deposit_event(Event::JobCancelled { job_id, refunded });
 			Ok(())
@@ -759,6 +782,14 @@ pub mod pallet {
 		fn unexpose(provider: &T::AccountId, budget: BalanceOf<T>) {
 			Exposure::<T>::mutate_exists(provider, |e| {
 				*e = e.map(|e| e.saturating_sub(budget)).filter(|e| !e.is_zero())
+			});
+		}
+
+		/// A job of `owner` ended: it no longer counts as open.
+		fn job_ended(owner: &T::AccountId) {
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			OpenJobsOf::<T>::mutate_exists(owner, |n| {
+				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
 			});
 		}
 
@@ -849,8 +880,8 @@ pub mod pallet {
 			Self::unexpose(&provider, job.budget);
 			job.status =
 				JobStatus::Settled { provider: provider.clone(), at: now, paid, fee, refunded };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
 			T::Audit::job_closed(job_id, true);
 			Self::deposit_event(Event::JobSettled { job_id, provider, paid, fee, refunded });
@@ -864,7 +895,10 @@ pub mod pallet {
 			missed: T::AccountId,
 			now: BlockNumberFor<T>,
 		) {
-			T::Providers::job_finished(&missed, JobOutcome::Missed);
+			if T::Providers::job_finished(&missed, JobOutcome::Missed) {
+				// Benched for missing deadlines in a row: it also pays for the dapps' wait.
+				T::Providers::slash(&missed, T::MissSlash::get(), &Self::pool_account());
+			}
 			AssignedTo::<T>::remove(&missed, job_id);
 			Self::unexpose(&missed, job.budget);
 			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
@@ -917,8 +951,9 @@ pub mod pallet {
 			}
 			let refunded = Self::refund(&job);
 			job.status = JobStatus::Expired { at: now };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			T::Audit::job_closed(job_id, false);
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
 			Self::deposit_event(Event::JobExpired { job_id, refunded });
 		}
@@ -985,6 +1020,7 @@ pub mod pallet {
 			let reason: T::RuntimeHoldReason = HoldReason::JobEscrow.into();
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut exposure: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut open_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 			let mut open = 0u32;
 			for (id, job) in Jobs::<T>::iter() {
 				ensure!(id < NextJobId::<T>::get(), "job id at or beyond NextJobId");
@@ -992,6 +1028,8 @@ pub mod pallet {
 					open = open.saturating_add(1);
 					let e = escrow.entry(job.owner.clone()).or_default();
 					*e = e.saturating_add(job.budget);
+					let n = open_of.entry(job.owner.clone()).or_default();
+					*n = n.saturating_add(1);
 				}
 				if let JobStatus::Assigned { provider, .. } |
 				JobStatus::ResultPosted { provider, .. } = &job.status
@@ -1008,6 +1046,10 @@ pub mod pallet {
 				}
 			}
 			ensure!(open == OpenJobs::<T>::get(), "OpenJobs out of sync");
+			for (who, n) in OpenJobsOf::<T>::iter() {
+				ensure!(open_of.remove(&who) == Some(n), "OpenJobsOf differs from open jobs");
+			}
+			ensure!(open_of.is_empty(), "open jobs missing from OpenJobsOf");
 			for (who, amount) in escrow {
 				ensure!(
 					T::Currency::balance_on_hold(&reason, &who) == amount,
@@ -1034,13 +1076,17 @@ pub mod pallet {
 		}
 	}
 
-	impl<T: Config> AuditedJobs<T::AccountId> for Pallet<T> {
+	impl<T: Config> AuditedJobs<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		fn owner(job: JobId) -> Option<T::AccountId> {
 			Jobs::<T>::get(job).map(|j| j.owner)
 		}
 
-		fn awaiting_result(job: JobId) -> bool {
-			Jobs::<T>::get(job).is_some_and(|j| matches!(j.status, JobStatus::Assigned { .. }))
+		fn awaiting_result(job: JobId) -> Option<(T::AccountId, JobTerms<BlockNumberFor<T>>)> {
+			let job = Jobs::<T>::get(job)?;
+			match job.status {
+				JobStatus::Assigned { provider, .. } => Some((provider, job.terms)),
+				_ => None,
+			}
 		}
 
 		fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask> {
@@ -1054,6 +1100,8 @@ pub mod pallet {
 				prompt: j.prompt.into_inner(),
 				params: j.params,
 				output_tokens: result.output_tokens.into_inner(),
+				output_text: result.output_text.into_inner(),
+				input_tokens: result.input_tokens,
 			})
 		}
 
@@ -1066,8 +1114,8 @@ pub mod pallet {
 			let refunded = Self::refund(&job);
 			Self::unexpose(&provider, job.budget);
 			job.status = JobStatus::Rejected { provider: provider.clone(), at: now };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
 			T::Audit::job_closed(job_id, false);
 			Self::deposit_event(Event::ResultRejected { job_id, provider, refunded });

@@ -90,6 +90,7 @@ pub const RETENTION: u64 = 20;
 pub const OVERHEAD: u32 = 8;
 
 ord_parameter_types! {
+	pub const MissSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(1);
 	pub const Admin: u64 = ADMIN;
 }
 /// Largest budget the mock's settings allow.
@@ -122,6 +123,8 @@ impl pallet_providers::Config for Test {
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<8>;
 	type MaxCapacity = ConstU32<16>;
+	type MaxMissesInARow = ConstU32<3>;
+	type BenchPeriod = ConstU64<20>;
 	type WeightInfo = ();
 }
 
@@ -168,6 +171,8 @@ impl pallet_jobs::Config for Test {
 	type PromptOverheadTokens = ConstU32<OVERHEAD>;
 	type MaxJobsPerBlock = ConstU32<4>;
 	type MaxOpenJobs = ConstU32<16>;
+	type MaxOpenJobsPerAccount = ConstU32<12>;
+	type MissSlash = MissSlash;
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<RETENTION>;

@@ -150,17 +150,7 @@ pub trait CheckerVrf {
 		round: u32,
 		seed: PassPointerAndReadCopy<[u8; 32], 32>,
 	) -> AllocateAndReturnByCodec<Option<VrfProof>> {
-		use sp_keystore::KeystoreExt;
-		let keystore = self.extension::<KeystoreExt>()?;
-		let signature = keystore
-			.sr25519_vrf_sign(
-				crate::keys::CHECKER_KEY_TYPE,
-				&sr25519::Public::from_raw(key),
-				&sign_data(account, job, round, &seed),
-			)
-			.ok()
-			.flatten()?;
-		VrfProof::from_signature(&signature)
+		keystore_vrf(&mut **self, key, &sign_data(account, job, round, &seed))
 	}
 
 	/// The proof that `account` (its SCALE encoding) holds checker `key` (a `chck` key in the
@@ -170,18 +160,24 @@ pub trait CheckerVrf {
 		key: PassPointerAndReadCopy<[u8; 32], 32>,
 		account: PassFatPointerAndRead<&[u8]>,
 	) -> AllocateAndReturnByCodec<Option<VrfProof>> {
-		use sp_keystore::KeystoreExt;
-		let keystore = self.extension::<KeystoreExt>()?;
-		let signature = keystore
-			.sr25519_vrf_sign(
-				crate::keys::CHECKER_KEY_TYPE,
-				&sr25519::Public::from_raw(key),
-				&key_proof_data(account),
-			)
-			.ok()
-			.flatten()?;
-		VrfProof::from_signature(&signature)
+		keystore_vrf(&mut **self, key, &key_proof_data(account))
 	}
+}
+
+/// `data` signed by checker `key` of the keystore in `ext`; `None` without the key.
+#[cfg(feature = "std")]
+fn keystore_vrf(
+	mut ext: &mut dyn sp_externalities::Externalities,
+	key: [u8; 32],
+	data: &VrfSignData,
+) -> Option<VrfProof> {
+	use sp_keystore::KeystoreExt;
+	let keystore = ext.extension::<KeystoreExt>()?;
+	let signature = keystore
+		.sr25519_vrf_sign(crate::keys::CHECKER_KEY_TYPE, &sr25519::Public::from_raw(key), data)
+		.ok()
+		.flatten()?;
+	VrfProof::from_signature(&signature)
 }
 
 #[cfg(test)]

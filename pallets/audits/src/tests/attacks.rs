@@ -30,28 +30,20 @@ fn stolen_votes_a_cloned_key_cannot_register_and_a_replayed_proof_fails() {
 	build_and_execute(|| {
 		let (honest, thief) = (20, 40);
 		let stolen = pair_of(honest).public().0;
-		// Without the key's secret there is no proof of possession for the thief's account: the
-		// honest checker's own registration proof is for the honest account.
-		assert_noop!(
+		// The thief copies the honest checker's own registration proof (it lacks the secret to
+		// make one for its own account).
+		let clone = || {
 			Audits::register_checker(
 				RuntimeOrigin::signed(thief),
 				stolen,
 				BOND,
-				key_proof(honest, honest)
-			),
-			Error::<Test>::KeyInUse
-		);
+				key_proof(honest, honest),
+			)
+		};
+		assert_noop!(clone(), Error::<Test>::KeyInUse);
 		// Once the honest checker leaves, the key is free, and still not the thief's.
 		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(honest)));
-		assert_noop!(
-			Audits::register_checker(
-				RuntimeOrigin::signed(thief),
-				stolen,
-				BOND,
-				key_proof(honest, honest)
-			),
-			Error::<Test>::BadKeyProof
-		);
+		assert_noop!(clone(), Error::<Test>::BadKeyProof);
 		assert_ok!(register(honest, BOND));
 		// The thief registers its own key and replays an honest checker's proof, vote flipped.
 		assert_ok!(register(thief, BOND));
@@ -362,5 +354,63 @@ fn volume_cheating_open_budgets_are_bounded_by_stake_and_a_caught_provider_is_su
 		assert_ok!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id));
 		assert!(!pallet_providers::Providers::<Test>::get(cheat).unwrap().suspended);
 		assert_ok!(submit());
+	});
+}
+
+/// Threat model (Trust II): a dapp sending many cheap jobs to its own provider walked the
+/// provider's check rate down to the floor, because the rate fell with completed jobs. It falls
+/// only with passed checks: work that checkers re-executed and found right.
+#[test]
+fn self_dealing_completed_jobs_do_not_lower_the_check_rate() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(60);
+		s.floor_rate = Perbill::from_percent(40);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let terms = <Audits as JobAudit<_, _, _>>::terms();
+		let rate = || Audits::provider_rate(&PROVIDER, &terms);
+		assert_eq!(rate(), Perbill::from_percent(60));
+		// Completed jobs pile up; the rate does not move.
+		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
+			p.as_mut().unwrap().reputation.jobs_completed = 450
+		});
+		assert_eq!(rate(), Perbill::from_percent(60));
+		// A passed check of a paid result counts.
+		let (job, d) = (0..20)
+			.find_map(|_| {
+				let job = posted_job();
+				let d = drawn(job, 0);
+				(!d.is_empty()).then_some((job, d))
+			})
+			.expect("a job with a drawn checker");
+		assert_ok!(verdict(d[0], job, 0, true));
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		assert_eq!(
+			pallet_providers::Providers::<Test>::get(PROVIDER)
+				.unwrap()
+				.reputation
+				.checks_passed,
+			1
+		);
+		assert!(rate() < Perbill::from_percent(60));
+	});
+}
+
+/// Threat model (Trust II): checks bought for a job that ended without a result were kept, and
+/// so was their record.
+#[test]
+fn leaks_bought_checks_of_a_job_without_result_are_refunded_and_forgotten() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(40);
+		s.floor_rate = Perbill::from_percent(40);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let dapp_before = Balances::free_balance(DAPP);
+		let job = submitted_job();
+		assert_ok!(Audits::buy_checks(RuntimeOrigin::signed(DAPP), job, Perbill::one()));
+		assert_eq!(BoughtRates::<Test>::get(job).unwrap().paid, 600, "60 % above the provider's");
+		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(DAPP), job));
+		assert!(!BoughtRates::<Test>::contains_key(job));
+		assert_eq!(Balances::free_balance(DAPP), dapp_before, "budget and bought checks back");
 	});
 }

@@ -448,15 +448,17 @@ fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 		s.provider_slash = Perbill::from_percent(25);
 		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
 		let terms = <Audits as JobAudit<_, _, _>>::terms();
-		// New provider: the initial rate; halved after `half_rate_after` jobs; never below floor.
+		// New provider: the initial rate; halved after `half_rate_after` passed checks; never
+		// below the floor.
 		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(40));
-		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
-			p.as_mut().unwrap().reputation.jobs_completed = 10
-		});
+		let set = |f: fn(&mut pallet_providers::Reputation)| {
+			pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
+				f(&mut p.as_mut().unwrap().reputation)
+			})
+		};
+		set(|r| r.checks_passed = 10);
 		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(20));
-		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
-			p.as_mut().unwrap().reputation.jobs_completed = 10_000
-		});
+		set(|r| r.checks_passed = 10_000);
 		assert_eq!(Audits::provider_rate(&PROVIDER, &terms), Perbill::from_percent(5));
 
 		assert_eq!(submitted_job(), 0);
@@ -466,8 +468,14 @@ fn dapps_buy_higher_check_rates_and_rates_fall_with_reputation() {
 			Audits::buy_checks(RuntimeOrigin::signed(PROVIDER), 0, Perbill::one()),
 			Error::<Test>::NotJobOwner
 		);
+		// At or below the provider's own rate (5 %) there is nothing to buy; above it, only the
+		// difference is paid.
+		assert_noop!(
+			Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::from_percent(5)),
+			Error::<Test>::CannotBuyChecks
+		);
 		assert_ok!(Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::from_percent(50)));
-		assert_eq!(Balances::free_balance(pool), pool_before + 500);
+		assert_eq!(Balances::free_balance(pool), pool_before + 450);
 		assert_noop!(
 			Audits::buy_checks(RuntimeOrigin::signed(DAPP), 0, Perbill::from_percent(50)),
 			Error::<Test>::CannotBuyChecks

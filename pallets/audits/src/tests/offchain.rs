@@ -156,3 +156,31 @@ fn exempt_results_every_open_result_is_drawn_and_checked_however_many_are_open()
 	checked.sort();
 	assert_eq!(checked, jobs, "every one of the 80 open results was checked");
 }
+
+/// Threat model (Trust II): a provider posted the honest tokens with a text of its choosing (or
+/// billed more input tokens than the prompt makes): every check passed, since checks looked at
+/// the tokens only. The worker checks every open result's claims, drawn or not, and reports
+/// false ones; a committee then decides.
+#[test]
+fn false_claims_every_result_s_text_and_billing_are_checked_and_reported() {
+	let (mut ext, pool, checker) =
+		node_without_jobs(ScriptedEngine::new(MODEL_HASH).with_false_claims());
+	let job = ext.execute_with(|| {
+		// Not drawn (no chance at all): the claims are looked at all the same.
+		let job = posted_now();
+		Checkables::<Test>::mutate(job, |c| c.as_mut().unwrap().chance = 0);
+		run_to_block(4);
+		job
+	});
+	let sent = run_worker(&mut ext, &pool, checker);
+	let [Call::report_false_claims { job_id }] = &sent[..] else { panic!("{sent:?}") };
+	assert_eq!(*job_id, job);
+	ext.execute_with(|| {
+		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
+		let d = Disputes::<Test>::get(job).expect("a committee decides");
+		assert_eq!(d.accuser, Accuser::Checker(checker));
+		run_to_block(5);
+	});
+	// Reported once.
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+}
