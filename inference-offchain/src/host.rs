@@ -119,6 +119,12 @@ impl InferenceHost for EngineHost {
 		Ok(ticket)
 	}
 
+	fn cancel(&self, ticket: Ticket) -> bool {
+		let (index, id) = Self::split(ticket);
+		self.executions().remove(&ticket);
+		self.engines.get(index).is_some_and(|engine| engine.cancel(id))
+	}
+
 	fn check_claims(&self, task: &InferenceTask) -> std::result::Result<bool, InferenceError> {
 		let InferenceTask::Check {
 			model_hash,

@@ -137,7 +137,14 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	ledger.retain(|(job, round, key)| {
 		let open = checks.iter().any(|(j, _)| j == job);
 		if !open {
-			StorageValueRef::persistent(&progress_key(*job, *round, key)).clear();
+			let storage_key = progress_key(*job, *round, key);
+			let mut store = StorageValueRef::persistent(&storage_key);
+			let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
+			// A check of a closed job is no longer wanted: free the engine of it.
+			if let Some(Progress::Checking { ticket, .. }) = progress {
+				inference::cancel(ticket);
+			}
+			store.clear();
 		}
 		open
 	});

@@ -95,6 +95,11 @@ impl ScriptedEngine {
 		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).clear();
 	}
 
+	/// Tasks the engine holds (not yet polled to the end, nor cancelled).
+	pub fn held(&self) -> usize {
+		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).len()
+	}
+
 	/// Tasks submitted so far.
 	pub fn submitted(&self) -> u32 {
 		*self.submitted.lock().unwrap_or_else(|p| p.into_inner())
@@ -102,6 +107,10 @@ impl ScriptedEngine {
 }
 
 impl InferenceHost for ScriptedEngine {
+	fn cancel(&self, ticket: Ticket) -> bool {
+		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).remove(&ticket).is_some()
+	}
+
 	fn check_claims(&self, _: &InferenceTask) -> Result<bool, InferenceError> {
 		Ok(self.claims_hold)
 	}

@@ -150,6 +150,9 @@ pub trait InferenceHost: Send + Sync {
 	fn submit(&self, task: InferenceTask) -> Result<Ticket, InferenceError>;
 	/// Reports a task's state, handing a finished result over exactly once.
 	fn poll(&self, ticket: Ticket) -> TaskState;
+	/// Gives a task up (its job left the worker): off the queue, its result dropped. Returns
+	/// whether the engine held it.
+	fn cancel(&self, ticket: Ticket) -> bool;
 	/// Whether a [`InferenceTask::Check`]'s claims hold: its text is its tokens detokenized and
 	/// its billed input is the token count of the templated prompt. Deterministic and cheap
 	/// (no inference): run on every result, not only on sampled ones.
@@ -183,6 +186,14 @@ pub trait Inference {
 		match self.extension::<InferenceExt>() {
 			Some(ext) => ext.0.poll(ticket),
 			None => TaskState::Failed(InferenceError::Unavailable),
+		}
+	}
+
+	/// Gives the task of `ticket` up: see [`InferenceHost::cancel`].
+	fn cancel(&mut self, ticket: Ticket) -> bool {
+		match self.extension::<InferenceExt>() {
+			Some(ext) => ext.0.cancel(ticket),
+			None => false,
 		}
 	}
 
