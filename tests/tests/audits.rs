@@ -67,19 +67,27 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 		.await?;
 	}
 
-	// Dave answers job 1 without running the model: a plausible sentence, valid commitment.
+	// Dave answers job 1 without running the model: a plausible sentence, valid commitment, and
+	// true claims about it (its text is its tokens detokenized, its billed input the prompt's
+	// token count), so that only re-execution can tell.
 	let fabricated = vec![504u32, 3_575, 282, 4_649, 314, 7_042, 30];
 	let commitment =
 		attesta_primitives::commitment(&REFERENCE_MODEL_SHA256, &prompt, &params, &fabricated);
+	let model = attesta_inference::LoadedModel::load(reference_model()?)
+		.map_err(|e| format!("cannot load the reference model: {e}"))?;
+	let user = std::str::from_utf8(&prompt).map_err(|e| e.to_string())?;
+	let input_tokens = model.tokenizer.encode_chat(None, user).len() as u32;
+	let output_text = model.tokenizer.decode(&fabricated, true).into_bytes();
+	drop(model);
 	execute(
 		&c,
 		&info,
 		Dave,
 		RuntimeCall::Jobs(pallet_jobs::Call::submit_result {
 			job_id: 1,
-			input_tokens: 40,
+			input_tokens,
 			output_tokens: fabricated,
-			output_text: b"The capital of France is Paris.".to_vec(),
+			output_text,
 			commitment,
 		}),
 	)
