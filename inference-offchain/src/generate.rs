@@ -7,7 +7,6 @@ use attesta_primitives::GenParams;
 use crate::{
 	error::{Error, Result},
 	load::LoadedModel,
-	model::logits_vec,
 	sampling,
 };
 
@@ -59,7 +58,7 @@ pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resul
 	let t0 = Instant::now();
 	let mut prefill_micros = 0;
 	if params.max_tokens > 0 {
-		let mut logits = logits_vec(&model.llama.forward(input, &mut cache)?)?;
+		let mut logits = model.llama.forward_logits(input, &mut cache)?;
 		prefill_micros = t0.elapsed().as_micros() as u64;
 		for step in 0..params.max_tokens {
 			let tok = sampling::select(&logits, params, step);
@@ -71,7 +70,7 @@ pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resul
 			if step + 1 == params.max_tokens {
 				break;
 			}
-			logits = logits_vec(&model.llama.forward(&[tok], &mut cache)?)?;
+			logits = model.llama.forward_logits(&[tok], &mut cache)?;
 		}
 	}
 	let total = t0.elapsed().as_micros() as u64;

@@ -1,0 +1,421 @@
+//! The forward pass of [`ComputePath::BlockF32`](crate::model::ComputePath::BlockF32): weights
+//! kept in their GGUF blocks, f32 activations, one fixed order for every sum.
+//!
+//! Q/K/V and gate/up are each one fused matrix; RoPE is applied in place; the KV cache is
+//! appended where it lies and attention reads it with grouped-query indexing. Every operation is
+//! either a [`kernels`] product (fixed lane order with FMA) or plain IEEE arithmetic in a fixed
+//! order (norms, RoPE, softmax with the crate's own `exp`, SiLU), so the hidden states are the
+//! same bits for any thread count, any batch split of the sequence and any x86-64 CPU.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use candle_core::{
+	quantized::{gguf_file::Content, GgmlDType},
+	Device,
+};
+use rayon::prelude::*;
+
+use crate::{
+	error::{Error, Result},
+	kernels::{self, QMatrix},
+	model::Config,
+};
+
+#[derive(Debug)]
+struct Block {
+	attn_norm: Vec<f32>,
+	/// Rows: query heads, then key heads, then value heads.
+	qkv: QMatrix,
+	wo: QMatrix,
+	ffn_norm: Vec<f32>,
+	/// Rows: gate, then up.
+	gate_up: QMatrix,
+	down: QMatrix,
+}
+
+/// Weights of the block-kernel path.
+#[derive(Debug)]
+pub struct Native {
+	cfg: Config,
+	embed: QMatrix,
+	/// Output head; `None` when tied to the embedding.
+	head: Option<QMatrix>,
+	blocks: Vec<Block>,
+	norm: Vec<f32>,
+	/// RoPE tables `(max_seq_len, head_dim / 2)`.
+	cos: Vec<f32>,
+	sin: Vec<f32>,
+}
+
+/// Per-sequence KV cache of the block-kernel path: per layer, `positions × kv_dim` keys and
+/// values, appended in place.
+#[derive(Clone, Debug, Default)]
+pub struct NativeKv {
+	k: Vec<Vec<f32>>,
+	v: Vec<Vec<f32>>,
+}
+
+struct Tensors<'a, R> {
+	ct: &'a Content,
+	reader: &'a mut R,
+}
+
+impl<R: Read + Seek> Tensors<'_, R> {
+	fn raw(&mut self, name: &str) -> Result<(GgmlDType, Vec<usize>, Vec<u8>)> {
+		let info = self
+			.ct
+			.tensor_infos
+			.get(name)
+			.ok_or_else(|| Error::Unsupported(format!("tensor `{name}` is missing")))?;
+		let dims = info.shape.dims().to_vec();
+		let elems: usize = dims.iter().product();
+		let (bs, ts) = (info.ggml_dtype.block_size(), info.ggml_dtype.type_size());
+		if !elems.is_multiple_of(bs) {
+			return Err(Error::Unsupported(format!("tensor `{name}` is not whole blocks")));
+		}
+		let mut buf = vec![0u8; elems / bs * ts];
+		let at = self.ct.tensor_data_offset + info.offset;
+		self.reader
+			.seek(SeekFrom::Start(at))
+			.and_then(|_| self.reader.read_exact(&mut buf))
+			.map_err(|e| Error::Unsupported(format!("cannot read tensor `{name}`: {e}")))?;
+		Ok((info.ggml_dtype, dims, buf))
+	}
+
+	fn matrix(&mut self, name: &str) -> Result<QMatrix> {
+		let (dtype, dims, raw) = self.raw(name)?;
+		let [rows, cols] = dims[..] else {
+			return Err(Error::Unsupported(format!("tensor `{name}` is not a matrix")));
+		};
+		if let Some(m) = QMatrix::from_gguf(dtype, rows, cols, &raw)? {
+			return Ok(m);
+		}
+		// A block format without a kernel here: dequantize it to f32 (larger, still exact).
+		let qt = self.ct.tensor(self.reader, name, &Device::Cpu)?;
+		let f = qt.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>()?;
+		QMatrix::from_f32(rows, cols, f)
+	}
+
+	fn vector(&mut self, name: &str) -> Result<Vec<f32>> {
+		let qt = self.ct.tensor(self.reader, name, &Device::Cpu)?;
+		Ok(qt.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>()?)
+	}
+}
+
+fn fuse(parts: Vec<QMatrix>) -> QMatrix {
+	match QMatrix::concat_rows(&parts) {
+		Some(m) => m,
+		None => {
+			let f: Vec<QMatrix> = parts.iter().map(QMatrix::to_f32).collect();
+			QMatrix::concat_rows(&f).expect("same width f32 matrices stack")
+		},
+	}
+}
+
+impl Native {
+	/// Loads the weights named in `ct` (llama layout) in block form.
+	pub fn load<R: Read + Seek>(cfg: &Config, ct: &Content, reader: &mut R) -> Result<Self> {
+		if !cfg.head_dim.is_multiple_of(kernels::LANES) ||
+			!cfg.hidden_size.is_multiple_of(kernels::LANES)
+		{
+			return Err(Error::Unsupported(format!(
+				"head dim {} / hidden size {} not a multiple of {}",
+				cfg.head_dim,
+				cfg.hidden_size,
+				kernels::LANES
+			)));
+		}
+		let mut t = Tensors { ct, reader };
+		let embed = t.matrix("token_embd.weight")?;
+		let head = if ct.tensor_infos.contains_key("output.weight") {
+			Some(t.matrix("output.weight")?)
+		} else {
+			None
+		};
+		let norm = t.vector("output_norm.weight")?;
+		let mut blocks = Vec::with_capacity(cfg.num_layers);
+		for l in 0..cfg.num_layers {
+			let n = |s: &str| format!("blk.{l}.{s}.weight");
+			let qkv = fuse(vec![
+				t.matrix(&n("attn_q"))?,
+				t.matrix(&n("attn_k"))?,
+				t.matrix(&n("attn_v"))?,
+			]);
+			let gate_up = fuse(vec![t.matrix(&n("ffn_gate"))?, t.matrix(&n("ffn_up"))?]);
+			blocks.push(Block {
+				attn_norm: t.vector(&n("attn_norm"))?,
+				qkv,
+				wo: t.matrix(&n("attn_output"))?,
+				ffn_norm: t.vector(&n("ffn_norm"))?,
+				gate_up,
+				down: t.matrix(&n("ffn_down"))?,
+			});
+		}
+		let (cos, sin) = rope_tables(cfg);
+		let native = Self { cfg: cfg.clone(), embed, head, blocks, norm, cos, sin };
+		native.check_shapes()?;
+		Ok(native)
+	}
+
+	fn check_shapes(&self) -> Result<()> {
+		let c = &self.cfg;
+		let (h, kvd) = (c.hidden_size, c.num_kv_heads * c.head_dim);
+		let bad = |what: &str| Err(Error::Unsupported(format!("unexpected shape of {what}")));
+		if self.embed.cols() != h || self.embed.rows() != c.vocab_size || self.norm.len() != h {
+			return bad("embedding or output norm");
+		}
+		if let Some(hd) = &self.head {
+			if hd.cols() != h || hd.rows() != c.vocab_size {
+				return bad("output head");
+			}
+		}
+		for b in &self.blocks {
+			if b.qkv.rows() != h + 2 * kvd ||
+				b.qkv.cols() != h ||
+				b.wo.rows() != h ||
+				b.wo.cols() != h ||
+				b.gate_up.rows() != 2 * c.intermediate_size ||
+				b.gate_up.cols() != h ||
+				b.down.rows() != h ||
+				b.down.cols() != c.intermediate_size ||
+				b.attn_norm.len() != h ||
+				b.ffn_norm.len() != h
+			{
+				return bad("a decoder block");
+			}
+		}
+		Ok(())
+	}
+
+	/// Bytes of weights held in memory.
+	pub fn weight_bytes(&self) -> usize {
+		let b: usize = self
+			.blocks
+			.iter()
+			.map(|b| b.qkv.bytes() + b.wo.bytes() + b.gate_up.bytes() + b.down.bytes())
+			.sum();
+		b + self.embed.bytes() + self.head.as_ref().map_or(0, QMatrix::bytes)
+	}
+
+	/// An empty cache.
+	pub fn new_kv(&self) -> NativeKv {
+		NativeKv {
+			k: vec![Vec::new(); self.cfg.num_layers],
+			v: vec![Vec::new(); self.cfg.num_layers],
+		}
+	}
+
+	/// Runs `tokens` at positions `pos..` after the cache and returns the final-normed hidden
+	/// states, `tokens.len() × hidden`, row-major. Tokens must be in range (checked by caller).
+	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		// Run on a worker of the compute pool so that the kernels' splits are cheap.
+		rayon::scope(|_| self.forward_inner(tokens, kv, pos))
+	}
+
+	fn forward_inner(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		let c = &self.cfg;
+		let n = tokens.len();
+		let (h, hd, nkv, ff) = (c.hidden_size, c.head_dim, c.num_kv_heads, c.intermediate_size);
+		let kvd = nkv * hd;
+		let qw = h + 2 * kvd;
+		let eps = c.rms_norm_eps as f32;
+		let mut x = vec![0.0f32; n * h];
+		for (t, &tok) in tokens.iter().enumerate() {
+			self.embed.dequant_row(tok as usize, &mut x[t * h..(t + 1) * h]);
+		}
+		let mut hb = vec![0.0f32; n * h];
+		let mut qkv = vec![0.0f32; n * qw];
+		let mut att = vec![0.0f32; n * h];
+		let mut o = vec![0.0f32; n * h];
+		let mut gu = vec![0.0f32; n * 2 * ff];
+		let mut act = vec![0.0f32; n * ff];
+		for (l, b) in self.blocks.iter().enumerate() {
+			for t in 0..n {
+				kernels::rms_norm(
+					&x[t * h..(t + 1) * h],
+					&b.attn_norm,
+					eps,
+					&mut hb[t * h..(t + 1) * h],
+				);
+			}
+			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
+			let (kc, vc) = (&mut kv.k[l], &mut kv.v[l]);
+			kc.reserve(n * kvd);
+			vc.reserve(n * kvd);
+			for t in 0..n {
+				let row = &mut qkv[t * qw..(t + 1) * qw];
+				let p = pos + t;
+				for head in row[..h + kvd].chunks_exact_mut(hd) {
+					self.rope(head, p);
+				}
+				kc.extend_from_slice(&row[h..h + kvd]);
+				vc.extend_from_slice(&row[h + kvd..]);
+			}
+			attention(c, &qkv, n, kc, vc, pos, &mut att);
+			kernels::matmul(&b.wo, &att, n, &mut o);
+			for (xv, ov) in x.iter_mut().zip(&o) {
+				*xv += *ov;
+			}
+			for t in 0..n {
+				kernels::rms_norm(
+					&x[t * h..(t + 1) * h],
+					&b.ffn_norm,
+					eps,
+					&mut hb[t * h..(t + 1) * h],
+				);
+			}
+			kernels::matmul(&b.gate_up, &hb, n, &mut gu);
+			for t in 0..n {
+				let g = &gu[t * 2 * ff..(t * 2 + 1) * ff];
+				let u = &gu[(t * 2 + 1) * ff..(t + 1) * 2 * ff];
+				for ((a, &gv), &uv) in act[t * ff..(t + 1) * ff].iter_mut().zip(g).zip(u) {
+					*a = kernels::silu(gv) * uv;
+				}
+			}
+			kernels::matmul(&b.down, &act, n, &mut o);
+			for (xv, ov) in x.iter_mut().zip(&o) {
+				*xv += *ov;
+			}
+		}
+		for t in 0..n {
+			kernels::rms_norm(&x[t * h..(t + 1) * h], &self.norm, eps, &mut hb[t * h..(t + 1) * h]);
+		}
+		hb
+	}
+
+	/// Output head over `n` hidden rows, giving `n × vocab` logits.
+	pub fn logits(&self, hidden: &[f32], n: usize) -> Vec<f32> {
+		let head = self.head.as_ref().unwrap_or(&self.embed);
+		let mut y = vec![0.0f32; n * head.rows()];
+		rayon::scope(|_| kernels::matmul(head, hidden, n, &mut y));
+		y
+	}
+
+	/// Interleaved RoPE of one head at position `p`, in place.
+	fn rope(&self, head: &mut [f32], p: usize) {
+		let half = self.cfg.head_dim / 2;
+		let (cos, sin) = (&self.cos[p * half..(p + 1) * half], &self.sin[p * half..(p + 1) * half]);
+		for i in 0..half {
+			let (x0, x1) = (head[2 * i], head[2 * i + 1]);
+			head[2 * i] = x0 * cos[i] - x1 * sin[i];
+			head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+		}
+	}
+}
+
+/// Causal grouped-query attention of `n` new query rows (inside `qkv`) over the cache, which
+/// already holds their keys and values; writes `n × hidden` into `out`.
+fn attention(
+	c: &Config,
+	qkv: &[f32],
+	n: usize,
+	kc: &[f32],
+	vc: &[f32],
+	pos: usize,
+	out: &mut [f32],
+) {
+	let (h, hd, nh, nkv) = (c.hidden_size, c.head_dim, c.num_heads, c.num_kv_heads);
+	let (kvd, rep) = (nkv * hd, nh / nkv);
+	let qw = h + 2 * kvd;
+	let scale = (1.0 / (hd as f64).sqrt()) as f32;
+	let isa = kernels::isa();
+	let one = |scores: &mut Vec<f32>, i: usize, o: &mut [f32]| {
+		let (t, head) = (i / nh, i % nh);
+		let g = head / rep;
+		let q = &qkv[t * qw + head * hd..t * qw + (head + 1) * hd];
+		let a = Attend { q, kc, vc, len: pos + t + 1, kvd, off: g * hd, scale };
+		match isa {
+			#[cfg(target_arch = "x86_64")]
+			// SAFETY: the kernel ISA is only chosen when the CPU has it.
+			kernels::Isa::Avx512 => unsafe { attend_avx512(&a, scores, o) },
+			#[cfg(target_arch = "x86_64")]
+			// SAFETY: as above.
+			kernels::Isa::Avx2 => unsafe { attend_avx2(&a, scores, o) },
+			_ => attend(&a, scores, o),
+		}
+	};
+	let out = &mut out[..n * h];
+	if n * nh == 1 || kernels::threads() == 1 {
+		let mut s = Vec::new();
+		for (i, o) in out.chunks_exact_mut(hd).enumerate() {
+			one(&mut s, i, o);
+		}
+	} else {
+		out.par_chunks_mut(hd)
+			.enumerate()
+			.for_each_init(Vec::new, |s, (i, o)| one(s, i, o));
+	}
+}
+
+/// One query row against the cached keys/values of its kv head.
+struct Attend<'a> {
+	q: &'a [f32],
+	kc: &'a [f32],
+	vc: &'a [f32],
+	len: usize,
+	kvd: usize,
+	off: usize,
+	scale: f32,
+}
+
+/// Softmax attention of one query: plain IEEE operations in a fixed order (scores in the lane
+/// order of [`kernels::dot_plain`], sums over positions in increasing order), compiled for
+/// several instruction sets with the same results.
+#[inline(always)]
+fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	let hd = a.q.len();
+	scores.clear();
+	let mut max = f32::NEG_INFINITY;
+	for j in 0..a.len {
+		let k = &a.kc[j * a.kvd + a.off..j * a.kvd + a.off + hd];
+		let s = kernels::dot_plain(a.q, k) * a.scale;
+		max = max.max(s);
+		scores.push(s);
+	}
+	let mut sum = 0.0f32;
+	for s in scores.iter_mut() {
+		*s = kernels::exp(*s - max);
+		sum += *s;
+	}
+	o.fill(0.0);
+	for (j, &e) in scores.iter().enumerate() {
+		let v = &a.vc[j * a.kvd + a.off..j * a.kvd + a.off + hd];
+		for (ov, &vv) in o.iter_mut().zip(v) {
+			*ov += e * vv;
+		}
+	}
+	for ov in o.iter_mut() {
+		*ov /= sum;
+	}
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn attend_avx512(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	attend(a, scores, o)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn attend_avx2(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	attend(a, scores, o)
+}
+
+/// RoPE tables for the interleaved (GGUF llama) layout, computed in f64 and rounded once.
+fn rope_tables(cfg: &Config) -> (Vec<f32>, Vec<f32>) {
+	let half = cfg.head_dim / 2;
+	let theta = f64::from(cfg.rope_theta);
+	let inv: Vec<f64> = (0..half)
+		.map(|i| 1.0 / theta.powf((2 * i) as f64 / cfg.head_dim as f64))
+		.collect();
+	let mut cos = Vec::with_capacity(cfg.max_seq_len * half);
+	let mut sin = Vec::with_capacity(cfg.max_seq_len * half);
+	for p in 0..cfg.max_seq_len {
+		for &f in &inv {
+			let a = p as f64 * f;
+			cos.push(a.cos() as f32);
+			sin.push(a.sin() as f32);
+		}
+	}
+	(cos, sin)
+}
