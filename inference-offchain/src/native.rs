@@ -47,12 +47,36 @@ pub struct Native {
 	sin: Vec<f32>,
 }
 
-/// Per-sequence KV cache of the block-kernel path: per layer, `positions × kv_dim` keys and
-/// values, appended in place.
+/// Per-sequence KV cache of the block-kernel path, appended in place: per layer, keys stored
+/// transposed (`kv_dim × cap`, so scores vectorise across positions) and values as
+/// `positions × kv_dim`. The capacity grows by doubling (one copy per doubling).
 #[derive(Clone, Debug, Default)]
 pub struct NativeKv {
-	k: Vec<Vec<f32>>,
+	kt: Vec<Vec<f32>>,
 	v: Vec<Vec<f32>>,
+	cap: usize,
+}
+
+impl NativeKv {
+	/// Makes room for `need` positions, `pos` of which are filled.
+	fn reserve(&mut self, need: usize, pos: usize, kvd: usize) {
+		if need <= self.cap {
+			return;
+		}
+		let cap = need.max(2 * self.cap).max(64).next_multiple_of(16);
+		for kt in &mut self.kt {
+			let mut grown = vec![0.0f32; kvd * cap];
+			for i in 0..kvd {
+				grown[i * cap..i * cap + pos]
+					.copy_from_slice(&kt[i * self.cap..i * self.cap + pos]);
+			}
+			*kt = grown;
+		}
+		for v in &mut self.v {
+			v.reserve(kvd * (need - pos));
+		}
+		self.cap = cap;
+	}
 }
 
 struct Tensors<'a, R> {
@@ -200,8 +224,9 @@ impl Native {
 	/// An empty cache.
 	pub fn new_kv(&self) -> NativeKv {
 		NativeKv {
-			k: vec![Vec::new(); self.cfg.num_layers],
+			kt: vec![Vec::new(); self.cfg.num_layers],
 			v: vec![Vec::new(); self.cfg.num_layers],
+			cap: 0,
 		}
 	}
 
@@ -229,6 +254,8 @@ impl Native {
 		let mut o = vec![0.0f32; n * h];
 		let mut gu = vec![0.0f32; n * 2 * ff];
 		let mut act = vec![0.0f32; n * ff];
+		kv.reserve(pos + n, pos, kvd);
+		let cap = kv.cap;
 		for (l, b) in self.blocks.iter().enumerate() {
 			for t in 0..n {
 				kernels::rms_norm(
@@ -239,19 +266,19 @@ impl Native {
 				);
 			}
 			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
-			let (kc, vc) = (&mut kv.k[l], &mut kv.v[l]);
-			kc.reserve(n * kvd);
-			vc.reserve(n * kvd);
+			let (kt, vc) = (&mut kv.kt[l], &mut kv.v[l]);
 			for t in 0..n {
 				let row = &mut qkv[t * qw..(t + 1) * qw];
 				let p = pos + t;
 				for head in row[..h + kvd].chunks_exact_mut(hd) {
 					self.rope(head, p);
 				}
-				kc.extend_from_slice(&row[h..h + kvd]);
+				for (i, &k) in row[h..h + kvd].iter().enumerate() {
+					kt[i * cap + p] = k;
+				}
 				vc.extend_from_slice(&row[h + kvd..]);
 			}
-			attention(c, &qkv, n, kc, vc, pos, &mut att);
+			attention(c, &qkv, n, kt, cap, vc, pos, &mut att);
 			kernels::matmul(&b.wo, &att, n, &mut o);
 			for (xv, ov) in x.iter_mut().zip(&o) {
 				*xv += *ov;
@@ -304,12 +331,14 @@ impl Native {
 }
 
 /// Causal grouped-query attention of `n` new query rows (inside `qkv`) over the cache, which
-/// already holds their keys and values; writes `n × hidden` into `out`.
+/// already holds their keys (transposed, capacity `cap`) and values; writes `n × hidden`.
+#[allow(clippy::too_many_arguments)]
 fn attention(
 	c: &Config,
 	qkv: &[f32],
 	n: usize,
-	kc: &[f32],
+	kt: &[f32],
+	cap: usize,
 	vc: &[f32],
 	pos: usize,
 	out: &mut [f32],
@@ -323,7 +352,7 @@ fn attention(
 		let (t, head) = (i / nh, i % nh);
 		let g = head / rep;
 		let q = &qkv[t * qw + head * hd..t * qw + (head + 1) * hd];
-		let a = Attend { q, kc, vc, len: pos + t + 1, kvd, off: g * hd, scale };
+		let a = Attend { q, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
 		match isa {
 			#[cfg(target_arch = "x86_64")]
 			// SAFETY: the kernel ISA is only chosen when the CPU has it.
@@ -350,7 +379,8 @@ fn attention(
 /// One query row against the cached keys/values of its kv head.
 struct Attend<'a> {
 	q: &'a [f32],
-	kc: &'a [f32],
+	kt: &'a [f32],
+	cap: usize,
 	vc: &'a [f32],
 	len: usize,
 	kvd: usize,
@@ -358,25 +388,43 @@ struct Attend<'a> {
 	scale: f32,
 }
 
-/// Softmax attention of one query: plain IEEE operations in a fixed order (scores in the lane
-/// order of [`kernels::dot_plain`], sums over positions in increasing order), compiled for
-/// several instruction sets with the same results.
+/// Softmax attention of one query in plain IEEE operations (no FMA) in a fixed order, compiled
+/// for several instruction sets with the same results: each score is `Σ_d q[d]·k[d]` in
+/// increasing `d` (vectorised across positions), times the scale; the softmax sum runs in 16
+/// lanes by position then the fixed tree; the output is `Σ_j e_j·v_j` in increasing `j`
+/// (vectorised across dimensions), divided by the sum.
 #[inline(always)]
 fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 	let hd = a.q.len();
+	let len = a.len;
 	scores.clear();
-	let mut max = f32::NEG_INFINITY;
-	for j in 0..a.len {
-		let k = &a.kc[j * a.kvd + a.off..j * a.kvd + a.off + hd];
-		let s = kernels::dot_plain(a.q, k) * a.scale;
-		max = max.max(s);
-		scores.push(s);
+	scores.resize(len.next_multiple_of(16), 0.0);
+	// Blocks of 16 positions; positions past `len` read capacity slack and are dropped.
+	for (jb, sb) in scores.chunks_exact_mut(16).enumerate() {
+		let mut acc = [0.0f32; 16];
+		for d in 0..hd {
+			let qd = a.q[d];
+			let row = &a.kt[(a.off + d) * a.cap + jb * 16..][..16];
+			for l in 0..16 {
+				acc[l] += qd * row[l];
+			}
+		}
+		for l in 0..16 {
+			sb[l] = acc[l] * a.scale;
+		}
 	}
-	let mut sum = 0.0f32;
+	scores.truncate(len);
+	let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
 	for s in scores.iter_mut() {
 		*s = kernels::exp(*s - max);
-		sum += *s;
 	}
+	let mut lanes = [0.0f32; 16];
+	for chunk in scores.chunks(16) {
+		for (l, &e) in chunk.iter().enumerate() {
+			lanes[l] += e;
+		}
+	}
+	let sum = kernels::reduce16(&lanes);
 	o.fill(0.0);
 	for (j, &e) in scores.iter().enumerate() {
 		let v = &a.vc[j * a.kvd + a.off..j * a.kvd + a.off + hd];

@@ -16,8 +16,12 @@ fn load(dtype: GgmlDType, path: ComputePath) -> LoadedModel {
 }
 
 fn prompt(m: &LoadedModel) -> Vec<u32> {
-	m.tokenizer
-		.encode_chat(None, "the quick brown fox jumps over the lazy dog, twice over")
+	// Long enough (> 64 positions) that the KV cache grows during token-by-token decode.
+	let p = m
+		.tokenizer
+		.encode_chat(None, &"the quick brown fox jumps over the lazy dog. ".repeat(3));
+	assert!(p.len() > 80, "{}", p.len());
+	p
 }
 
 fn hidden_bits(m: &LoadedModel, chunks: &[&[u32]]) -> Vec<u32> {
