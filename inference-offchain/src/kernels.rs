@@ -575,6 +575,27 @@ mod x86 {
 		reduce_2x8(lo, hi)
 	}
 
+	/// `*p` in all 8 lanes, loaded by a memory broadcast (no shuffle-port work; the compiler
+	/// would otherwise extract lanes from the register the scales were converted in).
+	#[inline]
+	#[target_feature(enable = "avx")]
+	unsafe fn bcast8(p: &f32) -> __m256 {
+		let r: __m256;
+		std::arch::asm!("vbroadcastss {r}, dword ptr [{p}]", p = in(reg) p, r = out(ymm_reg) r,
+			options(pure, readonly, nostack, preserves_flags));
+		r
+	}
+
+	/// `*p` in all 16 lanes, by a memory broadcast.
+	#[inline]
+	#[target_feature(enable = "avx512f")]
+	unsafe fn bcast16(p: &f32) -> __m512 {
+		let r: __m512;
+		std::arch::asm!("vbroadcastss {r}, dword ptr [{p}]", p = in(reg) p, r = out(zmm_reg) r,
+			options(pure, readonly, nostack, preserves_flags));
+		r
+	}
+
 	/// The scales (and offsets) of one record as f32: `[d0..d8, m0..m8]` (F16C).
 	#[inline(always)]
 	unsafe fn scales_avx2(rec: *const u8, q4: bool) -> [f32; 16] {
@@ -657,10 +678,9 @@ mod x86 {
 				_mm256_loadu_ps(xb.add(24)),
 			];
 			for k in 0..2 {
-				let d = _mm256_set1_ps(dm[i + k]);
+				let d = bcast8(&dm[i + k]);
 				let q = rec.add(w.format.qs_at(i + k));
-				let ws =
-					if q4 { q4_avx2(q, d, _mm256_set1_ps(dm[8 + i + k])) } else { q8_avx2(q, d) };
+				let ws = if q4 { q4_avx2(q, d, bcast8(&dm[8 + i + k])) } else { q8_avx2(q, d) };
 				acc[k][0] = _mm256_fmadd_ps(ws[0], xv[0], acc[k][0]);
 				acc[k][1] = _mm256_fmadd_ps(ws[1], xv[1], acc[k][1]);
 				acc[k][0] = _mm256_fmadd_ps(ws[2], xv[2], acc[k][0]);
@@ -714,9 +734,9 @@ mod x86 {
 		for b in 0..w.cols / BLOCK {
 			let rec = w.data.as_ptr().add(w.rec(g, b));
 			let dm = scales_avx2(rec, q4);
-			let d = _mm256_set1_ps(dm[i]);
+			let d = bcast8(&dm[i]);
 			let q = rec.add(w.format.qs_at(i));
-			let ws = if q4 { q4_avx2(q, d, _mm256_set1_ps(dm[8 + i])) } else { q8_avx2(q, d) };
+			let ws = if q4 { q4_avx2(q, d, bcast8(&dm[8 + i])) } else { q8_avx2(q, d) };
 			for (c, v) in ws.iter().enumerate() {
 				_mm256_storeu_ps(o.add(b * BLOCK + 8 * c), *v);
 			}
@@ -826,8 +846,8 @@ mod x86 {
 	/// The 32 weights of a Q4 block: a 16-entry table `fma(q, d, m)` for `q = 0..16`, looked up
 	/// by each nibble (the same values as converting each nibble and applying the fma).
 	#[inline(always)]
-	unsafe fn q4_avx512(q: *const u8, d: f32, m: f32, iota: __m512) -> (__m512, __m512) {
-		let tab = _mm512_fmadd_ps(iota, _mm512_set1_ps(d), _mm512_set1_ps(m));
+	unsafe fn q4_avx512(q: *const u8, d: &f32, m: &f32, iota: __m512) -> (__m512, __m512) {
+		let tab = _mm512_fmadd_ps(iota, bcast16(d), bcast16(m));
 		let v = _mm512_cvtepu8_epi32(_mm_loadu_si128(q as *const __m128i));
 		// The permute reads the low 4 bits of each index: the low nibble as is.
 		(_mm512_permutexvar_ps(v, tab), _mm512_permutexvar_ps(_mm512_srli_epi32::<4>(v), tab))
@@ -835,8 +855,8 @@ mod x86 {
 
 	/// The 32 weights `q·d` of a Q8 block.
 	#[inline(always)]
-	unsafe fn q8_avx512(q: *const u8, d: f32) -> (__m512, __m512) {
-		let d = _mm512_set1_ps(d);
+	unsafe fn q8_avx512(q: *const u8, d: &f32) -> (__m512, __m512) {
+		let d = bcast16(d);
 		let lo = _mm512_cvtepi8_epi32(_mm_loadu_si128(q as *const __m128i));
 		let hi = _mm512_cvtepi8_epi32(_mm_loadu_si128(q.add(16) as *const __m128i));
 		(_mm512_mul_ps(_mm512_cvtepi32_ps(lo), d), _mm512_mul_ps(_mm512_cvtepi32_ps(hi), d))
@@ -869,8 +889,11 @@ mod x86 {
 				let x1 = _mm512_loadu_ps(xp.add(b * BLOCK + 16));
 				for i in 0..GROUP {
 					let q = rec.add(w.format.qs_at(i));
-					let (w0, w1) =
-						if q4 { q4_avx512(q, dm[i], dm[8 + i], iota) } else { q8_avx512(q, dm[i]) };
+					let (w0, w1) = if q4 {
+						q4_avx512(q, &dm[i], &dm[8 + i], iota)
+					} else {
+						q8_avx512(q, &dm[i])
+					};
 					acc[i] = _mm512_fmadd_ps(w0, x0, acc[i]);
 					acc[i] = _mm512_fmadd_ps(w1, x1, acc[i]);
 				}
@@ -895,9 +918,9 @@ mod x86 {
 			let dm = scales_avx512(rec);
 			let q = rec.add(w.format.qs_at(i));
 			let (w0, w1) = if w.format == Format::Q4 {
-				q4_avx512(q, dm[i], dm[8 + i], iota)
+				q4_avx512(q, &dm[i], &dm[8 + i], iota)
 			} else {
-				q8_avx512(q, dm[i])
+				q8_avx512(q, &dm[i])
 			};
 			_mm512_storeu_ps(o.add(b * BLOCK), w0);
 			_mm512_storeu_ps(o.add(b * BLOCK + 16), w1);
