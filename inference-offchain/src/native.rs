@@ -63,7 +63,7 @@ impl NativeKv {
 		if need <= self.cap {
 			return;
 		}
-		let cap = need.max(2 * self.cap).max(64).next_multiple_of(16);
+		let cap = need.max(2 * self.cap).next_multiple_of(KEY_BLOCK);
 		for kt in &mut self.kt {
 			let mut grown = vec![0.0f32; kvd * cap];
 			for i in 0..kvd {
@@ -295,9 +295,7 @@ impl Native {
 			for t in 0..n {
 				let g = &gu[t * 2 * ff..(t * 2 + 1) * ff];
 				let u = &gu[(t * 2 + 1) * ff..(t + 1) * 2 * ff];
-				for ((a, &gv), &uv) in act[t * ff..(t + 1) * ff].iter_mut().zip(g).zip(u) {
-					*a = kernels::silu(gv) * uv;
-				}
+				kernels::swiglu(g, u, &mut act[t * ff..(t + 1) * ff]);
 			}
 			kernels::matmul(&b.down, &act, n, &mut o);
 			for (xv, ov) in x.iter_mut().zip(&o) {
@@ -395,22 +393,37 @@ struct Attend<'a> {
 /// (vectorised across dimensions), divided by the sum.
 #[inline(always)]
 fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	let hd = a.q.len();
+	// Fixed head widths get register-resident accumulators; the operations are the same.
+	match a.q.len() {
+		64 => attend_hd::<64>(a, scores, o),
+		_ => attend_hd::<0>(a, scores, o),
+	}
+}
+
+/// [`attend`] for head width `HD` (0: any width, read from the query).
+#[inline(always)]
+fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	let hd = if HD == 0 { a.q.len() } else { HD };
 	let len = a.len;
 	scores.clear();
-	scores.resize(len.next_multiple_of(16), 0.0);
-	// Blocks of 16 positions; positions past `len` read capacity slack and are dropped.
-	for (jb, sb) in scores.chunks_exact_mut(16).enumerate() {
-		let mut acc = [0.0f32; 16];
+	scores.resize(len.next_multiple_of(KEY_BLOCK), 0.0);
+	// Blocks of 64 positions (four independent 16-lane chains); positions past `len` read
+	// capacity slack and are dropped.
+	for (jb, sb) in scores.chunks_exact_mut(KEY_BLOCK).enumerate() {
+		let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
 		for d in 0..hd {
 			let qd = a.q[d];
-			let row = &a.kt[(a.off + d) * a.cap + jb * 16..][..16];
-			for l in 0..16 {
-				acc[l] += qd * row[l];
+			let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
+			for (b, ab) in acc.iter_mut().enumerate() {
+				for l in 0..16 {
+					ab[l] += qd * row[b * 16 + l];
+				}
 			}
 		}
-		for l in 0..16 {
-			sb[l] = acc[l] * a.scale;
+		for (b, ab) in acc.iter().enumerate() {
+			for l in 0..16 {
+				sb[b * 16 + l] = ab[l] * a.scale;
+			}
 		}
 	}
 	scores.truncate(len);
@@ -425,17 +438,33 @@ fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 		}
 	}
 	let sum = kernels::reduce16(&lanes);
-	o.fill(0.0);
-	for (j, &e) in scores.iter().enumerate() {
-		let v = &a.vc[j * a.kvd + a.off..j * a.kvd + a.off + hd];
-		for (ov, &vv) in o.iter_mut().zip(v) {
-			*ov += e * vv;
+	if HD == 0 {
+		o.fill(0.0);
+		for (j, &e) in scores.iter().enumerate() {
+			let v = &a.vc[j * a.kvd + a.off..j * a.kvd + a.off + hd];
+			for (ov, &vv) in o.iter_mut().zip(v) {
+				*ov += e * vv;
+			}
+		}
+		for ov in o.iter_mut() {
+			*ov /= sum;
+		}
+	} else {
+		let mut acc = [0.0f32; HD];
+		for (j, &e) in scores.iter().enumerate() {
+			let v = &a.vc[j * a.kvd + a.off..][..HD];
+			for d in 0..HD {
+				acc[d] += e * v[d];
+			}
+		}
+		for d in 0..HD {
+			o[d] = acc[d] / sum;
 		}
 	}
-	for ov in o.iter_mut() {
-		*ov /= sum;
-	}
 }
+
+/// Positions per block of attention scores (the key cache capacity is a multiple of it).
+const KEY_BLOCK: usize = 64;
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
@@ -466,4 +495,39 @@ fn rope_tables(cfg: &Config) -> (Vec<f32>, Vec<f32>) {
 		}
 	}
 	(cos, sin)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::sampling::SplitMix64;
+
+	#[test]
+	fn fixed_width_attention_equals_the_generic_one() {
+		let (hd, kvd, cap, len) = (64, 192, 256, 203);
+		let mut rng = SplitMix64::new(4);
+		let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_normal() as f32).collect() };
+		let (q, kt, vc) = (r(hd), r(kvd * cap), r(kvd * len));
+		for off in [0, 64, 128] {
+			let a = Attend { q: &q, kt: &kt, cap, vc: &vc, len, kvd, off, scale: 0.125 };
+			let (mut s1, mut s2) = (Vec::new(), Vec::new());
+			let (mut o1, mut o2) = (vec![0.0; hd], vec![0.0; hd]);
+			attend_hd::<64>(&a, &mut s1, &mut o1);
+			attend_hd::<0>(&a, &mut s2, &mut o2);
+			let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+			assert_eq!(bits(&o1), bits(&o2));
+			#[cfg(target_arch = "x86_64")]
+			for isa in kernels::Isa::all_available() {
+				let mut o3 = vec![0.0; hd];
+				match isa {
+					// SAFETY: only instruction sets this CPU has.
+					kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s1, &mut o3) },
+					// SAFETY: as above.
+					kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s1, &mut o3) },
+					kernels::Isa::Scalar => attend(&a, &mut s1, &mut o3),
+				}
+				assert_eq!(bits(&o3), bits(&o1), "{isa:?}");
+			}
+		}
+	}
 }
