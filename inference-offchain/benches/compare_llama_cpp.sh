@@ -7,6 +7,10 @@
 # Usage: benches/compare_llama_cpp.sh [THREADS...]     (default: 1 2)
 #   env: PROMPT_TOKENS="128 512" GEN_TOKENS=128 REPS=3 COMPUTE=blocks|f32|quantized
 #        RUSTFLAGS, CARGO_TARGET_DIR, ATTESTA_CACHE_DIR, SKIP_PPL=1
+#        LLAMA_CMAKE_ARGS: CMake flags for building llama.cpp. Its default native build uses AMX
+#        where the CPU reports it, which faults in VMs that do not enable AMX state; then use
+#        e.g. "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON
+#        -DGGML_AVX512_VNNI=ON -DGGML_AVX_VNNI=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +27,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 if ! "$VENV/bin/python" -c "import llama_cpp, numpy" 2>/dev/null; then
 	echo "installing llama-cpp-python into $VENV (builds llama.cpp from source; takes a while)" >&2
 	python3 -m venv "$VENV"
-	"$VENV/bin/pip" install --quiet llama-cpp-python numpy >&2
+	CMAKE_ARGS="${LLAMA_CMAKE_ARGS:-}" "$VENV/bin/pip" install --quiet llama-cpp-python numpy >&2
 fi
 
 nice -n 19 cargo build --release --quiet --bin attesta-infer
@@ -51,7 +55,7 @@ for i in "${!tok_strings[@]}"; do
 done
 ls -l "$MODEL" | awk '{print $5}' >"$OUT/gguf-bytes.txt"
 
-"$VENV/bin/python" - "$MODEL" "$OUT" "$GEN_TOKENS" "$REPS" "$THREADS_LIST" "$PROMPTS_LIST" <<'PY'
+"$VENV/bin/python" -u - "$MODEL" "$OUT" "$GEN_TOKENS" "$REPS" "$THREADS_LIST" "$PROMPTS_LIST" <<'PY'
 import glob, os, sys, time
 import numpy as np
 import llama_cpp

@@ -1302,6 +1302,27 @@ mod tests {
 
 	#[test]
 	#[ignore = "benchmark"]
+	fn fork_join_overhead() {
+		let w = rand_matrix(GgmlDType::Q4_1, 576, 576, 1);
+		let mut rng = SplitMix64::new(2);
+		let x = rand_f32(&mut rng, 576, 1.0);
+		let mut y = vec![0.0; 576];
+		let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+		pool.install(|| {
+			for tasks in [1, 2] {
+				let reps = 20_000;
+				let t = std::time::Instant::now();
+				for _ in 0..reps {
+					matmul_with(isa(), tasks, &w, &x, 1, &mut y);
+				}
+				let s = t.elapsed().as_secs_f64() / reps as f64;
+				eprintln!("576x576 GEMV, {tasks} tasks on 2 threads: {:.2} us", s * 1e6);
+			}
+		});
+	}
+
+	#[test]
+	#[ignore = "benchmark"]
 	fn kernel_throughput_from_memory() {
 		// 40 matrices of 3072x576 (~53 MB): each call streams its weights from memory.
 		let ws: Vec<QMatrix> =

@@ -478,29 +478,89 @@ unsafe fn attend_avx2(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 	attend(a, scores, o)
 }
 
-/// RoPE tables for the interleaved (GGUF llama) layout, computed in f64 and rounded once.
+/// RoPE tables for the interleaved (GGUF llama) layout, the same bits on every platform: the
+/// frequencies are rounded to f32 (the platform's `powf` would have to err by a whole f32 ulp
+/// to change one), so each angle `p·f` is exact in f64, and sine and cosine come from
+/// [`sin_cos`], which uses IEEE f64 arithmetic only, rounded once to f32.
 fn rope_tables(cfg: &Config) -> (Vec<f32>, Vec<f32>) {
 	let half = cfg.head_dim / 2;
 	let theta = f64::from(cfg.rope_theta);
 	let inv: Vec<f64> = (0..half)
-		.map(|i| 1.0 / theta.powf((2 * i) as f64 / cfg.head_dim as f64))
+		.map(|i| f64::from((1.0 / theta.powf((2 * i) as f64 / cfg.head_dim as f64)) as f32))
 		.collect();
 	let mut cos = Vec::with_capacity(cfg.max_seq_len * half);
 	let mut sin = Vec::with_capacity(cfg.max_seq_len * half);
 	for p in 0..cfg.max_seq_len {
 		for &f in &inv {
-			let a = p as f64 * f;
-			cos.push(a.cos() as f32);
-			sin.push(a.sin() as f32);
+			let (s, c) = sin_cos(p as f64 * f);
+			cos.push(c as f32);
+			sin.push(s as f32);
 		}
 	}
 	(cos, sin)
+}
+
+/// `(sin a, cos a)` for `0 ≤ a < 2^20` from f64 additions and multiplications only: reduction
+/// by π/2 in three exact-product parts (Cody–Waite, fdlibm's constants), then Taylor
+/// polynomials on `|r| ≤ π/4` (truncation below 1e-19). Deterministic on every IEEE platform.
+pub fn sin_cos(a: f64) -> (f64, f64) {
+	const TWO_OVER_PI: f64 = std::f64::consts::FRAC_2_PI;
+	// π/2 in three 33-bit parts (exact products with k < 2^20).
+	const PIO2_1: f64 = f64::from_bits(0x3FF9_21FB_5440_0000);
+	const PIO2_2: f64 = f64::from_bits(0x3DD0_B461_1A60_0000);
+	const PIO2_3: f64 = f64::from_bits(0x3BA3_198A_2E00_0000);
+	// Round to nearest by adding and subtracting 1.5·2^52.
+	const ROUND: f64 = 6_755_399_441_055_744.0;
+	let k = (a * TWO_OVER_PI + ROUND) - ROUND;
+	let r = ((a - k * PIO2_1) - k * PIO2_2) - k * PIO2_3;
+	let r2 = r * r;
+	// sin r = r·(1 - r²/3! + r⁴/5! - …), cos r = 1 - r²/2! + r⁴/4! - … (to r^17, r^18).
+	let mut sp = 0.0f64;
+	let mut cp = 0.0f64;
+	let mut fs = [0.0f64; 9];
+	let mut fc = [0.0f64; 10];
+	let mut f = 1.0f64;
+	for n in 1..=18u32 {
+		f *= f64::from(n);
+		if n % 2 == 1 {
+			fs[(n as usize - 1) / 2] = 1.0 / f;
+		} else {
+			fc[n as usize / 2] = 1.0 / f;
+		}
+	}
+	fc[0] = 1.0;
+	for i in (0..9).rev() {
+		let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+		sp = sp * r2 + sign * fs[i];
+	}
+	for i in (0..10).rev() {
+		let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+		cp = cp * r2 + sign * fc[i];
+	}
+	let (s, c) = (r * sp, cp);
+	match (k as i64).rem_euclid(4) {
+		0 => (s, c),
+		1 => (c, -s),
+		2 => (-s, -c),
+		_ => (-c, s),
+	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::sampling::SplitMix64;
+
+	#[test]
+	fn own_sine_and_cosine_are_accurate() {
+		let mut a = 0.0f64;
+		while a < 9000.0 {
+			let (s, c) = sin_cos(a);
+			assert!((s - a.sin()).abs() < 1e-12 && (c - a.cos()).abs() < 1e-12, "{a}");
+			a += 0.731;
+		}
+		assert_eq!(sin_cos(0.0), (0.0, 1.0));
+	}
 
 	#[test]
 	fn fixed_width_attention_equals_the_generic_one() {
