@@ -170,3 +170,27 @@ fn weights_stay_in_block_form() {
 	assert!(held <= 2 * file, "{held} bytes of weights for a {file}-byte file");
 	assert_eq!(m.llama.compute_path(), ComputePath::BlockF32);
 }
+
+#[test]
+fn checker_reproduces_greedy_logits_exactly() {
+	// The teacher-forced pass computes the provider's decode logits bit for bit, so every
+	// greedy position's margin is exactly the tolerance's full gap.
+	let m = common::base();
+	let tol = attesta_inference::Tolerance::default();
+	for p in common::PROMPTS {
+		let input = m.tokenizer.encode_chat(None, p);
+		let params = attesta_inference::GenParams::greedy(24);
+		let g = attesta_inference::generate(&m, &input, &params).unwrap();
+		let v = attesta_inference::verify(
+			&m,
+			&input,
+			&params,
+			&g.output_tokens,
+			&tol,
+			&attesta_inference::CheckPlan::All,
+		)
+		.unwrap();
+		assert!(v.accepted);
+		assert_eq!(v.min_margin, tol.logit_gap, "{p}");
+	}
+}
