@@ -73,6 +73,8 @@ pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resul
 			logits = model.llama.forward_logits(&[tok], &mut cache)?;
 		}
 	}
+	drop(cache);
+	crate::kernels::release_memory();
 	let total = t0.elapsed().as_micros() as u64;
 	let text = model.tokenizer.decode(&output, true);
 	let model_hash = model.id.0;

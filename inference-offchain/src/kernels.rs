@@ -452,6 +452,22 @@ struct OutPtr(*mut f32);
 unsafe impl Send for OutPtr {}
 unsafe impl Sync for OutPtr {}
 
+/// Hands freed heap memory back to the OS (glibc keeps the buffers of a finished job in its
+/// per-thread arenas otherwise, so the resident set creeps up by the largest job's scratch).
+/// Called when a job ends; a no-op off Linux/glibc.
+pub fn release_memory() {
+	#[cfg(all(target_os = "linux", target_env = "gnu"))]
+	{
+		extern "C" {
+			fn malloc_trim(pad: usize) -> i32;
+		}
+		// SAFETY: glibc's malloc_trim only returns unused pages of the allocator's own arenas.
+		unsafe {
+			malloc_trim(0);
+		}
+	}
+}
+
 /// Number of compute threads (the rayon pool, sized by `RAYON_NUM_THREADS`).
 pub fn threads() -> usize {
 	rayon::current_num_threads().max(1)

@@ -184,6 +184,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn cmd_bench(args: &Args) -> CliResult<()> {
 	let model = load(args)?;
+	let rss_loaded = rss_bytes();
 	let gen_tokens: u32 = args.num("gen-tokens", 128)?;
 	let prompt_len: usize = args.num("prompt-tokens", 128)?;
 	let reps: usize = args.num("reps", 3)?.max(1);
@@ -207,7 +208,10 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 		model.llama.forward_logits(&long, &mut c).map_err(e)?;
 		prefill.push(long.len() as f64 / t.elapsed().as_secs_f64());
 		prefill_cpu.push(cpu_seconds() - cpu);
+		drop(c);
+		attesta_inference::kernels::release_memory();
 	}
+	let rss_prefill = max_rss_bytes();
 	let mut decode = Vec::new();
 	let mut decode_cpu = Vec::new();
 	let mut gen_cost = Vec::new();
@@ -231,9 +235,12 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 		}
 		let decode_s = t1.elapsed().as_secs_f64();
 		decode_cpu.push(cpu_seconds() - cpu);
+		drop(c);
+		attesta_inference::kernels::release_memory();
 		decode.push(f64::from(gen_tokens.saturating_sub(1)) / decode_s);
 		gen_cost.push(t0.elapsed().as_secs_f64());
 	}
+	let rss_decode = max_rss_bytes();
 	let params = GenParams::greedy(gen_tokens);
 	let mut ver = Vec::new();
 	let mut ver_sample = Vec::new();
@@ -272,6 +279,10 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	if let Some(b) = model.llama.native_weight_bytes() {
 		println!("weight_bytes: {b}");
 	}
+	println!("rss_after_load_bytes: {rss_loaded}");
+	println!("max_rss_after_prefill_bytes: {rss_prefill}");
+	println!("max_rss_after_decode_bytes: {rss_decode}");
+	println!("rss_bytes: {}", rss_bytes());
 	println!("max_rss_bytes: {}", max_rss_bytes());
 	Ok(())
 }
@@ -289,11 +300,20 @@ fn cpu_seconds() -> f64 {
 
 /// Peak resident set size of this process (Linux; 0 where unknown).
 fn max_rss_bytes() -> u64 {
+	proc_status_bytes("VmHWM:")
+}
+
+/// Current resident set size of this process (Linux; 0 where unknown).
+fn rss_bytes() -> u64 {
+	proc_status_bytes("VmRSS:")
+}
+
+fn proc_status_bytes(key: &str) -> u64 {
 	std::fs::read_to_string("/proc/self/status")
 		.ok()
 		.and_then(|s| {
 			s.lines()
-				.find(|l| l.starts_with("VmHWM:"))
+				.find(|l| l.starts_with(key))
 				.and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
 		})
 		.map_or(0, |kb| kb * 1024)

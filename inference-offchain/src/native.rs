@@ -233,8 +233,17 @@ impl Native {
 	/// Runs `tokens` at positions `pos..` after the cache and returns the final-normed hidden
 	/// states, `tokens.len() × hidden`, row-major. Tokens must be in range (checked by caller).
 	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
-		// Run on a worker of the compute pool so that the kernels' splits are cheap.
-		rayon::scope(|_| self.forward_inner(tokens, kv, pos))
+		// Run on a worker of the compute pool so that the kernels' splits are cheap. Long
+		// sequences go in chunks, which bounds the scratch memory and changes no bit (every
+		// output is computed the same way whatever the batch).
+		rayon::scope(|_| {
+			kv.reserve(pos + tokens.len(), pos, self.cfg.num_kv_heads * self.cfg.head_dim);
+			let mut out = Vec::with_capacity(tokens.len() * self.cfg.hidden_size);
+			for (i, chunk) in tokens.chunks(MAX_BATCH).enumerate() {
+				out.extend(self.forward_inner(chunk, kv, pos + i * MAX_BATCH));
+			}
+			out
+		})
 	}
 
 	fn forward_inner(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
@@ -462,6 +471,9 @@ fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f3
 		}
 	}
 }
+
+/// Most tokens one forward pass processes at once (longer inputs go in chunks).
+const MAX_BATCH: usize = 256;
 
 /// Positions per block of attention scores (the key cache capacity is a multiple of it).
 const KEY_BLOCK: usize = 64;

@@ -194,3 +194,14 @@ fn checker_reproduces_greedy_logits_exactly() {
 		assert_eq!(v.min_margin, tol.logit_gap, "{p}");
 	}
 }
+
+#[test]
+fn long_inputs_chunked_internally_give_identical_bits() {
+	let m = load(GgmlDType::Q4_1, ComputePath::BlockF32);
+	let input = m
+		.tokenizer
+		.encode(&"a long prompt, chunked inside the engine. ".repeat(12), false);
+	assert!(input.len() > 300, "{}", input.len());
+	let whole = hidden_bits(&m, &[&input]);
+	same(&hidden_bits(&m, &[&input[..100], &input[100..]]), &whole, "chunked");
+}
