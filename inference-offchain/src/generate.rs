@@ -52,7 +52,7 @@ pub fn check_job(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resu
 pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Result<Generation> {
 	check_job(model, input, params)?;
 	let eos = model.tokenizer.eos_id();
-	let mut cache = model.llama.new_cache();
+	let mut cache = model.llama.new_cache_for(input.len() + params.max_tokens as usize);
 	let mut output = Vec::with_capacity(params.max_tokens as usize);
 	let mut stopped_on_eos = false;
 	let t0 = Instant::now();

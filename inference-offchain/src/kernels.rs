@@ -484,9 +484,10 @@ pub fn matmul_with(isa: Isa, tasks: usize, w: &QMatrix, x: &[f32], n: usize, y: 
 	let (rows, cols) = (w.rows, w.cols);
 	assert!(x.len() >= n * cols && y.len() >= n * rows, "matmul shapes");
 	let isa = if isa.available() { isa } else { Isa::Scalar };
-	// Row ranges in multiples of 8; for batches, more tasks than threads to balance the load.
-	let tasks = if n > 1 { tasks.max(1) * 4 } else { tasks.max(1) };
-	let per = rows.div_ceil(tasks).div_ceil(8) * 8;
+	// Row ranges in multiples of 8, four per thread: a thread that runs ahead (or one the OS
+	// preempts) leaves its share to be stolen. One thread: no split at all.
+	let tasks = if tasks <= 1 { 1 } else { tasks * 4 };
+	let per = rows.div_ceil(tasks).div_ceil(8).max(if n > 1 { 1 } else { 8 }) * 8;
 	let out = OutPtr(y.as_mut_ptr());
 	let run = |r0: usize| {
 		let r1 = (r0 + per).min(rows);

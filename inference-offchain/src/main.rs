@@ -217,7 +217,7 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	let mut gen_cost = Vec::new();
 	let mut out = Vec::new();
 	for _ in 0..reps {
-		let mut c = model.llama.new_cache();
+		let mut c = model.llama.new_cache_for(long.len() + gen_tokens as usize);
 		let t0 = Instant::now();
 		let mut logits = model.llama.forward_logits(&long, &mut c).map_err(e)?;
 		let (t1, cpu) = (Instant::now(), cpu_seconds());

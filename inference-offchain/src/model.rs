@@ -293,6 +293,16 @@ impl Llama {
 		}
 	}
 
+	/// A fresh KV cache with room for `positions` positions allocated up front (a job that
+	/// knows its length avoids the copies and slack of growing by doubling).
+	pub fn new_cache_for(&self, positions: usize) -> Cache {
+		let mut cache = self.new_cache();
+		if let Imp::Native(n) = &self.imp {
+			cache.native.reserve(positions.min(self.cfg.max_seq_len), 0, n.kv_dim());
+		}
+		cache
+	}
+
 	fn check_tokens(&self, tokens: &[u32], cache: &Cache) -> Result<()> {
 		let seq_len = tokens.len();
 		if seq_len == 0 {

@@ -59,7 +59,7 @@ pub struct NativeKv {
 
 impl NativeKv {
 	/// Makes room for `need` positions, `pos` of which are filled.
-	fn reserve(&mut self, need: usize, pos: usize, kvd: usize) {
+	pub(crate) fn reserve(&mut self, need: usize, pos: usize, kvd: usize) {
 		if need <= self.cap {
 			return;
 		}
@@ -73,7 +73,7 @@ impl NativeKv {
 			*kt = grown;
 		}
 		for v in &mut self.v {
-			v.reserve(kvd * (need - pos));
+			v.reserve_exact(kvd * cap - v.len());
 		}
 		self.cap = cap;
 	}
@@ -219,6 +219,11 @@ impl Native {
 			.map(|b| b.qkv.bytes() + b.wo.bytes() + b.gate_up.bytes() + b.down.bytes())
 			.sum();
 		b + self.embed.bytes() + self.head.as_ref().map_or(0, QMatrix::bytes)
+	}
+
+	/// Width of one position's keys (or values).
+	pub fn kv_dim(&self) -> usize {
+		self.cfg.num_kv_heads * self.cfg.head_dim
 	}
 
 	/// An empty cache.
