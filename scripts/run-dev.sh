@@ -37,7 +37,7 @@ done
 
 echo
 echo "The market: Bob serves the reference model, Alice checks, Ferdie asks."
-"$attesta" --suri //Bob provider register --stake 2000 --price-in 0.001 --price-out 0.01 \
+"$attesta" --suri //Bob provider register --stake 20000 --price-in 0.001 --price-out 0.01 \
 	--region local --capacity 4
 "$attesta" --suri //Alice checker register --bond 100
 "$attesta" providers --model 0

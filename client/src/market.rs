@@ -94,8 +94,8 @@ pub enum Verdict {
 	Upheld,
 	/// A dispute found it bad: rejected, the dapp refunded, the provider slashed.
 	FoundBad,
-	/// A dispute could not decide; the result stood.
-	Dismissed,
+	/// A dispute could not decide: nobody was paid for the work, the dapp was refunded.
+	Undecided,
 }
 
 /// How a job ended.
@@ -302,9 +302,9 @@ impl Market {
 							job_id,
 							..
 						}) if job_id == id => verdict = Verdict::FoundBad,
-						RuntimeEvent::Audits(pallet_audits::Event::DisputeDismissed { job_id })
+						RuntimeEvent::Audits(pallet_audits::Event::DisputeUndecided { job_id })
 							if job_id == id =>
-							verdict = Verdict::Dismissed,
+							verdict = Verdict::Undecided,
 						RuntimeEvent::Jobs(pallet_jobs::Event::JobSettled {
 							job_id,
 							paid,
@@ -332,7 +332,13 @@ impl Market {
 								paid: 0,
 								fee: 0,
 								refunded,
-								verdict: Verdict::FoundBad,
+								// Rejected by a dispute: found bad, or undecided (told just
+								// before in the same block).
+								verdict: if verdict == Verdict::Undecided {
+									Verdict::Undecided
+								} else {
+									Verdict::FoundBad
+								},
 								missed,
 								block: next,
 								latency: job.sent_at.elapsed(),

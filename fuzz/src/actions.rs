@@ -62,7 +62,7 @@ pub fn next(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		55..=57 => owner_of_a_job(rng, actors, is_assigned, |_, job_id| {
 			RuntimeCall::Jobs(pallet_jobs::Call::cancel_job { job_id })
 		}),
-		58..=61 => signed(register_checker(rng, &actors[who])),
+		58..=61 => signed(register_checker(rng, &actors[who], actors)),
 		62 => signed(RuntimeCall::Audits(pallet_audits::Call::deregister_checker {})),
 		63..=78 => verdict(rng, actors),
 		79..=82 => owner_of_a_job(rng, actors, is_posted, |_, job_id| {
@@ -310,10 +310,26 @@ fn submit_result(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	Some(Action { sender: Sender::Signed(who), call, nonce_offset: 0 })
 }
 
-/// The actor registers as a checker with its own key as VRF key (so the fuzzer can draw).
-fn register_checker(rng: &mut Rng, actor: &Actor) -> RuntimeCall {
-	let key = if rng.chance(95) { actor.pair.public().0 } else { [7; 32] };
-	RuntimeCall::Audits(pallet_audits::Call::register_checker { key, bond: rng.amount(150 * UNIT) })
+/// The actor registers as a checker with its own key as VRF key (so the fuzzer can draw),
+/// proving possession; sometimes it tries a key it does not hold, or another's proof.
+fn register_checker(rng: &mut Rng, actor: &Actor, actors: &[Actor]) -> RuntimeCall {
+	let other = rng.pick(actors);
+	let (key, holder) = if rng.chance(90) {
+		(actor.pair.public().0, &actor.pair)
+	} else {
+		// A key cloner: someone else's key, with a proof made by that key for the cloner's
+		// account (which it could not make) or for its owner's account (which it could copy).
+		(other.pair.public().0, &other.pair)
+	};
+	let proof_for = if rng.chance(80) { actor.id.encode() } else { other.id.encode() };
+	let key_proof =
+		VrfProof::from_signature(&holder.vrf_sign(&selection::key_proof_data(&proof_for)))
+			.unwrap_or(VrfProof { pre_output: [0; 32], proof: [0; 64] });
+	RuntimeCall::Audits(pallet_audits::Call::register_checker {
+		key,
+		bond: rng.amount(150 * UNIT),
+		key_proof,
+	})
 }
 
 /// A checker's verdict on a posted result, in the round that is open: usually from a checker
@@ -327,23 +343,27 @@ fn verdict(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	let checkable = pallet_audits::Checkables::<Runtime>::get(job_id)?;
 	let round = pallet_audits::Disputes::<Runtime>::get(job_id).map(|d| d.round).unwrap_or(0);
 	let round = if rng.chance(5) { rng.below(4) as u32 } else { round };
-	let data = selection::sign_data(job_id, &checkable.commitment, round);
-	let chance = pallet_audits::Pallet::<Runtime>::draw_chance(&checkable, round);
+	let (seeded_at, chance) =
+		pallet_audits::Pallet::<Runtime>::draw_terms(job_id, &checkable, round).unwrap_or_default();
+	let seed = pallet_audits::Pallet::<Runtime>::seed(seeded_at).unwrap_or_default();
 	let mut candidates: Vec<(usize, VrfProof, bool)> = Vec::new();
 	for (i, a) in actors.iter().enumerate() {
 		if !pallet_audits::Checkers::<Runtime>::contains_key(&a.id) {
 			continue;
 		}
-		let proof = VrfProof::decode(&mut &a.pair.vrf_sign(&data).encode()[..]).ok()?;
-		let drawn = selection::verified_draw(
-			&a.pair.public().0,
-			job_id,
-			&checkable.commitment,
-			round,
-			&proof,
-		)
-		.is_some_and(|d| selection::is_selected(d, chance));
+		let account = a.id.encode();
+		let data = selection::sign_data(&account, job_id, round, &seed);
+		let proof = VrfProof::from_signature(&a.pair.vrf_sign(&data))?;
+		let drawn =
+			selection::verified_draw(&a.pair.public().0, &account, job_id, round, &seed, &proof)
+				.is_some_and(|d| selection::is_selected(d, chance));
 		candidates.push((i, proof, drawn));
+	}
+	// A replay: another checker's proof, sent from this one's account.
+	if candidates.len() >= 2 && rng.chance(5) {
+		let stolen = candidates[1].1;
+		candidates[0].1 = stolen;
+		candidates[0].2 = false;
 	}
 	let drawn: Vec<_> = candidates.iter().filter(|c| c.2).cloned().collect();
 	let (who, proof, _) = if !drawn.is_empty() && rng.chance(90) {

@@ -101,7 +101,10 @@ impl Shadow {
 					..
 				}) => match accuser {
 					Accuser::Dapp(dapp) => {
-						let bond = pallet_audits::Settings::<Runtime>::get().challenge_bond;
+						// What it held: the bond grows with the dapp's open challenges.
+						let bond = pallet_audits::Disputes::<Runtime>::get(job_id)
+							.map(|d| d.bond)
+							.ok_or(format!("dispute over job {job_id} opened but not stored"))?;
 						self.challenge_bonds.insert(*job_id, (dapp.clone(), bond));
 					},
 					Accuser::Checker(_) => {
@@ -111,6 +114,9 @@ impl Shadow {
 				RuntimeEvent::Audits(pallet_audits::Event::ResultFoundBad { job_id, .. }) => {
 					self.found_bad.insert(*job_id);
 				},
+				RuntimeEvent::Jobs(pallet_jobs::Event::JobSettled { job_id, paid, .. })
+					if self.found_bad.contains(job_id) =>
+					return Err(format!("job {job_id}, found bad, was paid {paid}")),
 				RuntimeEvent::Audits(pallet_audits::Event::SlashScheduled {
 					id,
 					offender,

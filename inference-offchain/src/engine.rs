@@ -132,13 +132,28 @@ pub fn set_compute_threads(n: usize) {
 	std::env::set_var("RAYON_NUM_THREADS", &n);
 }
 
+/// How long a finished outcome waits to be polled before it is dropped. Off-chain workers poll
+/// every block (6 s); an outcome nobody collected for this long belongs to a job that left
+/// its worker's lists, and must not keep counting against the engine's task limit.
+pub const RESULT_TTL: Duration = Duration::from_secs(600);
+
 #[derive(Default)]
 struct State {
 	queue: VecDeque<(TaskId, Request)>,
 	running: HashSet<TaskId>,
-	done: HashMap<TaskId, Outcome>,
+	/// Running tasks whose outcome is no longer wanted: dropped when they finish.
+	cancelled: HashSet<TaskId>,
+	done: HashMap<TaskId, (Instant, Outcome)>,
 	next_id: TaskId,
 	shutdown: bool,
+}
+
+impl State {
+	/// Drops finished outcomes older than [`RESULT_TTL`].
+	fn expire(&mut self) {
+		let now = Instant::now();
+		self.done.retain(|_, (at, _)| now.saturating_duration_since(*at) < RESULT_TTL);
+	}
 }
 
 struct Shared {
@@ -208,6 +223,7 @@ impl Engine {
 	/// Enqueues a job and returns its id immediately.
 	pub fn submit(&self, request: Request) -> TaskId {
 		let mut st = self.shared.lock();
+		st.expire();
 		st.next_id += 1;
 		let id = st.next_id;
 		st.queue.push_back((id, request));
@@ -218,7 +234,19 @@ impl Engine {
 
 	/// Takes the outcome of a finished job; `None` while it is queued or running (or unknown).
 	pub fn poll(&self, id: TaskId) -> Option<Outcome> {
-		self.shared.lock().done.remove(&id)
+		self.shared.lock().done.remove(&id).map(|(_, o)| o)
+	}
+
+	/// Gives up a task: taken off the queue, its outcome dropped now or when it finishes.
+	/// Returns whether the engine held it.
+	pub fn cancel(&self, id: TaskId) -> bool {
+		let mut st = self.shared.lock();
+		let queued = st.queue.len();
+		st.queue.retain(|(q, _)| *q != id);
+		if st.queue.len() < queued || st.done.remove(&id).is_some() {
+			return true;
+		}
+		st.running.contains(&id) && st.cancelled.insert(id)
 	}
 
 	/// Where a job stands, without taking its outcome.
@@ -240,7 +268,7 @@ impl Engine {
 		let deadline = Instant::now() + timeout;
 		let mut st = self.shared.lock();
 		loop {
-			if let Some(o) = st.done.remove(&id) {
+			if let Some((_, o)) = st.done.remove(&id) {
 				return Some(o);
 			}
 			let now = Instant::now();
@@ -260,10 +288,12 @@ impl Engine {
 		st.queue.len() + st.running.len()
 	}
 
-	/// Jobs the engine holds: queued, running, or finished and not yet polled.
+	/// Jobs the engine holds: queued, running (and still wanted), or finished and not yet
+	/// polled (nor expired).
 	pub fn held(&self) -> usize {
-		let st = self.shared.lock();
-		st.queue.len() + st.running.len() + st.done.len()
+		let mut st = self.shared.lock();
+		st.expire();
+		st.queue.len() + st.running.len().saturating_sub(st.cancelled.len()) + st.done.len()
 	}
 }
 
@@ -302,7 +332,9 @@ fn worker(shared: &Shared, model: &LoadedModel, tol: &Tolerance) {
 		};
 		let mut st = shared.lock();
 		st.running.remove(&id);
-		st.done.insert(id, outcome);
+		if !st.cancelled.remove(&id) {
+			st.done.insert(id, (Instant::now(), outcome));
+		}
 		drop(st);
 		shared.finished.notify_all();
 	}

@@ -34,11 +34,12 @@ pub const MAX_TASKS_PER_MODEL: usize = 64;
 /// Engine-local task ids live in the low bits of a ticket, the engine's index above them.
 const ENGINE_SHIFT: u32 = 48;
 
-/// What the host remembers of an execution until it is polled: the commitment needs the
-/// prompt bytes, which the engine never sees.
-struct Pending {
-	prompt: Vec<u8>,
-	params: GenParams,
+/// What the host remembers of a task until it is polled.
+enum Pending {
+	/// An execution: the commitment needs the prompt bytes, which the engine never sees.
+	Execution { prompt: Vec<u8>, params: GenParams },
+	/// A check: whether the result's claims (text, billed input) held, decided at submission.
+	Check { claims_hold: bool },
 }
 
 /// Inference engines for the models a node holds, shared by its off-chain workers.
@@ -96,10 +97,11 @@ impl InferenceHost for EngineHost {
 		if engine.held() >= MAX_TASKS_PER_MODEL {
 			return Err(InferenceError::Busy);
 		}
+		let claims_hold = self.check_claims(&task)?;
 		let (request, pending) = match task {
 			InferenceTask::Execute { prompt, params, .. } => (
 				Request::Generate { input: user_turn(&prompt)?, params },
-				Some(Pending { prompt, params }),
+				Pending::Execution { prompt, params },
 			),
 			InferenceTask::Check { prompt, params, output_tokens, .. } => (
 				Request::Verify {
@@ -109,14 +111,41 @@ impl InferenceHost for EngineHost {
 					sample_count: 0,
 					sample_seed: 0,
 				},
-				None,
+				Pending::Check { claims_hold },
 			),
 		};
 		let ticket = ((index as u64) << ENGINE_SHIFT) | engine.submit(request);
-		if let Some(p) = pending {
-			self.executions().insert(ticket, p);
-		}
+		self.executions().insert(ticket, pending);
 		Ok(ticket)
+	}
+
+	fn cancel(&self, ticket: Ticket) -> bool {
+		let (index, id) = Self::split(ticket);
+		self.executions().remove(&ticket);
+		self.engines.get(index).is_some_and(|engine| engine.cancel(id))
+	}
+
+	fn check_claims(&self, task: &InferenceTask) -> std::result::Result<bool, InferenceError> {
+		let InferenceTask::Check {
+			model_hash,
+			prompt,
+			output_tokens,
+			output_text,
+			input_tokens,
+			..
+		} = task
+		else {
+			return Ok(true);
+		};
+		let (_, engine) = self.engine_for(model_hash).ok_or(InferenceError::UnknownModel)?;
+		let Input::Chat { user, .. } = user_turn(prompt)? else {
+			return Err(InferenceError::InvalidPrompt);
+		};
+		let tokenizer = &engine.model().tokenizer;
+		let text_holds = tokenizer.decode(output_tokens, true).as_bytes() == output_text.as_slice();
+		let billed_holds =
+			u32::try_from(tokenizer.encode_chat(None, &user).len()).ok() == Some(*input_tokens);
+		Ok(text_holds && billed_holds)
 	}
 
 	fn poll(&self, ticket: Ticket) -> TaskState {
@@ -133,7 +162,7 @@ impl InferenceHost for EngineHost {
 		let pending = self.executions().remove(&ticket);
 		match outcome {
 			Outcome::Generated(g) => {
-				let Some(Pending { prompt, params }) = pending else {
+				let Some(Pending::Execution { prompt, params }) = pending else {
 					return TaskState::Unknown;
 				};
 				TaskState::Executed(Execution {
@@ -144,7 +173,9 @@ impl InferenceHost for EngineHost {
 				})
 			},
 			Outcome::Verified(v) => TaskState::Checked(CheckReport {
-				accepted: v.accepted,
+				// False claims about a right output make the result wrong all the same.
+				accepted: v.accepted &&
+					matches!(pending, Some(Pending::Check { claims_hold: true })),
 				first_divergence: v.first_divergence,
 				failed_positions: v.failed_positions,
 				checked_positions: v.checked_positions,

@@ -64,14 +64,45 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 		assert_eq!(text, m.tokenizer.decode(&output_tokens, true).into_bytes());
 		assert_eq!(inference::poll(ticket), TaskState::Unknown, "results are handed over once");
 
-		let check = |output_tokens: Vec<u32>| {
-			let task =
-				InferenceTask::Check { model_hash, prompt: prompt.clone(), params, output_tokens };
-			match wait(inference::submit(task).unwrap()) {
-				TaskState::Checked(report) => report,
-				other => panic!("{other:?}"),
+		let claims = |output_tokens: Vec<u32>, output_text: Vec<u8>, input_tokens: u32| {
+			InferenceTask::Check {
+				model_hash,
+				prompt: prompt.clone(),
+				params,
+				output_tokens,
+				output_text,
+				input_tokens,
 			}
 		};
+		let honest_text = text.clone();
+		let check = |output_tokens: Vec<u32>| match wait(
+			inference::submit(claims(output_tokens, honest_text.clone(), input_tokens)).unwrap(),
+		) {
+			TaskState::Checked(report) => report,
+			other => panic!("{other:?}"),
+		};
+		// Threat model (Trust II): the right tokens with a false text, or an inflated input
+		// count, used to pass every check. The claims are checked on their own, at once, and
+		// they fail the full check too.
+		assert_eq!(
+			inference::check_claims(claims(output_tokens.clone(), text.clone(), input_tokens)),
+			Ok(true)
+		);
+		assert_eq!(
+			inference::check_claims(claims(output_tokens.clone(), b"Lies.".to_vec(), input_tokens)),
+			Ok(false)
+		);
+		assert_eq!(
+			inference::check_claims(claims(output_tokens.clone(), text.clone(), input_tokens + 25)),
+			Ok(false)
+		);
+		match wait(
+			inference::submit(claims(output_tokens.clone(), b"Lies.".to_vec(), input_tokens))
+				.unwrap(),
+		) {
+			TaskState::Checked(report) => assert!(!report.accepted, "{report:?}"),
+			other => panic!("{other:?}"),
+		}
 		let honest = check(output_tokens.clone());
 		assert!(honest.accepted, "{honest:?}");
 		assert!(!honest.probes.is_empty());

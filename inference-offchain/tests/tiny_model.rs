@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use attesta_inference::{
 	generate, verify, CheckPlan, Engine, GenParams, Input, LoadedModel, Outcome, Reason, Request,
-	Tolerance,
+	TaskStatus, Tolerance,
 };
 use attesta_primitives::offchain::MAX_WITNESS_PROBES;
 use candle_core::quantized::GgmlDType;
@@ -326,4 +326,43 @@ fn engine_submit_returns_immediately_and_poll_collects() {
 		other => panic!("{other:?}"),
 	}
 	assert_eq!(e.model_hash(), m.id.0);
+}
+
+/// Threat model (Trust II): outcomes nobody collects and tasks whose job left used to count
+/// against the engine's task limit until the node restarted. A task can be cancelled, queued,
+/// running or done.
+#[test]
+fn engine_tasks_can_be_cancelled_queued_running_or_done() {
+	let m = common::base();
+	let e = Engine::with_model(m.clone(), 1, Tolerance::default()).unwrap();
+	let long = || Request::Generate {
+		input: Input::Text("the cat sat".into()),
+		params: GenParams::greedy(200),
+	};
+	let running = e.submit(long());
+	let queued = e.submit(long());
+	while e.status(running) == TaskStatus::Queued {
+		std::thread::sleep(Duration::from_millis(1));
+	}
+	assert_eq!(e.held(), 2);
+	// One worker: the second task waits behind the first (or has just started).
+	assert!(e.cancel(queued));
+	assert_ne!(e.status(queued), TaskStatus::Queued);
+	assert!(e.cancel(running));
+	assert_eq!(e.held(), 0, "a cancelled running task no longer counts");
+	let t = Instant::now();
+	while e.status(running) == TaskStatus::Running {
+		assert!(t.elapsed() < Duration::from_secs(60));
+		std::thread::sleep(Duration::from_millis(5));
+	}
+	assert!(e.poll(running).is_none(), "its outcome was dropped");
+	let done = e.submit(long());
+	assert!(e.wait(done, Duration::from_secs(60)).is_some());
+	let done = e.submit(long());
+	while e.status(done) != TaskStatus::Done {
+		std::thread::sleep(Duration::from_millis(5));
+	}
+	assert!(e.cancel(done));
+	assert_eq!(e.held(), 0);
+	assert!(!e.cancel(done), "nothing left to cancel");
 }

@@ -479,6 +479,39 @@ pub async fn runtime_call<R: Decode>(c: &WsClient, method: &str, args: &[u8]) ->
 	R::decode(&mut &from_hex(&raw)?[..]).map_err(|e| format!("{method}: cannot decode: {e}"))
 }
 
+/// Signs `call` as `signer`, submits it and waits for its block, where it must fail: returns
+/// the chain's error (an `Err` if it succeeded).
+pub async fn execute_failing(
+	c: &WsClient,
+	info: &ChainInfo,
+	signer: Sr25519Keyring,
+	call: RuntimeCall,
+) -> Result<sp_runtime::DispatchError> {
+	let nonce = next_nonce(c, &signer.to_account_id()).await?;
+	let xt = sign(call, signer, nonce, info);
+	let block = submit_and_wait_in_block(c, &xt).await?;
+	// Its index in the block, so that another extrinsic's failure is not taken for its own.
+	let body: Value = c
+		.request("chain_getBlock", rpc_params![block])
+		.await
+		.map_err(|e| e.to_string())?;
+	let hex = bytes::to_hex(&xt.encode(), false);
+	let index = body["block"]["extrinsics"]
+		.as_array()
+		.and_then(|xts| xts.iter().position(|x| x.as_str() == Some(hex.as_str())))
+		.ok_or("the extrinsic is not in its block")?;
+	indexed_events_at(c, block)
+		.await?
+		.into_iter()
+		.find_map(|(i, e)| match e {
+			RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error, ..
+			}) if i == Some(index as u32) => Some(dispatch_error),
+			_ => None,
+		})
+		.ok_or_else(|| "the extrinsic succeeded".to_string())
+}
+
 /// Signs `call` as `signer` with its next nonce, submits it and waits for its block; fails if
 /// the block records `ExtrinsicFailed` for it. Returns the block's events.
 pub async fn execute(

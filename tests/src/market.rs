@@ -12,8 +12,10 @@ use sp_runtime::Perbill;
 
 /// Price every test provider asks: 0.001 ATT per input token, 0.01 ATT per output token.
 pub const PROVIDER_PRICE: Price<Balance> = Price { input: UNIT / 1_000, output: UNIT / 100 };
-/// Stake every test provider bonds.
-pub const PROVIDER_STAKE: Balance = 2_000 * UNIT;
+/// Stake every test provider bonds. Under the genesis settings (floor check rate 5 %, a
+/// quarter of the stake slashed) it covers about 256 ATT of open budgets: some 25 jobs of the
+/// largest budget at once.
+pub const PROVIDER_STAKE: Balance = 20_000 * UNIT;
 /// Bond every test checker holds.
 pub const CHECKER_BOND: Balance = 100 * UNIT;
 
@@ -74,11 +76,20 @@ pub async fn register_provider(
 	execute(c, info, who, call).await.map(|_| ())
 }
 
-/// Registers `who` as a checker with its own sr25519 key and [`CHECKER_BOND`].
+/// `pair`'s proof that its own account holds it as its checker key.
+pub fn checker_key_proof(pair: &sp_core::sr25519::Pair) -> attesta_primitives::selection::VrfProof {
+	use sp_core::Pair;
+	let account = AccountId::from(pair.public());
+	attesta_primitives::selection::prove_key_with(pair, &account.encode())
+		.unwrap_or(attesta_primitives::selection::VrfProof { pre_output: [0; 32], proof: [0; 64] })
+}
+
+/// Registers `who` as a checker with its own sr25519 key (and its proof) and [`CHECKER_BOND`].
 pub async fn register_checker(c: &WsClient, info: &ChainInfo, who: Sr25519Keyring) -> Result<()> {
 	let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
 		key: who.public().0,
 		bond: CHECKER_BOND,
+		key_proof: checker_key_proof(&who.pair()),
 	});
 	execute(c, info, who, call).await.map(|_| ())
 }

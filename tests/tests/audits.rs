@@ -4,30 +4,43 @@
 //! re-executing on the real model in their off-chain workers) finds it bad, the dapp gets its
 //! budget back and Dave's stake is slashed after the appeal delay. Charlie is paid and never
 //! slashed.
+//!
+//! Two attacks of the threat model play out on the same node, through JSON-RPC as any
+//! third-party client would send them. Eve, a registered checker whose key the node does not
+//! hold, is the attacker: she replays Alice's committee proof from her own account (stolen
+//! votes: refused), tries to register Alice's key (refused), and vouches for Dave's result
+//! without running the model (a lazy checker: no reward, and her bond is slashed).
 
 use attesta_e2e::{market::*, *};
 use attesta_runtime::{
-	genesis_config_presets::REFERENCE_MODEL_SHA256, RuntimeCall, RuntimeEvent, UNIT,
+	genesis_config_presets::REFERENCE_MODEL_SHA256, Balance, BlockNumber, RuntimeCall,
+	RuntimeEvent, UNIT,
 };
+use codec::Encode;
+use jsonrpsee::{core::client::ClientT, rpc_params};
 use pallet_jobs::{GenParams, JobStatus};
 use pallet_providers::Price;
+use sp_core::crypto::VrfSecret;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
-	use Sr25519Keyring::{Alice, Bob, Charlie, Dave, Ferdie};
+	use Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
 	let keys = [("prov", Charlie), ("chck", Alice), ("chck", Bob)];
 	let (node, c, info) =
 		start_market_node("audits", &keys, "attesta::provider=debug,attesta::checker=debug")
 			.await?;
 
-	// Governance (sudo on the dev chain): every job checked, a committee of both checkers,
-	// quick rounds and appeal delay.
-	let settings = quick_settings(Perbill::one(), 2, 8);
+	// Governance (sudo on the dev chain): every job checked, a committee of all three
+	// checkers, 60 % of the votes decide, quick rounds and appeal delay.
+	let settings = MarketSettings {
+		supermajority: Perbill::from_percent(60),
+		..quick_settings(Perbill::one(), 3, 8)
+	};
 	sudo_set_settings(&c, &info, settings).await?;
-	for checker in [Alice, Bob] {
+	for checker in [Alice, Bob, Eve] {
 		register_checker(&c, &info, checker).await?;
 	}
 	register_provider(&c, &info, Charlie, "honest", 2).await?;
@@ -84,6 +97,53 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 		RuntimeEvent::Audits(pallet_audits::Event::DisputeOpened { job_id: 1, .. })
 	)));
 
+	// The committee's draw is seeded by the block that opened the dispute, known a block later.
+	let dispute_key = pallet_audits::Disputes::<attesta_runtime::Runtime>::hashed_key_for(1u64);
+	let dispute: pallet_audits::DisputeOf<attesta_runtime::Runtime> =
+		storage(&c, &dispute_key).await?.ok_or("no dispute stored")?;
+	wait_for("the seed block to be sealed", Duration::from_secs(30), || async {
+		Ok((best_number(&c).await? > dispute.round_started).then_some(()))
+	})
+	.await?;
+	let seed = sp_crypto_hashing::blake2_256(block_hash(&c, dispute.round_started).await?.as_ref());
+	let committee_proof = |who: Sr25519Keyring| {
+		let data = attesta_primitives::selection::sign_data(
+			&who.to_account_id().encode(),
+			1,
+			dispute.round,
+			&seed,
+		);
+		attesta_primitives::selection::VrfProof::from_signature(&who.pair().vrf_sign(&data))
+			.ok_or("cannot make a VRF proof")
+	};
+	let verdict = |proof, accepted| {
+		RuntimeCall::Audits(pallet_audits::Call::submit_verdict {
+			job_id: 1,
+			round: dispute.round,
+			proof,
+			accepted,
+			probes: Default::default(),
+		})
+	};
+
+	// Stolen votes: Alice's proof, replayed from Eve's account with the opposite vote.
+	let error = execute_failing(&c, &info, Eve, verdict(committee_proof(Alice)?, true)).await?;
+	assert_eq!(error, pallet_audits::Error::<attesta_runtime::Runtime>::BadVrfProof.into());
+	// Nor can Ferdie register Alice's key, with or without Alice's proof of possession.
+	for proof_by in [Alice, Ferdie] {
+		let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
+			key: Alice.public().0,
+			bond: CHECKER_BOND,
+			key_proof: checker_key_proof(&proof_by.pair()),
+		});
+		let error = execute_failing(&c, &info, Ferdie, call).await?;
+		assert_eq!(error, pallet_audits::Error::<attesta_runtime::Runtime>::KeyInUse.into());
+	}
+	// A lazy checker: Eve is on the committee (all three are) and vouches for Dave's result
+	// without running the model.
+	let eve_before = free_balance(&c, &Eve.to_account_id()).await?;
+	execute(&c, &info, Eve, verdict(committee_proof(Eve)?, true)).await?;
+
 	// The committee re-executes on the real model and rejects Dave's result.
 	let rejected = wait_for("the committee to reject job 1", Duration::from_secs(240), || async {
 		Ok(job_view(&c, 1)
@@ -116,6 +176,19 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 	})
 	.await
 	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+	// The lazy accept earned nothing (only the verdict's fee went) and cost part of Eve's bond.
+	let eve_after = free_balance(&c, &Eve.to_account_id()).await?;
+	assert!(eve_after < eve_before, "{eve_before} -> {eve_after}");
+	let eve_key =
+		pallet_audits::Checkers::<attesta_runtime::Runtime>::hashed_key_for(Eve.to_account_id());
+	wait_for("Eve's bond to be slashed", Duration::from_secs(120), || async {
+		let info: Option<pallet_audits::CheckerInfo<Balance, BlockNumber>> =
+			storage(&c, &eve_key).await?;
+		let slashed = CHECKER_BOND - settings.checker_slash * CHECKER_BOND;
+		Ok(info.filter(|i| i.bond == slashed).map(|_| ()))
+	})
+	.await
+	.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
 	let charlie: Option<pallet_providers::ProviderOf<attesta_runtime::Runtime>> = storage(
 		&c,
 		&pallet_providers::Providers::<attesta_runtime::Runtime>::hashed_key_for(
@@ -128,5 +201,80 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 		Some(PROVIDER_STAKE),
 		"the honest provider keeps its stake"
 	);
+	Ok(())
+}
+
+/// Exempt results (threat model): the checker worker used to look at the first 64 open results
+/// in storage order only, so that with more open a provider could tell which of its results no
+/// checker would ever see. Here 72 results are open at once on a `--dev` node whose Bob and
+/// Charlie run the jobs and whose Alice is the only checker, drawn for every result: every one
+/// of them gets her verdict before it settles.
+#[tokio::test(flavor = "multi_thread")]
+async fn exempt_results_more_than_64_open_results_are_all_checked() -> Result<()> {
+	use Sr25519Keyring::{Alice, Bob, Charlie, Ferdie};
+	const JOBS: u64 = 72;
+	let keys = [("prov", Bob), ("prov", Charlie), ("chck", Alice)];
+	let (node, c, info) = start_market_node("exempt", &keys, "attesta::checker=debug").await?;
+	// Every result drawn for the one checker; a window of 30 blocks (3 minutes) to check them.
+	sudo_set_settings(&c, &info, quick_settings(Perbill::one(), 1, 30)).await?;
+	register_checker(&c, &info, Alice).await?;
+	for provider in [Bob, Charlie] {
+		register_provider(&c, &info, provider, "local", 40).await?;
+	}
+
+	// One short prompt, one output token: the work is small, the number of results is what
+	// matters.
+	let start = best_number(&c).await?;
+	let nonce = next_nonce(&c, &Ferdie.to_account_id()).await?;
+	for i in 0..JOBS as u32 {
+		let xt = sign(
+			RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+				model: 0,
+				prompt: b"Say yes.".to_vec(),
+				params: GenParams::greedy(1),
+				max_price: Price { input: UNIT, output: UNIT },
+				region: None,
+				budget: UNIT,
+				deadline: start + 100,
+			}),
+			Ferdie,
+			nonce + i,
+			&info,
+		);
+		let _: sp_core::H256 = c
+			.request(
+				"author_submitExtrinsic",
+				rpc_params![sp_core::bytes::to_hex(&xt.encode(), false)],
+			)
+			.await
+			.map_err(|e| format!("job {i} refused: {e}"))?;
+	}
+
+	// Every job settles, each with Alice's passed check.
+	let settled = wait_for("every job to settle", Duration::from_secs(600), || async {
+		let mut done = 0;
+		for id in 0..JOBS {
+			if job_view(&c, id)
+				.await?
+				.is_some_and(|v| matches!(v.status, JobStatus::Settled { .. }))
+			{
+				done += 1;
+			}
+		}
+		Ok((done == JOBS).then_some(()))
+	})
+	.await;
+	settled.map_err(|e| format!("{e}\nnode log:\n{}", node.log_tail()))?;
+	let end = best_number(&c).await?;
+	let mut checked = std::collections::BTreeSet::new();
+	for n in start..=end {
+		for e in events_at(&c, block_hash(&c, n).await?).await? {
+			if let RuntimeEvent::Audits(pallet_audits::Event::CheckPassed { job_id, .. }) = e {
+				checked.insert(job_id);
+			}
+		}
+	}
+	let unchecked: Vec<u64> = (0..JOBS).filter(|id| !checked.contains(id)).collect();
+	assert!(unchecked.is_empty(), "results settled without their drawn check: {unchecked:?}");
 	Ok(())
 }

@@ -15,6 +15,7 @@
 use attesta_client::{market::ended, Error, JobRequest, Market, RetryPolicy, Settlement, Verdict};
 use attesta_runtime::{Balance, RuntimeCall, UNIT};
 use clap::{Parser, Subcommand};
+use codec::Encode;
 use pallet_providers::{HardwareClass, Price};
 use sp_core::Pair;
 use std::{process::ExitCode, time::Duration};
@@ -148,7 +149,7 @@ fn verdict(v: Verdict) -> String {
 			format!("checked, passed ({n} check{})", if n == 1 { "" } else { "s" }),
 		Verdict::Upheld => "disputed, upheld".into(),
 		Verdict::FoundBad => "disputed, found bad: rejected and refunded".into(),
-		Verdict::Dismissed => "disputed, undecided: the result stood".into(),
+		Verdict::Undecided => "disputed, undecided: nobody paid, budget refunded".into(),
 	}
 }
 
@@ -238,9 +239,14 @@ async fn run(cli: Cli) -> attesta_client::Result<()> {
 		},
 		Command::Checker(CheckerCommand::Register { bond }) => {
 			let signer = attesta_client::chain::signer(&suri)?;
+			let account = attesta_runtime::AccountId::from(signer.public());
+			let key_proof =
+				attesta_primitives::selection::prove_key_with(&signer, &account.encode())
+					.ok_or_else(|| Error::Invalid("cannot sign the checker key proof".into()))?;
 			let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
 				key: signer.public().0,
 				bond: plancks(bond),
+				key_proof,
 			});
 			let done = market.execute(&signer, call).await?;
 			println!("registered as a checker in block #{}", done.number);

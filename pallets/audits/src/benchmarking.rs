@@ -9,6 +9,7 @@ use attesta_primitives::{
 	selection::checker_vrf,
 	JobId,
 };
+use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{fungible::Mutate, ConstU32, EnsureOrigin, Get, Hooks},
@@ -17,7 +18,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use pallet_jobs::AuditedJobs;
 use sp_runtime::{
-	traits::{Bounded, Zero},
+	traits::{Bounded, Hash, Zero},
 	Perbill, Saturating,
 };
 
@@ -35,13 +36,21 @@ fn draw_all<T: Config>() {
 	});
 }
 
+/// A fresh checker key in the keystore and its proof of possession for `who`.
+fn key_for<T: Config>(who: &T::AccountId) -> Result<([u8; 32], VrfProof), BenchmarkError> {
+	let key = sp_io::crypto::sr25519_generate(CHECKER_KEY_TYPE, None).0;
+	let proof = checker_vrf::prove_key(key, &who.encode()).ok_or(BenchmarkError::Stop("key"))?;
+	Ok((key, proof))
+}
+
 fn checker<T: Config>(i: u32) -> Result<(T::AccountId, [u8; 32]), BenchmarkError> {
 	let who = funded::<T>("checker", i);
-	let key = sp_io::crypto::sr25519_generate(CHECKER_KEY_TYPE, None).0;
+	let (key, proof) = key_for::<T>(&who)?;
 	Pallet::<T>::register_checker(
 		RawOrigin::Signed(who.clone()).into(),
 		key,
 		Settings::<T>::get().checker_bond,
+		proof,
 	)?;
 	Ok((who, key))
 }
@@ -63,12 +72,17 @@ fn probes() -> BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>> {
 mod benches {
 	use super::*;
 
+	/// The worst case: the checker set is full and the newcomer evicts the smallest bond.
 	#[benchmark]
 	fn register_checker() -> Result<(), BenchmarkError> {
-		let who = funded::<T>("checker", 0);
-		let bond = Settings::<T>::get().checker_bond;
+		for i in 0..T::MaxCheckers::get() {
+			checker::<T>(i)?;
+		}
+		let who = funded::<T>("newcomer", 0);
+		let (key, proof) = key_for::<T>(&who)?;
+		let bond = Settings::<T>::get().checker_bond.saturating_add(1u32.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), [1u8; 32], bond);
+		_(RawOrigin::Signed(who.clone()), key, bond, proof);
 		assert!(Checkers::<T>::contains_key(&who));
 		Ok(())
 	}
@@ -86,11 +100,19 @@ mod benches {
 	fn submit_verdict() -> Result<(), BenchmarkError> {
 		draw_all::<T>();
 		let (who, key) = checker::<T>(0)?;
+		// The checker registered before the block that posts the result.
+		let registered = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(registered.saturating_add(1u32.into()));
 		let dapp = funded::<T>("dapp", 0);
 		let id = job::<T>(&dapp, true)?;
-		let commitment =
-			Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.commitment;
-		let proof = checker_vrf::sign(key, id, commitment, 0).ok_or(BenchmarkError::Stop("vrf"))?;
+		let posted_at =
+			Checkables::<T>::get(id).ok_or(BenchmarkError::Stop("checkable"))?.posted_at;
+		// The seed is known from the next block on.
+		frame_system::BlockHash::<T>::insert(posted_at, T::Hashing::hash(b"posting block"));
+		frame_system::Pallet::<T>::set_block_number(posted_at.saturating_add(1u32.into()));
+		let seed = Pallet::<T>::seed(posted_at).ok_or(BenchmarkError::Stop("seed"))?;
+		let proof = checker_vrf::sign(key, &who.encode(), id, 0, seed)
+			.ok_or(BenchmarkError::Stop("vrf"))?;
 		// A disagreeing verdict: verifies the VRF, records the verdict and opens a dispute.
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id, 0, proof, false, probes());
@@ -162,7 +184,10 @@ mod benches {
 					accuser: Accuser::Checker(accuser),
 					bond: Zero::zero(),
 					round: 1,
+					round_started: now,
+					chance: 1_000_000_000,
 					round_ends: now,
+					quorum: 1,
 					guilty: 1,
 					innocent: 0,
 				},

@@ -3,19 +3,26 @@
 //! Keeps providers honest by sampled re-execution, on the model of Polkadot's approval checking.
 //!
 //! * **Secret sampling.** When a result is posted, every registered checker evaluates a VRF with
-//!   its own key over the job and the result's commitment (`attesta_primitives::selection`). It is
-//!   selected with probability `rate / checkers`, so a job gets `rate` checks in expectation, and
-//!   nobody but the checker knows beforehand which jobs it checks. The rate starts at
-//!   `initial_rate` for a new provider and falls with its clean record, never below `floor_rate`; a
-//!   dapp can buy a higher one for its job.
+//!   its own key over its account, the job, the round and the hash of the block that included the
+//!   result (`attesta_primitives::selection`). It is selected with probability `rate / checkers`
+//!   (fixed at posting), so a job gets `rate` checks in expectation, and nobody but the checker
+//!   knows beforehand which jobs it checks. The rate starts at `initial_rate` for a new provider
+//!   and falls with its clean record, never below `floor_rate`; a dapp can buy a higher one for its
+//!   job. Checker keys are unique and proven at registration; a checker is only drawn against seeds
+//!   fixed after it registered.
 //! * **Verdicts.** A selected checker re-executes the job (a teacher-forced pass in its node's
 //!   engine) and posts its verdict with the VRF proof and a work witness. The chain verifies the
 //!   proof. Agreement closes the check; disagreement opens a dispute, as does a dapp's bonded
-//!   challenge. A disputed job does not settle.
-//! * **Disputes.** Each round draws a committee the same way (expected `committee_size` members)
-//!   that re-executes and votes; at the end of a round a `supermajority` of the votes decides.
-//!   Without one — or without votes, when drawn members stay silent — a new round draws new
-//!   members, up to `max_rounds`; then the dispute is dismissed and the job settles.
+//!   challenge. A disputed job does not settle. A checker gives one verdict per job, final; it
+//!   cannot leave while any of its verdicts is on an open job, and its reward is paid only when the
+//!   result is final (settled, or rejected by a dispute).
+//! * **Disputes.** Each round draws a committee the same way (expected `committee_size` members,
+//!   seeded by the hash of the block that opened the round) that re-executes and votes; the sample
+//!   checks' accepts count as votes. At the end of a round a `supermajority` of at least `quorum`
+//!   votes decides. Otherwise a new round draws new members, up to `max_rounds`; then the dispute
+//!   is undecided: the dapp gets its budget back, the provider is not paid and nobody is slashed.
+//!   The agenda of round ends always has room (it spans enough blocks for every open job), and a
+//!   dapp's challenge bond grows with its open challenges, up to `MaxOpenChallenges`.
 //! * **Slashing.** A bad result: the dapp gets its budget back, the provider loses `provider_slash`
 //!   of its stake, and checkers that vouched for the result lose `checker_slash` of their bond. A
 //!   false alarm: the accusing checker loses `checker_slash` of its bond, or the accusing dapp its
@@ -86,7 +93,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use attesta_primitives::{
 		offchain::{Probe, MAX_WITNESS_PROBES},
-		selection::{is_selected, verified_draw, VrfProof},
+		selection::{is_selected, verified_draw, verify_key_proof, VrfProof},
 		JobId,
 	};
 	use frame_support::{
@@ -140,7 +147,7 @@ pub mod pallet {
 		/// The runtime's hold reasons, which include this pallet's.
 		type RuntimeHoldReason: From<HoldReason>;
 		/// The jobs under audit.
-		type Jobs: AuditedJobs<Self::AccountId>;
+		type Jobs: AuditedJobs<Self::AccountId, BlockNumberFor<Self>>;
 		/// The providers whose stake backs their results.
 		type Providers: ProviderRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 		/// Who may change the settings and cancel slashes: the council or root.
@@ -159,6 +166,9 @@ pub mod pallet {
 		/// Most disputes ending, or slashes executing, in one block.
 		#[pallet::constant]
 		type MaxDuePerBlock: Get<u32>;
+		/// Most challenges one dapp may have open at once.
+		#[pallet::constant]
+		type MaxOpenChallenges: Get<u32>;
 		/// Longest challenge window governance may set (shorter than the jobs pallet's
 		/// retention, so a job is never pruned before it settles).
 		#[pallet::constant]
@@ -173,8 +183,21 @@ pub mod pallet {
 
 	/// Registered checkers.
 	#[pallet::storage]
-	pub type Checkers<T: Config> =
-		CountedStorageMap<_, Blake2_128Concat, T::AccountId, CheckerInfo<BalanceOf<T>>>;
+	pub type Checkers<T: Config> = CountedStorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		CheckerInfo<BalanceOf<T>, BlockNumberFor<T>>,
+	>;
+
+	/// Which account registered each checker key: one key, one checker.
+	#[pallet::storage]
+	pub type CheckerKeys<T: Config> = StorageMap<_, Blake2_128Concat, [u8; 32], T::AccountId>;
+
+	/// Open challenges per dapp: the next challenge's bond grows with them.
+	#[pallet::storage]
+	pub type OpenChallenges<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// Posted, unsettled results: what checkers may check. `Twox64Concat`: job ids are
 	/// assigned by the jobs pallet.
@@ -184,7 +207,7 @@ pub mod pallet {
 
 	/// Check probabilities dapps bought, by job, until the job closes.
 	#[pallet::storage]
-	pub type BoughtRates<T: Config> = StorageMap<_, Twox64Concat, JobId, Perbill>;
+	pub type BoughtRates<T: Config> = StorageMap<_, Twox64Concat, JobId, BoughtCheck<BalanceOf<T>>>;
 
 	/// Verdicts given on open jobs, by job and checker.
 	#[pallet::storage]
@@ -244,6 +267,14 @@ pub mod pallet {
 			/// The checker.
 			who: T::AccountId,
 		},
+		/// The checker set was full: the checker with the smallest bond (and no open case) made
+		/// room for a newcomer with a larger one, and got its bond back.
+		CheckerEvicted {
+			/// The checker that left.
+			who: T::AccountId,
+			/// The newcomer.
+			by: T::AccountId,
+		},
 		/// A sampled checker confirmed a result.
 		CheckPassed {
 			/// The job.
@@ -292,8 +323,9 @@ pub mod pallet {
 			/// The provider.
 			provider: T::AccountId,
 		},
-		/// No round reached a decision; the result stands and nobody is slashed.
-		DisputeDismissed {
+		/// No round reached a decision: the provider is not paid, the dapp gets its budget
+		/// back, nobody is slashed.
+		DisputeUndecided {
 			/// The job.
 			job_id: JobId,
 		},
@@ -350,13 +382,25 @@ pub mod pallet {
 		AlreadyChecker,
 		/// Not a registered checker.
 		NotChecker,
-		/// `MaxCheckers` checkers are registered.
+		/// `MaxCheckers` checkers are registered and none that could make room has a smaller
+		/// bond than the one offered.
 		TooManyCheckers,
+		/// Another checker registered this key.
+		KeyInUse,
+		/// The key proof is not the key's VRF signature over the registering account.
+		BadKeyProof,
+		/// The draw's seed is not known yet: the block that fixes it is the current one.
+		SeedNotYetKnown,
+		/// The checker registered after the draw's seed was fixed.
+		RegisteredTooLate,
+		/// The dapp has `MaxOpenChallenges` challenges open.
+		TooManyChallenges,
 		/// The bond is below the settings' `checker_bond`.
 		BondTooLow,
 		/// Not enough free balance for the bond or the payment.
 		InsufficientBalance,
-		/// The checker accuses in an open dispute or has a slash pending.
+		/// The checker has a verdict on an open job, accuses in an open dispute or has a slash
+		/// pending.
 		CheckerBusy,
 		/// The job has no posted, unsettled result.
 		NotCheckable,
@@ -364,7 +408,7 @@ pub mod pallet {
 		BadVrfProof,
 		/// The checker's draw does not select it for this job and round.
 		NotSelected,
-		/// The checker already gave a verdict on this job in this round.
+		/// The checker already gave its verdict on this job: it is final.
 		AlreadyVoted,
 		/// This round is not open: no dispute, or another round.
 		WrongRound,
@@ -444,47 +488,67 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers the caller as a checker with VRF key `key` (its `chck` key) and `bond`.
+		/// `key_proof` is the key's VRF signature over the caller's account
+		/// (`attesta_primitives::selection::key_proof_data`): nobody registers a key it does not
+		/// hold, and each key belongs to one checker. When `MaxCheckers` are registered, the
+		/// checker with the smallest bond and no open case makes room if `bond` is larger, so
+		/// cheap bonds cannot lock honest checkers out.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_checker())]
+		#[pallet::weight(T::WeightInfo::register_checker().saturating_add(
+			T::DbWeight::get().reads_writes(T::MaxCheckers::get().into(), 3)
+		))]
 		pub fn register_checker(
 			origin: OriginFor<T>,
 			key: [u8; 32],
 			bond: BalanceOf<T>,
+			key_proof: VrfProof,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!Checkers::<T>::contains_key(&who), Error::<T>::AlreadyChecker);
-			ensure!(Checkers::<T>::count() < T::MaxCheckers::get(), Error::<T>::TooManyCheckers);
+			ensure!(!CheckerKeys::<T>::contains_key(key), Error::<T>::KeyInUse);
 			ensure!(bond >= Settings::<T>::get().checker_bond, Error::<T>::BondTooLow);
+			ensure!(verify_key_proof(&key, &who.encode(), &key_proof), Error::<T>::BadKeyProof);
+			let evict = if Checkers::<T>::count() >= T::MaxCheckers::get() {
+				let (weakest, info) = Checkers::<T>::iter()
+					.filter(|(_, c)| c.open_cases == 0)
+					.min_by_key(|(_, c)| c.bond)
+					.ok_or(Error::<T>::TooManyCheckers)?;
+				ensure!(bond > info.bond, Error::<T>::TooManyCheckers);
+				Some(weakest)
+			} else {
+				None
+			};
 			T::Currency::hold(&HoldReason::CheckerBond.into(), &who, bond)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			Checkers::<T>::insert(&who, CheckerInfo { key, bond, open_cases: 0 });
+			if let Some(weakest) = evict {
+				Self::remove_checker(&weakest)?;
+				Self::deposit_event(Event::CheckerEvicted { who: weakest, by: who.clone() });
+			}
+			let registered_at = frame_system::Pallet::<T>::block_number();
+			CheckerKeys::<T>::insert(key, &who);
+			Checkers::<T>::insert(&who, CheckerInfo { key, bond, open_cases: 0, registered_at });
 			Self::deposit_event(Event::CheckerRegistered { who, bond });
 			Ok(())
 		}
 
-		/// Leaves the checker set and releases the bond; not while accusing in an open dispute
-		/// or with a slash pending.
+		/// Leaves the checker set and releases the bond; not while any of its verdicts is on an
+		/// open job, while accusing in an open dispute or with a slash pending.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::deregister_checker())]
 		pub fn deregister_checker(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let info = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
 			ensure!(info.open_cases == 0, Error::<T>::CheckerBusy);
-			T::Currency::release(
-				&HoldReason::CheckerBond.into(),
-				&who,
-				info.bond,
-				Precision::BestEffort,
-			)?;
-			Checkers::<T>::remove(&who);
+			Self::remove_checker(&who)?;
 			Self::deposit_event(Event::CheckerDeregistered { who });
 			Ok(())
 		}
 
 		/// A checker's verdict on `job_id` in `round` (0: sample check; from 1: the dispute's
-		/// committee rounds), with the VRF proof that it was drawn and its work witness.
+		/// committee rounds), with the VRF proof that it was drawn and its work witness. One
+		/// verdict per checker and job: it is final.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::submit_verdict())]
+		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
 		pub fn submit_verdict(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -496,40 +560,41 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let checker = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
-			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			let mut checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
 			ensure!(who != checkable.provider, Error::<T>::Conflicted);
 			let dispute = Disputes::<T>::get(job_id);
-			match (&dispute, round) {
-				(None, 0) => ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable),
-				(Some(d), r) if r == d.round && r > 0 =>
-					ensure!(&who != d.accuser.account(), Error::<T>::Conflicted),
+			let (seeded_at, chance) = match (&dispute, round) {
+				(None, 0) => {
+					ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
+					(checkable.posted_at, checkable.chance)
+				},
+				(Some(d), r) if r == d.round && r > 0 => {
+					ensure!(&who != d.accuser.account(), Error::<T>::Conflicted);
+					(d.round_started, d.chance)
+				},
 				_ => return Err(Error::<T>::WrongRound.into()),
-			}
-			let draw = verified_draw(&checker.key, job_id, &checkable.commitment, round, &proof)
+			};
+			ensure!(!Verdicts::<T>::contains_key(job_id, &who), Error::<T>::AlreadyVoted);
+			ensure!(checker.registered_at < seeded_at, Error::<T>::RegisteredTooLate);
+			let seed = Self::seed(seeded_at).ok_or(Error::<T>::SeedNotYetKnown)?;
+			let draw = verified_draw(&checker.key, &who.encode(), job_id, round, &seed, &proof)
 				.ok_or(Error::<T>::BadVrfProof)?;
-			ensure!(
-				is_selected(draw, Self::draw_chance(&checkable, round)),
-				Error::<T>::NotSelected
-			);
-			let previous = Verdicts::<T>::get(job_id, &who);
-			ensure!(previous.as_ref().is_none_or(|v| v.round != round), Error::<T>::AlreadyVoted);
+			ensure!(is_selected(draw, chance), Error::<T>::NotSelected);
 			let count = VerdictCount::<T>::get(job_id);
-			ensure!(
-				previous.is_some() || count < T::MaxVerdictsPerJob::get(),
-				Error::<T>::TooManyVerdicts
-			);
+			ensure!(count < T::MaxVerdictsPerJob::get(), Error::<T>::TooManyVerdicts);
 			if round == 0 && !accepted {
 				// Checked before any write: the dispute's first round must fit the agenda.
 				ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
 			}
 
-			if previous.is_none() {
-				VerdictCount::<T>::insert(job_id, count.saturating_add(1));
-			}
+			VerdictCount::<T>::insert(job_id, count.saturating_add(1));
 			Verdicts::<T>::insert(job_id, &who, Verdict { round, accepted, probes });
+			// Until the job closes, the bond answers for this verdict.
+			Self::case_opened(&who);
 			match dispute {
 				None if accepted => {
-					Self::reward(&who);
+					checkable.accepts = checkable.accepts.saturating_add(1);
+					Checkables::<T>::insert(job_id, checkable);
 					Self::deposit_event(Event::CheckPassed { job_id, checker: who });
 				},
 				None => Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)?,
@@ -546,11 +611,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The dapp challenges its job's posted result, holding the settings' `challenge_bond`:
-		/// a committee re-executes it. Bad result: the bond comes back with the budget. Good
-		/// result: the bond goes to the provider.
+		/// The dapp challenges its job's posted result, holding a bond: the settings'
+		/// `challenge_bond` times one more than its open challenges (at most
+		/// `MaxOpenChallenges`). A committee re-executes it. Bad result: the bond comes back with
+		/// the budget. Good result: the bond goes to the provider.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::challenge())]
+		#[pallet::weight(T::WeightInfo::challenge().saturating_add(Pallet::<T>::agenda_search_weight()))]
 		pub fn challenge(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -558,29 +624,58 @@ pub mod pallet {
 			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
 			ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
 			ensure!(!Disputes::<T>::contains_key(job_id), Error::<T>::AlreadyDisputed);
+			let open = OpenChallenges::<T>::get(&who);
+			ensure!(open < T::MaxOpenChallenges::get(), Error::<T>::TooManyChallenges);
 			ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
-			let bond = Settings::<T>::get().challenge_bond;
+			let bond = Self::challenge_bond(open);
 			T::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			OpenChallenges::<T>::insert(&who, open.saturating_add(1));
 			Self::open_dispute(job_id, Accuser::Dapp(who), bond, now)
 		}
 
 		/// The dapp raises the chance that its job is checked to `rate`, before the result is
-		/// posted, paying `check_price × (rate − current)` to the checkers' pool.
+		/// posted, paying `check_price × (rate − current)` to the checkers' pool, where
+		/// `current` is the higher of what it bought and the assigned provider's own rate. The
+		/// payment comes back if the job ends without a result.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::buy_checks())]
 		pub fn buy_checks(origin: OriginFor<T>, job_id: JobId, rate: Perbill) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(T::Jobs::owner(job_id).as_ref() == Some(&who), Error::<T>::NotJobOwner);
-			ensure!(T::Jobs::awaiting_result(job_id), Error::<T>::CannotBuyChecks);
-			let current = BoughtRates::<T>::get(job_id).unwrap_or_default();
+			let (provider, terms) =
+				T::Jobs::awaiting_result(job_id).ok_or(Error::<T>::CannotBuyChecks)?;
+			let bought = BoughtRates::<T>::get(job_id).unwrap_or_default();
+			let current = bought.rate.max(Self::provider_rate(&provider, &terms));
 			ensure!(rate > current, Error::<T>::CannotBuyChecks);
 			let paid = rate.saturating_sub(current) * Settings::<T>::get().check_price;
 			T::Currency::transfer(&who, &T::Jobs::pool(), paid, Preservation::Preserve)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			BoughtRates::<T>::insert(job_id, rate);
+			BoughtRates::<T>::insert(
+				job_id,
+				BoughtCheck { rate, paid: bought.paid.saturating_add(paid) },
+			);
 			Self::deposit_event(Event::ChecksBought { job_id, rate, paid });
 			Ok(())
+		}
+
+		/// A registered checker reports that a posted result's claims are false: its text is
+		/// not its tokens detokenized, or its billed input is not the templated prompt's token
+		/// count. Any checker may, without being drawn: the claims are checked on every result,
+		/// not only on sampled ones. A committee decides (its check covers the claims); a false
+		/// report costs the reporter as a false alarm does.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
+		pub fn report_false_claims(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(Checkers::<T>::contains_key(&who), Error::<T>::NotChecker);
+			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			ensure!(who != checkable.provider, Error::<T>::Conflicted);
+			ensure!(now <= checkable.settle_at, Error::<T>::NotCheckable);
+			ensure!(!Disputes::<T>::contains_key(job_id), Error::<T>::AlreadyDisputed);
+			ensure!(Self::free_round_slot(now).is_some(), Error::<T>::AgendaFull);
+			Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)
 		}
 
 		/// Replaces the settings; values out of bounds are refused.
@@ -595,15 +690,17 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Cancels a pending slash (an appeal upheld by governance).
+		/// Cancels a pending slash (an appeal upheld by governance); a provider's cancelled slash
+		/// also lifts its suspension.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::cancel_slash())]
 		pub fn cancel_slash(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let slash = PendingSlashes::<T>::take(id).ok_or(Error::<T>::UnknownSlash)?;
 			SlashesDue::<T>::mutate(slash.execute_at, |due| due.retain(|s| *s != id));
-			if slash.from == SlashFrom::CheckerBond {
-				Self::case_closed(&slash.offender);
+			match slash.from {
+				SlashFrom::CheckerBond => Self::case_closed(&slash.offender),
+				SlashFrom::ProviderStake => T::Providers::reinstate(&slash.offender),
 			}
 			Self::deposit_event(Event::SlashCancelled { id });
 			Ok(())
@@ -646,21 +743,75 @@ pub mod pallet {
 		}
 
 		/// The chance a result of `provider` is checked under a job's `terms`: falls from the
-		/// initial rate with the provider's completed jobs, never below the floor.
+		/// initial rate with the provider's passed checks (not its completed jobs, which
+		/// self-dealing could pile up), never below the floor.
 		pub fn provider_rate(
 			provider: &T::AccountId,
 			terms: &JobTerms<BlockNumberFor<T>>,
 		) -> Perbill {
-			let completed = T::Providers::reputation(provider).map_or(0, |r| r.jobs_completed);
+			let passed = T::Providers::reputation(provider).map_or(0, |r| r.checks_passed);
 			let h = terms.half_rate_after.max(1);
-			let decay = Perbill::from_rational(h, h.saturating_add(completed));
+			let decay = Perbill::from_rational(h, h.saturating_add(passed));
 			(decay * terms.initial_check_rate).max(terms.floor_check_rate)
 		}
 
-		/// Each member's chance to sit on a committee round: `committee_size / checkers`.
-		fn committee_rate() -> Perbill {
+		/// Each member's chance to sit on a committee round: `committee_size / checkers`, in
+		/// parts per billion.
+		fn committee_chance() -> u32 {
 			let checkers = Checkers::<T>::count().max(1);
 			Perbill::from_rational(Settings::<T>::get().committee_size.min(checkers), checkers)
+				.deconstruct()
+		}
+
+		/// Votes a dispute over `provider`'s result raised by `accuser` needs: a majority of the
+		/// committee the checker set can field (the parties cannot vote).
+		fn quorum(provider: &T::AccountId, accuser: &Accuser<T::AccountId>) -> u32 {
+			let mut voters = Checkers::<T>::count();
+			if Checkers::<T>::contains_key(provider) {
+				voters = voters.saturating_sub(1);
+			}
+			if matches!(accuser, Accuser::Checker(_)) {
+				voters = voters.saturating_sub(1);
+			}
+			(Settings::<T>::get().committee_size.min(voters) / 2).saturating_add(1)
+		}
+
+		/// The seed of draws fixed at block `at`: that block's hash, known from the next block
+		/// on (`None` before).
+		pub fn seed(at: BlockNumberFor<T>) -> Option<[u8; 32]> {
+			let hash = frame_system::Pallet::<T>::block_hash(at);
+			(hash != Default::default()).then(|| sp_io::hashing::blake2_256(hash.as_ref()))
+		}
+
+		/// Blocks the agenda of round ends is searched over: enough that every open job could
+		/// have a dispute on it, so a slot is always found (each dispute holds one slot).
+		pub fn agenda_horizon() -> u32 {
+			(T::Jobs::max_open() / T::MaxDuePerBlock::get().max(1)).saturating_add(1)
+		}
+
+		/// What searching the whole agenda costs, beyond the benchmarked calls.
+		pub fn agenda_search_weight() -> Weight {
+			T::DbWeight::get().reads(Self::agenda_horizon().into())
+		}
+
+		/// A dapp's bond for a challenge while it has `open` others: grows with them.
+		pub fn challenge_bond(open: u32) -> BalanceOf<T> {
+			Settings::<T>::get()
+				.challenge_bond
+				.saturating_mul(open.saturating_add(1).into())
+		}
+
+		/// Removes a checker with no open case and releases its bond.
+		fn remove_checker(who: &T::AccountId) -> DispatchResult {
+			let info = Checkers::<T>::take(who).ok_or(Error::<T>::NotChecker)?;
+			CheckerKeys::<T>::remove(info.key);
+			T::Currency::release(
+				&HoldReason::CheckerBond.into(),
+				who,
+				info.bond,
+				Precision::BestEffort,
+			)?;
+			Ok(())
 		}
 
 		/// Each checker's chance, in parts per billion, when a job is checked with probability
@@ -692,7 +843,7 @@ pub mod pallet {
 		/// The first block from `now + round_length` whose agenda has room.
 		fn free_round_slot(now: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
 			let mut at = now.saturating_add(Settings::<T>::get().round_length);
-			for _ in 0..16u32 {
+			for _ in 0..Self::agenda_horizon() {
 				if (RoundEnds::<T>::decode_len(at).unwrap_or(0) as u32) < T::MaxDuePerBlock::get() {
 					return Some(at);
 				}
@@ -713,15 +864,21 @@ pub mod pallet {
 			if let Accuser::Checker(c) = &accuser {
 				Self::case_opened(c);
 			}
+			let (quorum, innocent) = Checkables::<T>::get(job_id)
+				.map(|c| (Self::quorum(&c.provider, &accuser), c.accepts))
+				.unwrap_or((1, 0));
 			Disputes::<T>::insert(
 				job_id,
 				Dispute {
 					accuser: accuser.clone(),
 					bond,
 					round: 1,
+					round_started: now,
+					chance: Self::committee_chance(),
 					round_ends,
+					quorum,
 					guilty: 0,
-					innocent: 0,
+					innocent,
 				},
 			);
 			Self::deposit_event(Event::DisputeOpened { job_id, accuser, round_ends });
@@ -738,8 +895,9 @@ pub mod pallet {
 			};
 			let s = Settings::<T>::get();
 			let total = d.guilty.saturating_add(d.innocent);
-			let decides =
-				|votes: u32| total > 0 && Perbill::from_rational(votes, total) >= s.supermajority;
+			let decides = |votes: u32| {
+				total >= d.quorum.max(1) && Perbill::from_rational(votes, total) >= s.supermajority
+			};
 			if decides(d.guilty) {
 				Self::close_dispute(job_id, &d.accuser);
 				Self::found_bad(job_id, &checkable, &d, now);
@@ -756,6 +914,8 @@ pub mod pallet {
 					.filter(|at| RoundEnds::<T>::try_mutate(at, |v| v.try_push(job_id)).is_ok());
 				if let Some(round_ends) = next {
 					d.round = d.round.saturating_add(1);
+					d.round_started = now;
+					d.chance = Self::committee_chance();
 					d.round_ends = round_ends;
 					let round = d.round;
 					Disputes::<T>::insert(job_id, d);
@@ -763,9 +923,11 @@ pub mod pallet {
 					return;
 				}
 			}
+			// Undecided: nobody is paid for the disputed work and nobody is slashed.
 			Self::close_dispute(job_id, &d.accuser);
 			Self::return_bond(&d);
-			Self::deposit_event(Event::DisputeDismissed { job_id });
+			Self::deposit_event(Event::DisputeUndecided { job_id });
+			let _ = T::Jobs::reject_result(job_id);
 		}
 
 		/// Releases the accusing dapp's challenge bond, as much as it held.
@@ -782,8 +944,11 @@ pub mod pallet {
 
 		fn close_dispute(job_id: JobId, accuser: &Accuser<T::AccountId>) {
 			Disputes::<T>::remove(job_id);
-			if let Accuser::Checker(c) = accuser {
-				Self::case_closed(c);
+			match accuser {
+				Accuser::Checker(c) => Self::case_closed(c),
+				Accuser::Dapp(d) => OpenChallenges::<T>::mutate_exists(d, |n| {
+					*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+				}),
 			}
 		}
 
@@ -858,11 +1023,7 @@ pub mod pallet {
 					);
 				},
 			}
-			for (checker, verdict) in Verdicts::<T>::iter_prefix(job_id) {
-				if verdict.accepted && verdict.round > 0 {
-					Self::reward(&checker);
-				}
-			}
+			// The accepting checkers are paid when the job settles (`job_closed`).
 			Self::deposit_event(Event::ResultUpheld { job_id, provider: provider.clone() });
 		}
 
@@ -969,24 +1130,68 @@ pub mod pallet {
 				count = count.saturating_add(1);
 			}
 			ensure!(count == Checkers::<T>::count(), "checker counter out of sync");
+			// One key, one checker, both ways.
+			let mut keys = 0u32;
+			for (key, who) in CheckerKeys::<T>::iter() {
+				ensure!(
+					Checkers::<T>::get(&who).is_some_and(|c| c.key == key),
+					"checker key registered to an account that does not hold it"
+				);
+				keys = keys.saturating_add(1);
+			}
+			ensure!(keys == count, "a checker without its key entry");
+			// Every open case is counted: verdicts on open jobs, accusations, pending slashes.
+			let mut cases: alloc::collections::btree_map::BTreeMap<T::AccountId, u32> =
+				Default::default();
+			let mut case = |who: T::AccountId| {
+				let n = cases.entry(who).or_default();
+				*n = n.saturating_add(1);
+			};
+			for (_, who, _) in Verdicts::<T>::iter() {
+				case(who);
+			}
+			for (_, d) in Disputes::<T>::iter() {
+				if let Accuser::Checker(c) = d.accuser {
+					case(c);
+				}
+			}
+			for (_, s) in PendingSlashes::<T>::iter() {
+				if s.from == SlashFrom::CheckerBond {
+					case(s.offender);
+				}
+			}
+			for (who, info) in Checkers::<T>::iter() {
+				ensure!(
+					cases.get(&who).copied().unwrap_or(0) == info.open_cases,
+					"a checker's open cases differ from its verdicts, accusations and slashes"
+				);
+			}
 			let mut challenged: alloc::collections::btree_map::BTreeMap<
 				T::AccountId,
-				BalanceOf<T>,
+				(BalanceOf<T>, u32),
 			> = Default::default();
 			for (job, d) in Disputes::<T>::iter() {
 				ensure!(Checkables::<T>::contains_key(job), "dispute over a closed job");
 				ensure!(RoundEnds::<T>::get(d.round_ends).contains(&job), "dispute off the agenda");
 				if let Accuser::Dapp(dapp) = d.accuser {
-					let held = challenged.entry(dapp).or_default();
+					let (held, open) = challenged.entry(dapp).or_default();
 					*held = held.saturating_add(d.bond);
+					*open = open.saturating_add(1);
 				}
 			}
 			let challenge: T::RuntimeHoldReason = HoldReason::ChallengeBond.into();
-			for (dapp, bonds) in challenged {
+			for (dapp, n) in OpenChallenges::<T>::iter() {
+				ensure!(
+					challenged.get(&dapp).map(|(_, open)| *open) == Some(n),
+					"OpenChallenges differs from the dapp's open disputes"
+				);
+			}
+			for (dapp, (bonds, open)) in challenged {
 				ensure!(
 					T::Currency::balance_on_hold(&challenge, &dapp) == bonds,
 					"challenge hold differs from the dapp's open challenges"
 				);
+				ensure!(OpenChallenges::<T>::get(&dapp) == open, "open challenges not counted");
 			}
 			for (id, s) in PendingSlashes::<T>::iter() {
 				ensure!(SlashesDue::<T>::get(s.execute_at).contains(&id), "slash off the agenda");
@@ -1004,6 +1209,10 @@ pub mod pallet {
 	impl<T: Config> pallet_jobs::JobAudit<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
 		fn max_budget() -> BalanceOf<T> {
 			Settings::<T>::get().max_job_budget
+		}
+
+		fn may_expose(stake: BalanceOf<T>, exposure: BalanceOf<T>) -> bool {
+			!Settings::<T>::get().cheating_pays_at(stake, exposure)
 		}
 
 		fn terms() -> JobTerms<BlockNumberFor<T>> {
@@ -1031,25 +1240,53 @@ pub mod pallet {
 		) {
 			let rate = BoughtRates::<T>::get(job)
 				.unwrap_or_default()
+				.rate
 				.max(Self::provider_rate(provider, terms));
 			Checkables::<T>::insert(
 				job,
 				Checkable {
 					provider: provider.clone(),
 					commitment,
+					posted_at: frame_system::Pallet::<T>::block_number(),
 					settle_at,
 					rate,
+					chance: Self::per_checker(rate),
+					accepts: 0,
 					provider_slash: terms.provider_slash,
 				},
 			);
 		}
 
-		fn job_closed(job: JobId) {
-			Checkables::<T>::remove(job);
-			BoughtRates::<T>::remove(job);
+		fn job_closed(job: JobId, settled: bool) {
+			let checkable = Checkables::<T>::take(job);
+			if let Some(bought) = BoughtRates::<T>::take(job) {
+				// Checks bought for a job that never got a result are not owed: refunded.
+				if checkable.is_none() && !bought.paid.is_zero() {
+					if let Some(owner) = T::Jobs::owner(job) {
+						let _ = T::Currency::transfer(
+							&T::Jobs::pool(),
+							&owner,
+							bought.paid,
+							Preservation::Preserve,
+						);
+					}
+				}
+			}
 			Disputes::<T>::remove(job);
-			let _ = Verdicts::<T>::clear_prefix(job, T::MaxVerdictsPerJob::get(), None);
+			// The result is final now: its verdicts stop holding their checkers, and those that
+			// accepted a result that is paid earn their reward.
+			let mut passed = false;
+			for (checker, verdict) in Verdicts::<T>::drain_prefix(job) {
+				Self::case_closed(&checker);
+				if settled && verdict.accepted {
+					passed = true;
+					Self::reward(&checker);
+				}
+			}
 			VerdictCount::<T>::remove(job);
+			if let Some(c) = checkable.filter(|_| passed) {
+				T::Providers::check_passed(&c.provider);
+			}
 		}
 	}
 
@@ -1060,15 +1297,17 @@ pub mod pallet {
 			Checkables::<T>::iter().collect()
 		}
 
-		/// The chance each checker has to be drawn for `job` in `round` (parts per billion).
-		pub fn draw_chance(
+		/// The draw of `job` in `round`: the block whose hash seeds it and each checker's
+		/// chance (parts per billion); `None` when that round is not open.
+		pub fn draw_terms(
+			job: JobId,
 			checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
 			round: u32,
-		) -> u32 {
-			if round == 0 {
-				Self::per_checker(checkable.rate)
-			} else {
-				Self::committee_rate().deconstruct()
+		) -> Option<(BlockNumberFor<T>, u32)> {
+			match (Disputes::<T>::get(job), round) {
+				(None, 0) => Some((checkable.posted_at, checkable.chance)),
+				(Some(d), r) if r == d.round && r > 0 => Some((d.round_started, d.chance)),
+				_ => None,
 			}
 		}
 	}

@@ -5,7 +5,7 @@
 use crate as pallet_audits;
 use crate::{CheckerSigner, MarketSettings};
 use attesta_primitives::{
-	selection::{sign_data, VrfProof},
+	selection::{key_proof_data, sign_data, VrfProof},
 	GenParams, JobId,
 };
 use codec::{Decode, Encode};
@@ -77,16 +77,22 @@ pub const PROVIDER: u64 = 10;
 pub const MODEL_HASH: [u8; 32] = [7; 32];
 /// Existential deposit.
 pub const ED: Balance = 10;
-/// Provider stake.
-pub const STAKE: Balance = 100_000;
+/// The providers' minimum stake.
+pub const MIN_STAKE: Balance = 100_000;
+/// The provider's stake: enough for about a hundred open jobs of the largest budget (1,000)
+/// under the cheating rule (`0.5 × (100,000 + E) > E`).
+pub const STAKE: Balance = 10 * MIN_STAKE;
 /// Checker bond.
 pub const BOND: Balance = 10_000;
 /// Challenge window of the jobs pallet.
 pub const WINDOW: u64 = 5;
 /// Checkers 20..=24; their VRF keys come from `//Checker<n>`.
 pub const CHECKERS: [u64; 5] = [20, 21, 22, 23, 24];
+/// Funded accounts that are not checkers at first: attackers and latecomers.
+pub const OUTSIDERS: [u64; 6] = [40, 41, 42, 43, 44, 45];
 
 ord_parameter_types! {
+	pub const MissSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(1);
 	pub const Admin: u64 = ADMIN;
 }
 parameter_types! {
@@ -113,7 +119,7 @@ pub fn settings() -> MarketSettings<Balance, u64> {
 		check_price: 1_000,
 		checker_reward: 7,
 		slash_delay: 3,
-		minimum_stake: STAKE,
+		minimum_stake: MIN_STAKE,
 		max_job_budget: 1_000,
 		challenge_window: WINDOW,
 		verification_fee_share: Perbill::from_percent(10),
@@ -137,6 +143,8 @@ impl pallet_providers::Config for Test {
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<8>;
 	type MaxCapacity = ConstU32<16>;
+	type MaxMissesInARow = ConstU32<3>;
+	type BenchPeriod = ConstU64<20>;
 	type WeightInfo = ();
 }
 
@@ -153,7 +161,9 @@ impl pallet_jobs::Config for Test {
 	type MaxOutputLen = ConstU32<512>;
 	type PromptOverheadTokens = ConstU32<8>;
 	type MaxJobsPerBlock = ConstU32<8>;
-	type MaxOpenJobs = ConstU32<16>;
+	type MaxOpenJobs = ConstU32<100>;
+	type MaxOpenJobsPerAccount = ConstU32<100>;
+	type MissSlash = MissSlash;
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<40>;
@@ -174,6 +184,7 @@ impl pallet_audits::Config for Test {
 	type MaxVerdictsPerJob = ConstU32<32>;
 	type MaxChallengeWindow = ConstU64<30>;
 	type MaxDuePerBlock = ConstU32<4>;
+	type MaxOpenChallenges = ConstU32<3>;
 	type WeightInfo = ();
 }
 
@@ -221,10 +232,36 @@ pub fn pair_of(who: u64) -> sr25519::Pair {
 	sr25519::Pair::from_string(&format!("//Checker{who}"), None).unwrap()
 }
 
-/// `who`'s VRF proof for `job` in `round`.
+/// The proof that account `who` holds the VRF key of `holder`.
+pub fn key_proof(holder: u64, who: u64) -> VrfProof {
+	VrfProof::from_signature(&pair_of(holder).vrf_sign(&key_proof_data(&who.encode()))).unwrap()
+}
+
+/// Registers `who` as a checker with its own key and `bond`.
+pub fn register(who: u64, bond: Balance) -> sp_runtime::DispatchResult {
+	Audits::register_checker(
+		RuntimeOrigin::signed(who),
+		pair_of(who).public().0,
+		bond,
+		key_proof(who, who),
+	)
+}
+
+/// `who`'s VRF proof for `job` in `round`. The draw's seed is the hash of the block that fixed
+/// it: when that is the current block, this first moves on one block, as a checker waits.
 pub fn proof(who: u64, job: JobId, round: u32) -> VrfProof {
-	let commitment = crate::Checkables::<Test>::get(job).expect("checkable").commitment;
-	let signature = pair_of(who).vrf_sign(&sign_data(job, &commitment, round));
+	proof_as(who, who, job, round)
+}
+
+/// The VRF proof `holder`'s key makes for account `who` (a replay when they differ).
+pub fn proof_as(holder: u64, who: u64, job: JobId, round: u32) -> VrfProof {
+	let checkable = crate::Checkables::<Test>::get(job).expect("checkable");
+	let (at, _) = Audits::draw_terms(job, &checkable, round).unwrap_or((checkable.posted_at, 0));
+	if Audits::seed(at).is_none() {
+		run_to_block(System::block_number() + 1);
+	}
+	let seed = Audits::seed(at).expect("seed known a block later");
+	let signature = pair_of(holder).vrf_sign(&sign_data(&who.encode(), job, round, &seed));
 	VrfProof::decode(&mut &signature.encode()[..]).unwrap()
 }
 
@@ -234,12 +271,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = market_ext();
 	ext.execute_with(|| {
 		for c in CHECKERS {
-			assert_ok!(Audits::register_checker(
-				RuntimeOrigin::signed(c),
-				pair_of(c).public().0,
-				BOND
-			));
+			assert_ok!(register(c, BOND));
 		}
+		// Checkers are drawn only against seeds fixed after they registered.
+		run_to_block(2);
 	});
 	ext
 }
@@ -248,8 +283,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 fn market_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let pool = pallet_jobs::Pallet::<Test>::pool_account();
-	let mut balances = vec![(DAPP, 1_000_000), (PROVIDER, 1_000_000), (pool, 1_000)];
-	balances.extend(CHECKERS.iter().map(|c| (*c, 100_000)));
+	let mut balances = vec![(DAPP, 1_000_000), (PROVIDER, 2 * STAKE), (pool, 1_000)];
+	balances.extend(CHECKERS.iter().chain(&OUTSIDERS).map(|c| (*c, 100_000)));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut t)
 		.unwrap();
@@ -321,10 +356,12 @@ pub fn post_result(job: JobId, output: Vec<u32>) {
 	));
 }
 
-/// Submits a job from the dapp and posts the provider's result; returns the job id.
+/// Submits a job from the dapp and posts the provider's result; returns the job id. The next
+/// block has begun, so the result's draw seed is known.
 pub fn posted_job() -> JobId {
 	let job = submitted_job();
 	post_result(job, vec![1, 2, 3]);
+	run_to_block(System::block_number() + 1);
 	job
 }
 
@@ -340,10 +377,16 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	});
 }
 
-/// Advances to block `n`, running the jobs and audits hooks at each block.
+/// Advances to block `n`, running the jobs and audits hooks at each block. Each block's hash
+/// (a hash of its number) is recorded as `frame_system` does when the next block starts.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
-		let next = System::block_number() + 1;
+		let now = System::block_number();
+		frame_system::BlockHash::<Test>::insert(
+			now,
+			sp_core::H256(sp_io::hashing::blake2_256(&now.to_le_bytes())),
+		);
+		let next = now + 1;
 		System::set_block_number(next);
 		Jobs::on_initialize(next);
 		Audits::on_initialize(next);
@@ -356,15 +399,18 @@ pub fn drawn(job: JobId, round: u32) -> Vec<u64> {
 	CHECKERS
 		.into_iter()
 		.filter(|c| {
+			let p = proof(*c, job, round);
+			let (at, chance) = Audits::draw_terms(job, &checkable, round).unwrap();
 			let draw = attesta_primitives::selection::verified_draw(
 				&pair_of(*c).public().0,
+				&c.encode(),
 				job,
-				&checkable.commitment,
 				round,
-				&proof(*c, job, round),
+				&Audits::seed(at).unwrap(),
+				&p,
 			)
 			.unwrap();
-			attesta_primitives::selection::is_selected(draw, Audits::draw_chance(&checkable, round))
+			attesta_primitives::selection::is_selected(draw, chance)
 		})
 		.collect()
 }

@@ -2,10 +2,19 @@
 //! registered checker, learns privately which posted results it is drawn to check (its VRF),
 //! re-executes them on the node's engine and posts its verdicts.
 //!
-//! Per (job, round) it keeps its progress in the node's persistent off-chain storage: not
-//! drawn; checking (an engine ticket and the VRF proof); verdict sent (resent if it has not
-//! landed after [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its
-//! own threads. Records of closed jobs are removed.
+//! Every open result is looked at, every block: no result is exempt however many are open. The
+//! draw of each (job, round) is evaluated once, when its seed is known, and remembered; the
+//! drawn ones go to the engine in order of deadline (settlement, or the end of the dispute
+//! round), so when the engine is busy the most urgent wait least. Per (job, round) the worker
+//! keeps its progress in the node's persistent off-chain storage: not drawn; checking (an
+//! engine ticket and the VRF proof); verdict sent (resent if it has not landed after
+//! [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its own threads.
+//! Records of closed jobs are removed.
+//!
+//! Besides its draws, the worker checks the claims of every open result (its text is its tokens
+//! detokenized, its billed input the templated prompt's token count): deterministic and cheap,
+//! so done for all results, once each; a false claim is reported (`report_false_claims`) and a
+//! committee decides.
 
 use crate::{pallet::*, types::Checkable};
 use alloc::{vec, vec::Vec};
@@ -27,12 +36,12 @@ use sp_runtime::{
 
 /// Log target of the checker worker.
 pub const LOG_TARGET: &str = "attesta::checker";
-/// Most open results one run looks at, to keep a run short.
-pub const CHECKS_PER_RUN: usize = 64;
 /// Blocks a sent verdict may take to land before it is sent again.
 pub const RESEND_AFTER: u32 = 5;
 
 const LEDGER_KEY: &[u8] = b"attesta/checker/ledger";
+/// The ledger's "round" for a result's claims check, apart from the draws' rounds.
+const CLAIMS: u32 = u32::MAX;
 
 /// Where this node's checker stands with one (job, round).
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -55,11 +64,12 @@ pub enum Progress<BlockNumber> {
 	Failed,
 }
 
-/// A local checker: signing key, account, and the VRF key registered for it.
+/// A local checker: signing key, account, the VRF key registered for it and when.
 pub struct LocalChecker<T: Config> {
 	public: T::Public,
 	account: T::AccountId,
 	key: [u8; 32],
+	registered_at: BlockNumberFor<T>,
 }
 
 fn progress_key(job: JobId, round: u32, key: &[u8; 32]) -> Vec<u8> {
@@ -77,7 +87,12 @@ pub fn local_checkers<T: Config>() -> Vec<LocalChecker<T>> {
 			let public: T::Public = generic.into();
 			let account = public.clone().into_account();
 			let registered = Checkers::<T>::get(&account)?;
-			(registered.key == key).then_some(LocalChecker { public, account, key })
+			(registered.key == key).then_some(LocalChecker {
+				public,
+				account,
+				key,
+				registered_at: registered.registered_at,
+			})
 		})
 		.collect()
 }
@@ -92,12 +107,29 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	let mut ledger: Vec<(JobId, u32, [u8; 32])> =
 		StorageValueRef::persistent(LEDGER_KEY).get().ok().flatten().unwrap_or_default();
 	for local in &locals {
-		for (job, checkable) in checks.iter().take(CHECKS_PER_RUN) {
-			let Some(round) = round_for::<T>(local, *job, checkable, now) else { continue };
-			if !ledger.contains(&(*job, round, local.key)) {
-				ledger.push((*job, round, local.key));
+		// Every open result, the most urgent first.
+		let mut due: Vec<_> = checks
+			.iter()
+			.filter_map(|(job, checkable)| {
+				let (round, deadline) = round_for::<T>(local, *job, checkable, now)?;
+				Some((deadline, *job, round, checkable))
+			})
+			.collect();
+		due.sort_by_key(|(deadline, job, ..)| (*deadline, *job));
+		// The claims of every result not yet disputed, once each.
+		for (_, job, ..) in due.iter().filter(|(_, _, round, _)| *round == 0) {
+			if !ledger.contains(&(*job, CLAIMS, local.key)) {
+				match check_claims::<T>(local, *job) {
+					Ok(()) => ledger.push((*job, CLAIMS, local.key)),
+					Err(why) => log::warn!(target: LOG_TARGET, "job {job} claims: {why}"),
+				}
 			}
-			if let Err(why) = work_on::<T>(local, *job, round, checkable, now) {
+		}
+		for (_, job, round, checkable) in due {
+			if !ledger.contains(&(job, round, local.key)) {
+				ledger.push((job, round, local.key));
+			}
+			if let Err(why) = work_on::<T>(local, job, round, checkable, now) {
 				log::warn!(target: LOG_TARGET, "job {job} round {round}: {why}");
 			}
 		}
@@ -105,32 +137,38 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	ledger.retain(|(job, round, key)| {
 		let open = checks.iter().any(|(j, _)| j == job);
 		if !open {
-			StorageValueRef::persistent(&progress_key(*job, *round, key)).clear();
+			let storage_key = progress_key(*job, *round, key);
+			let mut store = StorageValueRef::persistent(&storage_key);
+			let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
+			// A check of a closed job is no longer wanted: free the engine of it.
+			if let Some(Progress::Checking { ticket, .. }) = progress {
+				inference::cancel(ticket);
+			}
+			store.clear();
 		}
 		open
 	});
 	StorageValueRef::persistent(LEDGER_KEY).set(&ledger);
 }
 
-/// The round `local` may vote in on `job` now, if any: the sample check before settlement, or
-/// the open dispute's current round (not for the accuser, never for the provider).
+/// The round `local` may vote in on `job` now, if any, with its deadline: the sample check
+/// before settlement, or the open dispute's current round (not for the accuser, never for the
+/// provider, never for a checker that already gave its verdict on the job).
 fn round_for<T: Config>(
 	local: &LocalChecker<T>,
 	job: JobId,
 	checkable: &Checkable<T::AccountId, BlockNumberFor<T>>,
 	now: BlockNumberFor<T>,
-) -> Option<u32> {
-	if checkable.provider == local.account {
+) -> Option<(u32, BlockNumberFor<T>)> {
+	if checkable.provider == local.account || Verdicts::<T>::contains_key(job, &local.account) {
 		return None;
 	}
-	let round = match Disputes::<T>::get(job) {
-		Some(d) if d.accuser.account() == &local.account => return None,
-		Some(d) => d.round,
-		None if now <= checkable.settle_at => 0,
-		None => return None,
-	};
-	let voted = Verdicts::<T>::get(job, &local.account).is_some_and(|v| v.round == round);
-	(!voted).then_some(round)
+	match Disputes::<T>::get(job) {
+		Some(d) if d.accuser.account() == &local.account => None,
+		Some(d) => Some((d.round, d.round_ends)),
+		None if now <= checkable.settle_at => Some((0, checkable.settle_at)),
+		None => None,
+	}
 }
 
 fn work_on<T: Config>(
@@ -144,11 +182,21 @@ fn work_on<T: Config>(
 	let store = StorageValueRef::persistent(&key);
 	let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
 	let start = || -> Result<(), &'static str> {
-		let proof = checker_vrf::sign(local.key, job, checkable.commitment, round)
+		let (seeded_at, chance) =
+			Pallet::<T>::draw_terms(job, checkable, round).ok_or("the round is not open")?;
+		if local.registered_at >= seeded_at {
+			// Registered after the seed was fixed: never drawn for this round.
+			store.set(&Progress::<BlockNumberFor<T>>::NotDrawn);
+			return Ok(());
+		}
+		// Known from the block after the one that fixed it: until then, wait.
+		let Some(seed) = Pallet::<T>::seed(seeded_at) else { return Ok(()) };
+		let account = local.account.encode();
+		let proof = checker_vrf::sign(local.key, &account, job, round, seed)
 			.ok_or("the checker key is not in the keystore")?;
-		let draw = verified_draw(&local.key, job, &checkable.commitment, round, &proof)
+		let draw = verified_draw(&local.key, &account, job, round, &seed, &proof)
 			.ok_or("own VRF proof does not verify")?;
-		if !is_selected(draw, Pallet::<T>::draw_chance(checkable, round)) {
+		if !is_selected(draw, chance) {
 			store.set(&Progress::<BlockNumberFor<T>>::NotDrawn);
 			return Ok(());
 		}
@@ -201,6 +249,23 @@ fn work_on<T: Config>(
 		},
 		Some(Progress::Sent { at }) if now > at.saturating_add(RESEND_AFTER.into()) => start(),
 		Some(_) => Ok(()),
+	}
+}
+
+/// Checks the claims of `job`'s result once; reports them when false.
+fn check_claims<T: Config>(local: &LocalChecker<T>, job: JobId) -> Result<(), &'static str> {
+	let task = T::Jobs::check_task(job).ok_or("the result is no longer open")?;
+	match inference::check_claims(task) {
+		Ok(true) => Ok(()),
+		Ok(false) => {
+			send::<T>(&local.public, Call::report_false_claims { job_id: job })?;
+			log::info!(target: LOG_TARGET, "job {job}: false claims reported");
+			Ok(())
+		},
+		Err(InferenceError::UnknownModel) =>
+			Err("this node does not hold the job's model (start it with --inference-model)"),
+		Err(InferenceError::Unavailable) => Err("this node runs no inference engine"),
+		Err(_) => Err("the engine could not check the claims"),
 	}
 }
 

@@ -77,11 +77,23 @@ where
 	/// refunded) and loses `provider_slash × minimum_stake` of its stake. Cheating does not pay
 	/// when `q × (P + slash × stake) > P` for the largest `P`, `max_job_budget`.
 	pub fn cheating_pays(&self) -> bool {
+		self.cheating_pays_at(self.minimum_stake, self.max_job_budget)
+	}
+
+	/// Whether a provider with `stake` would gain, in expectation, by posting results it never
+	/// computed for open jobs whose budgets add up to `exposure`, all at once.
+	///
+	/// It saves at most `exposure`. Each of its results is checked with probability at least
+	/// `q`, so at least one of them is caught with probability at least `q`; one caught result
+	/// suspends it and slashes `provider_slash × stake`, and every caught result forfeits its
+	/// budget. So cheating does not pay when `q × (slash × stake + exposure) > exposure`: the
+	/// rule of [`MarketSettings::cheating_pays`], over everything the provider holds open.
+	pub fn cheating_pays_at(&self, stake: Balance, exposure: Balance) -> bool {
 		// Rounded down: the rule errs on the side of refusing.
-		let at_risk = self.provider_slash.mul_floor(self.minimum_stake);
-		let expected_loss = least_check_chance(self.floor_rate)
-			.mul_floor(at_risk.saturating_add(self.max_job_budget));
-		expected_loss <= self.max_job_budget
+		let at_risk = self.provider_slash.mul_floor(stake);
+		let expected_loss =
+			least_check_chance(self.floor_rate).mul_floor(at_risk.saturating_add(exposure));
+		expected_loss <= exposure
 	}
 }
 
@@ -94,16 +106,31 @@ pub fn least_check_chance(rate: Perbill) -> Perbill {
 	rate.saturating_sub(Perbill::from_parts(rate.square().deconstruct() / 2))
 }
 
+/// Checks a dapp bought for its job: the rate and what it paid for it (refunded if the job
+/// ends without a result).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo, MaxEncodedLen)]
+pub struct BoughtCheck<Balance> {
+	/// The chance bought.
+	pub rate: Perbill,
+	/// Paid to the checkers' pool so far.
+	pub paid: Balance,
+}
+
 /// A registered checker.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, MaxEncodedLen)]
-pub struct CheckerInfo<Balance> {
-	/// Its sr25519 `chck` key: signs its verdict transactions' VRFs.
+pub struct CheckerInfo<Balance, BlockNumber> {
+	/// Its sr25519 `chck` key: signs its verdict transactions' VRFs. Unique among checkers,
+	/// and proven to be held by the checker's account at registration.
 	pub key: [u8; 32],
 	/// Bond held under `HoldReason::CheckerBond`.
 	pub bond: Balance,
-	/// Disputes it raised that are open, plus slashes against it that are pending: while
-	/// any is, it cannot leave.
+	/// Its verdicts on jobs that are still open, disputes it raised that are open, and slashes
+	/// against it that are pending: while any is, it cannot leave (nor be evicted), so the
+	/// bond stays slashable for every verdict it gave.
 	pub open_cases: u32,
+	/// When it registered: it may only be drawn against seeds fixed after this block, so a key
+	/// cannot be made and registered once it is known to be drawn.
+	pub registered_at: BlockNumber,
 }
 
 /// A result under check, from its posting to its settlement.
@@ -111,13 +138,21 @@ pub struct CheckerInfo<Balance> {
 pub struct Checkable<AccountId, BlockNumber> {
 	/// The provider that posted it.
 	pub provider: AccountId,
-	/// Its commitment: part of every checker's VRF input.
+	/// Its commitment.
 	pub commitment: [u8; 32],
+	/// The block that included it: that block's hash seeds the sample draw (round 0), so the
+	/// draw is fixed only after the result is, and nothing the provider chose enters it.
+	pub posted_at: BlockNumber,
 	/// When it settles unless disputed.
 	pub settle_at: BlockNumber,
-	/// Chance it is checked, in parts per billion (the provider's rate, or what the dapp
-	/// bought).
+	/// Chance it is checked (the provider's rate, or what the dapp bought).
 	pub rate: Perbill,
+	/// Each checker's chance to be drawn for the sample check, in parts per billion: fixed when
+	/// the result is posted, so checkers registering later cannot turn pending verdicts into
+	/// `NotSelected`.
+	pub chance: u32,
+	/// Sample checks that accepted it so far: they count as votes if it is disputed.
+	pub accepts: u32,
 	/// Share of the provider's stake slashed if it is found bad (the job's terms).
 	pub provider_slash: Perbill,
 }
@@ -152,15 +187,24 @@ pub struct Dispute<AccountId, Balance, BlockNumber> {
 	pub bond: Balance,
 	/// Current committee round (from 1).
 	pub round: u32,
+	/// The block that opened the current round: its hash seeds the round's draw.
+	pub round_started: BlockNumber,
+	/// Each checker's chance to sit on the current round's committee, in parts per billion,
+	/// fixed when the round opened.
+	pub chance: u32,
 	/// Last block of the current round.
 	pub round_ends: BlockNumber,
-	/// Committee votes so far that the result is bad.
+	/// Votes that must be cast, at the least, for a supermajority to decide: a majority of
+	/// the committee the checker set can field, fixed when the dispute opened.
+	pub quorum: u32,
+	/// Votes so far that the result is bad.
 	pub guilty: u32,
-	/// Committee votes so far that the result is what the model produces.
+	/// Votes so far (sample checks included) that the result is what the model produces.
 	pub innocent: u32,
 }
 
-/// A checker's verdict on a result, kept until the job closes so a dispute can test it.
+/// A checker's verdict on a result, kept until the job closes so a dispute can test it. A
+/// checker gives at most one verdict per job: once cast it is final.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
 )]

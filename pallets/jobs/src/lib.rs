@@ -40,6 +40,9 @@ pub use weights::WeightInfo;
 pub trait JobAudit<AccountId, Balance, BlockNumber> {
 	/// The largest budget a job may escrow: the price bound under which cheating does not pay.
 	fn max_budget() -> Balance;
+	/// Whether a provider with `stake` may hold open jobs whose budgets add up to `exposure`:
+	/// the bound under which cheating on all of them at once does not pay.
+	fn may_expose(stake: Balance, exposure: Balance) -> bool;
 	/// The terms a job submitted now runs under until it ends.
 	fn terms() -> JobTerms<BlockNumber>;
 	/// Whether `job` is under dispute, in which case it must not settle yet.
@@ -53,24 +56,27 @@ pub trait JobAudit<AccountId, Balance, BlockNumber> {
 		settle_at: BlockNumber,
 		terms: &JobTerms<BlockNumber>,
 	);
-	/// `job` settled or was rejected: nothing about it is open any more.
-	fn job_closed(job: JobId);
+	/// `job` ended: settled (`settled`: its provider was paid), rejected, cancelled or expired.
+	/// Nothing about it is open any more.
+	fn job_closed(job: JobId, settled: bool);
 }
 
 /// What the audits pallet needs from the jobs pallet.
-pub trait AuditedJobs<AccountId> {
+pub trait AuditedJobs<AccountId, BlockNumber> {
 	/// The dapp that submitted `job`.
 	fn owner(job: JobId) -> Option<AccountId>;
-	/// Whether `job` still waits for its provider's result.
-	fn awaiting_result(job: JobId) -> bool;
-	/// What a checker re-executes: the model's weights hash, the prompt, the parameters and the
-	/// claimed output tokens of a posted, unsettled result.
+	/// The provider `job` waits for and the terms it runs under, while it waits for a result.
+	fn awaiting_result(job: JobId) -> Option<(AccountId, JobTerms<BlockNumber>)>;
+	/// What a checker re-executes: the model's weights hash, the prompt, the parameters, the
+	/// claimed output tokens, text and billed input of a posted, unsettled result.
 	fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask>;
 	/// A dispute found `job`'s result bad: the provider is not paid and the dapp gets its
 	/// budget back in full.
 	fn reject_result(job: JobId) -> sp_runtime::DispatchResult;
 	/// The checkers' pool, which the verification fees go to and checker rewards come from.
 	fn pool() -> AccountId;
+	/// Most jobs open at once (each can carry at most one dispute).
+	fn max_open() -> u32;
 	/// A job of `owner` (funded here), with its result posted when `answered` (benchmark
 	/// set-up).
 	#[cfg(feature = "runtime-benchmarks")]
@@ -117,7 +123,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_models::ModelRegistry;
-	use pallet_providers::{JobOutcome, Price, ProviderRegistry, Region};
+	use pallet_providers::{Candidate, JobOutcome, Price, ProviderRegistry, Region};
 	use sp_runtime::traits::{AccountIdConversion, Saturating, Zero};
 
 	/// The balance type of the escrow currency.
@@ -192,6 +198,14 @@ pub mod pallet {
 		/// Most jobs open at once, chain-wide: keeps the agenda and the escrow bounded.
 		#[pallet::constant]
 		type MaxOpenJobs: Get<u32>;
+		/// Most jobs one account may have open at once, so that no account alone can fill
+		/// `MaxOpenJobs`.
+		#[pallet::constant]
+		type MaxOpenJobsPerAccount: Get<u32>;
+		/// Share of its stake a provider loses, to the checkers' pool, when missed deadlines
+		/// bench it.
+		#[pallet::constant]
+		type MissSlash: Get<sp_runtime::Perbill>;
 		/// Most providers one job is tried with (first assignment plus failovers).
 		#[pallet::constant]
 		type MaxAttempts: Get<u32>;
@@ -229,6 +243,16 @@ pub mod pallet {
 	/// Number of open jobs (assigned or awaiting settlement).
 	#[pallet::storage]
 	pub type OpenJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Open jobs per submitting account (at most `MaxOpenJobsPerAccount`).
+	#[pallet::storage]
+	pub type OpenJobsOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The budgets of each provider's open jobs (assigned, or answered and not yet settled),
+	/// added up: bounded by its stake, so that cheating on all of them at once does not pay.
+	#[pallet::storage]
+	pub type Exposure<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
 
 	/// Jobs to look at in a given block (deadline, end of challenge window, or pruning time).
 	/// Entries that no longer apply are skipped. `Twox64Concat`: keys are block numbers.
@@ -365,6 +389,10 @@ pub mod pallet {
 		InsufficientBalance,
 		/// `MaxOpenJobs` jobs are open chain-wide; try again later.
 		TooManyOpenJobs,
+		/// The account has `MaxOpenJobsPerAccount` jobs open; wait for one to end.
+		TooManyOpenJobsOfAccount,
+		/// The prompt is not valid UTF-8: no engine would run it.
+		PromptNotUtf8,
 		/// The agenda is full for the coming blocks; try again later.
 		AgendaFull,
 		/// No job has this id (or it was pruned).
@@ -389,6 +417,9 @@ pub mod pallet {
 		CommitmentMismatch,
 		/// An amount overflowed.
 		Overflow,
+		/// Every provider that could take the job holds as many open budgets as its stake
+		/// covers (the cheating rule over all its open jobs): try later, or a smaller budget.
+		StakeFullyExposed,
 	}
 
 	#[pallet::hooks]
@@ -399,7 +430,9 @@ pub mod pallet {
 			for job_id in due {
 				Self::process(job_id, now);
 			}
-			T::WeightInfo::on_initialize(n)
+			// A failover's draw reads each candidate's open exposure, beyond the benchmark.
+			let exposure_reads = u64::from(n).saturating_mul(T::Providers::max_per_model().into());
+			T::WeightInfo::on_initialize(n).saturating_add(T::DbWeight::get().reads(exposure_reads))
 		}
 
 		/// Runs the jobs assigned to this node's provider keys (see [`crate::offchain`]).
@@ -432,7 +465,9 @@ pub mod pallet {
 		/// provider. `deadline` is the last block for the provider's result; a provider that
 		/// takes over after a missed deadline gets the same number of blocks.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()))]
+		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()).saturating_add(
+			T::DbWeight::get().reads(T::Providers::max_per_model().into())
+		))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -448,6 +483,7 @@ pub mod pallet {
 			let limits = T::Models::limits(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(limits.active, Error::<T>::ModelRetired);
 			ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
+			ensure!(core::str::from_utf8(&prompt).is_ok(), Error::<T>::PromptNotUtf8);
 			let prompt: BoundedVec<u8, T::MaxPromptLen> =
 				prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
 			ensure!(
@@ -476,6 +512,10 @@ pub mod pallet {
 			let response_window = deadline.saturating_sub(now);
 			ensure!(response_window <= T::MaxResponseWindow::get(), Error::<T>::DeadlineTooFar);
 			ensure!(OpenJobs::<T>::get() < T::MaxOpenJobs::get(), Error::<T>::TooManyOpenJobs);
+			ensure!(
+				OpenJobsOf::<T>::get(&who) < T::MaxOpenJobsPerAccount::get(),
+				Error::<T>::TooManyOpenJobsOfAccount
+			);
 			ensure!(budget <= T::Audit::max_budget(), Error::<T>::BudgetAboveMaximum);
 
 			let job_id = NextJobId::<T>::get();
@@ -483,8 +523,7 @@ pub mod pallet {
 			let candidates = T::Providers::candidates(model, &max_price, region.as_ref(), &[]);
 			ensure!(!candidates.is_empty(), Error::<T>::NoEligibleProvider);
 			let (provider, price) =
-				Self::draw(job_id, 0, input_bound, params.max_tokens, budget, candidates)
-					.ok_or(Error::<T>::BudgetBelowQuote)?;
+				Self::draw(job_id, 0, input_bound, params.max_tokens, budget, candidates)?;
 			let free =
 				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= budget, Error::<T>::InsufficientBalance);
@@ -495,6 +534,7 @@ pub mod pallet {
 
 			// Every check passed: from here on, write.
 			T::Providers::job_assigned(&provider)?;
+			Self::expose(&provider, budget);
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
 			AssignedTo::<T>::insert(&provider, job_id, ());
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
@@ -526,6 +566,7 @@ pub mod pallet {
 			);
 			NextJobId::<T>::put(next_id);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_add(1));
+			OpenJobsOf::<T>::mutate(&who, |n| *n = n.saturating_add(1));
 			Self::deposit_event(Event::JobSubmitted { job_id, who, model, budget });
 			Self::deposit_event(Event::JobAssigned { job_id, provider, price, deadline });
 			Ok(())
@@ -653,9 +694,11 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::AgendaFull)?;
 			let refunded = Self::refund(&job);
 			AssignedTo::<T>::remove(&provider, job_id);
+			Self::unexpose(&provider, job.budget);
 			job.status = JobStatus::Cancelled { at: now };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			T::Audit::job_closed(job_id, false);
 			T::Providers::job_finished(&provider, JobOutcome::Cancelled);
 			Self::deposit_event(Event::JobCancelled { job_id, refunded });
 			Ok(())
@@ -673,7 +716,8 @@ pub mod pallet {
 			(len as u32).saturating_add(T::PromptOverheadTokens::get())
 		}
 
-		/// Picks a provider among `candidates` whose worst-case cost fits `budget`.
+		/// Picks a provider among `candidates` whose worst-case cost fits `budget` and whose stake
+		/// still covers the job's budget on top of its open ones ([`JobAudit::may_expose`]).
 		///
 		/// The draw hashes the parent block hash with the job id and attempt number: fixed before
 		/// the job exists, so neither the dapp's nor any provider's transaction can steer it.
@@ -683,22 +727,30 @@ pub mod pallet {
 			input_tokens: u32,
 			max_tokens: u32,
 			budget: BalanceOf<T>,
-			candidates: Vec<(T::AccountId, Price<BalanceOf<T>>)>,
-		) -> Option<(T::AccountId, Price<BalanceOf<T>>)> {
+			candidates: Vec<Candidate<T::AccountId, BalanceOf<T>>>,
+		) -> Result<(T::AccountId, Price<BalanceOf<T>>), Error<T>> {
 			let affordable: Vec<_> = candidates
 				.into_iter()
-				.filter(|(_, p)| job_cost(p, input_tokens, max_tokens).is_some_and(|c| c <= budget))
+				.filter(|c| {
+					job_cost(&c.price, input_tokens, max_tokens).is_some_and(|cost| cost <= budget)
+				})
 				.collect();
-			if affordable.is_empty() {
-				return None;
-			}
+			ensure!(!affordable.is_empty(), Error::<T>::BudgetBelowQuote);
+			let affordable: Vec<_> = affordable
+				.into_iter()
+				.filter(|c| {
+					T::Audit::may_expose(c.stake, Exposure::<T>::get(&c.who).saturating_add(budget))
+				})
+				.map(|c| (c.who, c.price))
+				.collect();
+			ensure!(!affordable.is_empty(), Error::<T>::StakeFullyExposed);
 			let seed =
 				(b"attesta/assign", frame_system::Pallet::<T>::parent_hash(), job_id, attempt)
 					.using_encoded(sp_crypto_hashing::blake2_256);
 			let mut word = [0u8; 8];
-			word.copy_from_slice(seed.get(..8)?);
+			word.copy_from_slice(seed.get(..8).ok_or(Error::<T>::Overflow)?);
 			let index = u64::from_le_bytes(word) % affordable.len() as u64;
-			affordable.into_iter().nth(index as usize)
+			affordable.into_iter().nth(index as usize).ok_or(Error::<T>::Overflow)
 		}
 
 		/// The first block from `at` on whose agenda has room.
@@ -719,6 +771,26 @@ pub mod pallet {
 			let slot = Self::free_slot(at)?;
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id)).ok()?;
 			Some(slot)
+		}
+
+		/// Adds a job's budget to what `provider` holds open.
+		fn expose(provider: &T::AccountId, budget: BalanceOf<T>) {
+			Exposure::<T>::mutate(provider, |e| *e = e.saturating_add(budget));
+		}
+
+		/// Removes a job's budget from what `provider` holds open.
+		fn unexpose(provider: &T::AccountId, budget: BalanceOf<T>) {
+			Exposure::<T>::mutate_exists(provider, |e| {
+				*e = e.map(|e| e.saturating_sub(budget)).filter(|e| !e.is_zero())
+			});
+		}
+
+		/// A job of `owner` ended: it no longer counts as open.
+		fn job_ended(owner: &T::AccountId) {
+			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			OpenJobsOf::<T>::mutate_exists(owner, |n| {
+				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+			});
 		}
 
 		/// Returns a job's whole escrow to its dapp.
@@ -805,12 +877,13 @@ pub mod pallet {
 			)
 			.unwrap_or_default();
 			paid = paid.min(cost);
+			Self::unexpose(&provider, job.budget);
 			job.status =
 				JobStatus::Settled { provider: provider.clone(), at: now, paid, fee, refunded };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
-			T::Audit::job_closed(job_id);
+			T::Audit::job_closed(job_id, true);
 			Self::deposit_event(Event::JobSettled { job_id, provider, paid, fee, refunded });
 		}
 
@@ -822,8 +895,12 @@ pub mod pallet {
 			missed: T::AccountId,
 			now: BlockNumberFor<T>,
 		) {
-			T::Providers::job_finished(&missed, JobOutcome::Missed);
+			if T::Providers::job_finished(&missed, JobOutcome::Missed) {
+				// Benched for missing deadlines in a row: it also pays for the dapps' wait.
+				T::Providers::slash(&missed, T::MissSlash::get(), &Self::pool_account());
+			}
 			AssignedTo::<T>::remove(&missed, job_id);
+			Self::unexpose(&missed, job.budget);
 			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
 			let attempt = job.attempts.len() as u32;
 			let next = if attempt < T::MaxAttempts::get() {
@@ -841,6 +918,7 @@ pub mod pallet {
 					job.budget,
 					candidates,
 				)
+				.ok()
 			} else {
 				None
 			};
@@ -850,6 +928,7 @@ pub mod pallet {
 					let booked = job.attempts.try_push(provider.clone()).is_ok() &&
 						Self::schedule(job_id, deadline.saturating_add(1u32.into())).is_some();
 					if booked {
+						Self::expose(&provider, job.budget);
 						job.price = price;
 						AssignedTo::<T>::insert(&provider, job_id, ());
 						job.status = JobStatus::Assigned {
@@ -872,8 +951,9 @@ pub mod pallet {
 			}
 			let refunded = Self::refund(&job);
 			job.status = JobStatus::Expired { at: now };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+			T::Audit::job_closed(job_id, false);
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
 			Self::deposit_event(Event::JobExpired { job_id, refunded });
 		}
@@ -901,7 +981,7 @@ pub mod pallet {
 			let costs: Vec<BalanceOf<T>> =
 				T::Providers::candidates(model, &max_price, region.as_ref(), &[])
 					.iter()
-					.filter_map(|(_, p)| job_cost(p, input, max_tokens))
+					.filter_map(|c| job_cost(&c.price, input, max_tokens))
 					.collect();
 			let cheapest = costs.iter().min().copied().ok_or(Error::<T>::NoEligibleProvider)?;
 			Ok((costs.len() as u32, cheapest))
@@ -939,12 +1019,22 @@ pub mod pallet {
 			use alloc::collections::btree_map::BTreeMap;
 			let reason: T::RuntimeHoldReason = HoldReason::JobEscrow.into();
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut exposure: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut open_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 			let mut open = 0u32;
 			for (id, job) in Jobs::<T>::iter() {
 				ensure!(id < NextJobId::<T>::get(), "job id at or beyond NextJobId");
 				if job.status.is_open() {
 					open = open.saturating_add(1);
 					let e = escrow.entry(job.owner.clone()).or_default();
+					*e = e.saturating_add(job.budget);
+					let n = open_of.entry(job.owner.clone()).or_default();
+					*n = n.saturating_add(1);
+				}
+				if let JobStatus::Assigned { provider, .. } |
+				JobStatus::ResultPosted { provider, .. } = &job.status
+				{
+					let e = exposure.entry(provider.clone()).or_default();
 					*e = e.saturating_add(job.budget);
 				}
 				if let JobStatus::Assigned { provider, .. } = &job.status {
@@ -956,6 +1046,10 @@ pub mod pallet {
 				}
 			}
 			ensure!(open == OpenJobs::<T>::get(), "OpenJobs out of sync");
+			for (who, n) in OpenJobsOf::<T>::iter() {
+				ensure!(open_of.remove(&who) == Some(n), "OpenJobsOf differs from open jobs");
+			}
+			ensure!(open_of.is_empty(), "open jobs missing from OpenJobsOf");
 			for (who, amount) in escrow {
 				ensure!(
 					T::Currency::balance_on_hold(&reason, &who) == amount,
@@ -965,6 +1059,13 @@ pub mod pallet {
 			for id in Results::<T>::iter_keys() {
 				ensure!(Jobs::<T>::contains_key(id), "result without a job");
 			}
+			for (provider, amount) in Exposure::<T>::iter() {
+				ensure!(
+					exposure.remove(&provider) == Some(amount),
+					"exposure differs from the provider's open budgets"
+				);
+			}
+			ensure!(exposure.is_empty(), "open budgets missing from Exposure");
 			for (provider, id) in AssignedTo::<T>::iter_keys() {
 				let assigned_here = Jobs::<T>::get(id).is_some_and(
 					|job| matches!(job.status, JobStatus::Assigned { provider: p, .. } if p == provider),
@@ -975,13 +1076,17 @@ pub mod pallet {
 		}
 	}
 
-	impl<T: Config> AuditedJobs<T::AccountId> for Pallet<T> {
+	impl<T: Config> AuditedJobs<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		fn owner(job: JobId) -> Option<T::AccountId> {
 			Jobs::<T>::get(job).map(|j| j.owner)
 		}
 
-		fn awaiting_result(job: JobId) -> bool {
-			Jobs::<T>::get(job).is_some_and(|j| matches!(j.status, JobStatus::Assigned { .. }))
+		fn awaiting_result(job: JobId) -> Option<(T::AccountId, JobTerms<BlockNumberFor<T>>)> {
+			let job = Jobs::<T>::get(job)?;
+			match job.status {
+				JobStatus::Assigned { provider, .. } => Some((provider, job.terms)),
+				_ => None,
+			}
 		}
 
 		fn check_task(job: JobId) -> Option<attesta_primitives::offchain::InferenceTask> {
@@ -995,6 +1100,8 @@ pub mod pallet {
 				prompt: j.prompt.into_inner(),
 				params: j.params,
 				output_tokens: result.output_tokens.into_inner(),
+				output_text: result.output_text.into_inner(),
+				input_tokens: result.input_tokens,
 			})
 		}
 
@@ -1005,17 +1112,22 @@ pub mod pallet {
 				return Err(Error::<T>::JobNotOpen.into());
 			};
 			let refunded = Self::refund(&job);
+			Self::unexpose(&provider, job.budget);
 			job.status = JobStatus::Rejected { provider: provider.clone(), at: now };
+			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
-			OpenJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
 			let _ = Self::schedule(job_id, now.saturating_add(T::RetentionPeriod::get()));
-			T::Audit::job_closed(job_id);
+			T::Audit::job_closed(job_id, false);
 			Self::deposit_event(Event::ResultRejected { job_id, provider, refunded });
 			Ok(())
 		}
 
 		fn pool() -> T::AccountId {
 			Self::pool_account()
+		}
+
+		fn max_open() -> u32 {
+			T::MaxOpenJobs::get()
 		}
 
 		#[cfg(feature = "runtime-benchmarks")]

@@ -90,6 +90,7 @@ pub const RETENTION: u64 = 20;
 pub const OVERHEAD: u32 = 8;
 
 ord_parameter_types! {
+	pub const MissSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(1);
 	pub const Admin: u64 = ADMIN;
 }
 /// Largest budget the mock's settings allow.
@@ -122,6 +123,8 @@ impl pallet_providers::Config for Test {
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<8>;
 	type MaxCapacity = ConstU32<16>;
+	type MaxMissesInARow = ConstU32<3>;
+	type BenchPeriod = ConstU64<20>;
 	type WeightInfo = ();
 }
 
@@ -136,6 +139,10 @@ impl crate::JobAudit<u64, Balance, u64> for MockAudit {
 	fn max_budget() -> Balance {
 		MaxBudget::get()
 	}
+	// The bound itself is the audits pallet's; its tests cover it.
+	fn may_expose(_: Balance, _: Balance) -> bool {
+		true
+	}
 	fn terms() -> crate::JobTerms<u64> {
 		crate::JobTerms {
 			challenge_window: Window::get(),
@@ -147,7 +154,7 @@ impl crate::JobAudit<u64, Balance, u64> for MockAudit {
 		DISPUTED.with(|d| d.borrow().contains(&job))
 	}
 	fn result_posted(_: u64, _: &u64, _: [u8; 32], _: u64, _: &crate::JobTerms<u64>) {}
-	fn job_closed(_: u64) {}
+	fn job_closed(_: u64, _: bool) {}
 }
 
 impl pallet_jobs::Config for Test {
@@ -164,6 +171,8 @@ impl pallet_jobs::Config for Test {
 	type PromptOverheadTokens = ConstU32<OVERHEAD>;
 	type MaxJobsPerBlock = ConstU32<4>;
 	type MaxOpenJobs = ConstU32<16>;
+	type MaxOpenJobsPerAccount = ConstU32<12>;
+	type MissSlash = MissSlash;
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<RETENTION>;

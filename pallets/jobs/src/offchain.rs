@@ -12,7 +12,9 @@
 //!   transaction was dropped), start over.
 //!
 //! A node restart loses the engine's queue; the ticket then reads as unknown and the job is
-//! queued again. Progress records of jobs no longer assigned here are removed.
+//! queued again. Every assigned job is looked at each run (at most the provider's capacity).
+//! Progress records of jobs no longer assigned here are removed, and their engine tasks
+//! cancelled, so that jobs failing over while they run cannot fill the engine.
 
 use crate::{pallet::*, types::JobStatus, JobId};
 use alloc::{vec, vec::Vec};
@@ -32,8 +34,6 @@ use sp_runtime::{
 
 /// Log target of the provider worker.
 pub const LOG_TARGET: &str = "attesta::provider";
-/// Most assigned jobs one run looks at per provider key, to keep a run short.
-pub const JOBS_PER_RUN: usize = 16;
 /// Blocks a sent result may take to land before the job is run again.
 pub const RESEND_AFTER: u32 = 5;
 
@@ -84,7 +84,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		StorageValueRef::persistent(LEDGER_KEY).get().ok().flatten().unwrap_or_default();
 	let mut seen = Vec::new();
 	for (public, account) in &locals {
-		for job_id in AssignedTo::<T>::iter_key_prefix(account).take(JOBS_PER_RUN) {
+		for job_id in AssignedTo::<T>::iter_key_prefix(account) {
 			seen.push(job_id);
 			if !ledger.contains(&job_id) {
 				ledger.push(job_id);
@@ -98,7 +98,13 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	ledger.retain(|job_id| {
 		let keep = seen.contains(job_id);
 		if !keep {
-			StorageValueRef::persistent(&progress_key(*job_id)).clear();
+			let key = progress_key(*job_id);
+			let mut store = StorageValueRef::persistent(&key);
+			let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
+			if let Some(Progress::Running { ticket }) = progress {
+				inference::cancel(ticket);
+			}
+			store.clear();
 		}
 		keep
 	});

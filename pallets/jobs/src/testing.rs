@@ -56,6 +56,7 @@ pub struct ScriptedEngine {
 	submitted: Mutex<u32>,
 	delay: u32,
 	accept: bool,
+	claims_hold: bool,
 }
 
 impl ScriptedEngine {
@@ -67,7 +68,14 @@ impl ScriptedEngine {
 			submitted: Default::default(),
 			delay: 0,
 			accept: true,
+			claims_hold: true,
 		}
+	}
+
+	/// Finds every result's claims (text, billed input) false.
+	pub fn with_false_claims(mut self) -> Self {
+		self.claims_hold = false;
+		self
 	}
 
 	/// Answers after `delay` polls.
@@ -87,6 +95,11 @@ impl ScriptedEngine {
 		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).clear();
 	}
 
+	/// Tasks the engine holds (not yet polled to the end, nor cancelled).
+	pub fn held(&self) -> usize {
+		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).len()
+	}
+
 	/// Tasks submitted so far.
 	pub fn submitted(&self) -> u32 {
 		*self.submitted.lock().unwrap_or_else(|p| p.into_inner())
@@ -94,6 +107,14 @@ impl ScriptedEngine {
 }
 
 impl InferenceHost for ScriptedEngine {
+	fn cancel(&self, ticket: Ticket) -> bool {
+		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).remove(&ticket).is_some()
+	}
+
+	fn check_claims(&self, _: &InferenceTask) -> Result<bool, InferenceError> {
+		Ok(self.claims_hold)
+	}
+
 	fn submit(&self, task: InferenceTask) -> Result<Ticket, InferenceError> {
 		let mut n = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
 		*n = n.saturating_add(1);

@@ -43,7 +43,8 @@ pub enum InferenceTask {
 		/// The job's generation parameters.
 		params: GenParams,
 	},
-	/// Decide whether a claimed output is what the model produces, as a checker.
+	/// Decide whether a claimed output is what the model produces, as a checker: the tokens by
+	/// re-execution, and the claims about them (see [`Inference::check_claims`]).
 	Check {
 		/// The job's model.
 		model_hash: ModelHash,
@@ -53,6 +54,10 @@ pub enum InferenceTask {
 		params: GenParams,
 		/// The provider's claimed output tokens.
 		output_tokens: Vec<TokenId>,
+		/// The provider's claimed output text: must be the tokens, detokenized.
+		output_text: Vec<u8>,
+		/// The input tokens the provider billed: must be the templated prompt's token count.
+		input_tokens: u32,
 	},
 }
 
@@ -145,6 +150,13 @@ pub trait InferenceHost: Send + Sync {
 	fn submit(&self, task: InferenceTask) -> Result<Ticket, InferenceError>;
 	/// Reports a task's state, handing a finished result over exactly once.
 	fn poll(&self, ticket: Ticket) -> TaskState;
+	/// Gives a task up (its job left the worker): off the queue, its result dropped. Returns
+	/// whether the engine held it.
+	fn cancel(&self, ticket: Ticket) -> bool;
+	/// Whether a [`InferenceTask::Check`]'s claims hold: its text is its tokens detokenized and
+	/// its billed input is the token count of the templated prompt. Deterministic and cheap
+	/// (no inference): run on every result, not only on sampled ones.
+	fn check_claims(&self, task: &InferenceTask) -> Result<bool, InferenceError>;
 	/// The models this node holds.
 	fn models(&self) -> Vec<ModelHash>;
 }
@@ -174,6 +186,26 @@ pub trait Inference {
 		match self.extension::<InferenceExt>() {
 			Some(ext) => ext.0.poll(ticket),
 			None => TaskState::Failed(InferenceError::Unavailable),
+		}
+	}
+
+	/// Gives the task of `ticket` up: see [`InferenceHost::cancel`].
+	fn cancel(&mut self, ticket: Ticket) -> bool {
+		match self.extension::<InferenceExt>() {
+			Some(ext) => ext.0.cancel(ticket),
+			None => false,
+		}
+	}
+
+	/// Whether the claims of `task` (an [`InferenceTask::Check`]) hold, at once: see
+	/// [`InferenceHost::check_claims`].
+	fn check_claims(
+		&mut self,
+		task: PassFatPointerAndDecode<InferenceTask>,
+	) -> AllocateAndReturnByCodec<Result<bool, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(ext) => ext.0.check_claims(&task),
+			None => Err(InferenceError::Unavailable),
 		}
 	}
 

@@ -1,11 +1,18 @@
 //! Secret, verifiable selection of checkers (as in Polkadot's approval checking).
 //!
-//! A checker evaluates a VRF with its own key over the job and its result commitment: only it
-//! can compute the output, so nobody — the provider included — knows in advance which jobs it
-//! checks, and the VRF proof lets the chain verify the claim when the checker reveals it with
-//! its verdict. Output and proof are unique per key and input, so a checker cannot grind for or
-//! against being selected. Rounds (`0` for the sample check, `1..` for dispute committees) give
-//! fresh, independent draws.
+//! A checker evaluates a VRF with its own key over its account, the job, the round and a seed
+//! the chain fixes after the result is posted (the hash of the block that included the result,
+//! or that opened the dispute round): only it can compute the output, so nobody — the provider
+//! included — knows in advance which jobs it checks, and the VRF proof lets the chain verify the
+//! claim when the checker reveals it with its verdict. Output and proof are unique per key and
+//! input, so a checker cannot grind for or against being selected; the provider cannot grind
+//! either, because nothing it chooses (its output, its commitment) enters the input. The
+//! account is in the input so that a proof is good for one account only: a proof replayed from
+//! another account does not verify. Rounds (`0` for the sample check, `1..` for dispute
+//! committees) give fresh, independent draws.
+//!
+//! Registering a key also needs a proof of possession ([`key_proof_data`]): the key's VRF
+//! signature over the registering account, so nobody can register someone else's key.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -14,7 +21,7 @@ use sp_core::sr25519::{
 	vrf::{VrfSignData, VrfSignature, VrfTranscript},
 };
 use sp_runtime_interface::{
-	pass_by::{AllocateAndReturnByCodec, PassPointerAndReadCopy},
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassPointerAndReadCopy},
 	runtime_interface,
 };
 
@@ -23,7 +30,9 @@ use crate::JobId;
 use sp_externalities::ExternalitiesExt;
 
 /// Transcript label of the selection VRF, versioned.
-const LABEL: &[u8] = b"attesta/check/v1";
+const LABEL: &[u8] = b"attesta/check/v2";
+/// Transcript label of a checker key's proof of possession.
+const KEY_PROOF_LABEL: &[u8] = b"attesta/checker-key/v1";
 /// Context of the bytes drawn from the VRF output.
 const DRAW_CONTEXT: &[u8] = b"attesta/check/draw";
 
@@ -48,9 +57,9 @@ pub struct VrfProof {
 }
 
 impl VrfProof {
-	/// The proof of a signature the keystore made (host side only).
+	/// The proof of a VRF signature (made by a keystore or a key pair; host side only).
 	#[cfg(feature = "std")]
-	fn from_signature(signature: &VrfSignature) -> Option<Self> {
+	pub fn from_signature(signature: &VrfSignature) -> Option<Self> {
 		Self::decode(&mut &signature.encode()[..]).ok()
 	}
 
@@ -59,30 +68,33 @@ impl VrfProof {
 	}
 }
 
-/// The VRF input for `job`'s result `commitment` in `round`.
-pub fn sign_data(job: JobId, commitment: &[u8; 32], round: u32) -> VrfSignData {
+/// The VRF input of checker `account` (its SCALE encoding) for `job` in `round`, drawn against
+/// `seed`.
+pub fn sign_data(account: &[u8], job: JobId, round: u32, seed: &[u8; 32]) -> VrfSignData {
 	VrfSignData::new(VrfTranscript::new(
 		LABEL,
 		&[
+			(b"account", account),
 			(b"job", &job.to_le_bytes()),
-			(b"commitment", commitment),
 			(b"round", &round.to_le_bytes()),
+			(b"seed", seed),
 		],
 	))
 }
 
-/// Verifies `proof` for checker `key` and returns its draw, uniform over `u128`; `None` when
-/// the proof is not `key`'s VRF over this input.
+/// Verifies `proof` for checker `key` registered by `account` and returns its draw, uniform
+/// over `u128`; `None` when the proof is not `key`'s VRF over this input.
 pub fn verified_draw(
 	key: &[u8; 32],
+	account: &[u8],
 	job: JobId,
-	commitment: &[u8; 32],
 	round: u32,
+	seed: &[u8; 32],
 	proof: &VrfProof,
 ) -> Option<u128> {
 	use sp_core::crypto::VrfPublic;
 	let public = sr25519::Public::from_raw(*key);
-	let data = sign_data(job, commitment, round);
+	let data = sign_data(account, job, round, seed);
 	let signature = proof.to_signature()?;
 	if !public.vrf_verify(&data, &signature) {
 		return None;
@@ -90,6 +102,28 @@ pub fn verified_draw(
 	let bytes: [u8; 16] =
 		signature.pre_output.make_bytes(DRAW_CONTEXT, data.as_ref(), &public).ok()?;
 	Some(u128::from_le_bytes(bytes))
+}
+
+/// What a checker key proves possession with when `account` (its SCALE encoding) registers
+/// it: a VRF signature over this input (its DLEQ proof shows knowledge of the secret key).
+pub fn key_proof_data(account: &[u8]) -> VrfSignData {
+	VrfSignData::new(VrfTranscript::new(KEY_PROOF_LABEL, &[(b"account", account)]))
+}
+
+/// The proof that `account` (its SCALE encoding) holds `pair` as its checker key, made
+/// client-side (the node's keystore makes it with [`checker_vrf::prove_key`]).
+#[cfg(feature = "std")]
+pub fn prove_key_with(pair: &sr25519::Pair, account: &[u8]) -> Option<VrfProof> {
+	use sp_core::crypto::VrfSecret;
+	VrfProof::from_signature(&pair.vrf_sign(&key_proof_data(account)))
+}
+
+/// Whether `proof` shows that whoever registers `key` for `account` holds its secret.
+pub fn verify_key_proof(key: &[u8; 32], account: &[u8], proof: &VrfProof) -> bool {
+	use sp_core::crypto::VrfPublic;
+	proof.to_signature().is_some_and(|signature| {
+		sr25519::Public::from_raw(*key).vrf_verify(&key_proof_data(account), &signature)
+	})
 }
 
 /// Whether a draw selects its checker when each checker is selected with probability
@@ -105,27 +139,45 @@ pub fn is_selected(draw: u128, parts_per_billion: u32) -> bool {
 /// Host function that evaluates the selection VRF with a checker key of the node's keystore.
 #[runtime_interface]
 pub trait CheckerVrf {
-	/// The VRF of checker `key` (a `chck` key in the keystore) for `job`'s result `commitment`
-	/// in `round`; `None` when the keystore does not hold the key.
+	/// The VRF of checker `key` (a `chck` key in the keystore), registered by `account` (its
+	/// SCALE encoding), for `job` in `round` against `seed`; `None` when the keystore does not
+	/// hold the key.
 	fn sign(
 		&mut self,
 		key: PassPointerAndReadCopy<[u8; 32], 32>,
+		account: PassFatPointerAndRead<&[u8]>,
 		job: JobId,
-		commitment: PassPointerAndReadCopy<[u8; 32], 32>,
 		round: u32,
+		seed: PassPointerAndReadCopy<[u8; 32], 32>,
 	) -> AllocateAndReturnByCodec<Option<VrfProof>> {
-		use sp_keystore::KeystoreExt;
-		let keystore = self.extension::<KeystoreExt>()?;
-		let signature = keystore
-			.sr25519_vrf_sign(
-				crate::keys::CHECKER_KEY_TYPE,
-				&sr25519::Public::from_raw(key),
-				&sign_data(job, &commitment, round),
-			)
-			.ok()
-			.flatten()?;
-		VrfProof::from_signature(&signature)
+		keystore_vrf(&mut **self, key, &sign_data(account, job, round, &seed))
 	}
+
+	/// The proof that `account` (its SCALE encoding) holds checker `key` (a `chck` key in the
+	/// keystore), for `Audits.register_checker`; `None` when the keystore does not hold it.
+	fn prove_key(
+		&mut self,
+		key: PassPointerAndReadCopy<[u8; 32], 32>,
+		account: PassFatPointerAndRead<&[u8]>,
+	) -> AllocateAndReturnByCodec<Option<VrfProof>> {
+		keystore_vrf(&mut **self, key, &key_proof_data(account))
+	}
+}
+
+/// `data` signed by checker `key` of the keystore in `ext`; `None` without the key.
+#[cfg(feature = "std")]
+fn keystore_vrf(
+	mut ext: &mut dyn sp_externalities::Externalities,
+	key: [u8; 32],
+	data: &VrfSignData,
+) -> Option<VrfProof> {
+	use sp_keystore::KeystoreExt;
+	let keystore = ext.extension::<KeystoreExt>()?;
+	let signature = keystore
+		.sr25519_vrf_sign(crate::keys::CHECKER_KEY_TYPE, &sr25519::Public::from_raw(key), data)
+		.ok()
+		.flatten()?;
+	VrfProof::from_signature(&signature)
 }
 
 #[cfg(test)]
@@ -133,25 +185,54 @@ mod tests {
 	use super::*;
 	use sp_core::{crypto::VrfSecret, Pair};
 
-	fn proof(pair: &sr25519::Pair, job: JobId, c: &[u8; 32], round: u32) -> VrfProof {
-		VrfProof::from_signature(&pair.vrf_sign(&sign_data(job, c, round))).unwrap()
+	const ALICE: &[u8] = b"alice's account";
+	const MALLORY: &[u8] = b"mallory's account";
+
+	fn proof(
+		pair: &sr25519::Pair,
+		who: &[u8],
+		job: JobId,
+		round: u32,
+		seed: &[u8; 32],
+	) -> VrfProof {
+		VrfProof::from_signature(&pair.vrf_sign(&sign_data(who, job, round, seed))).unwrap()
 	}
 
 	#[test]
-	fn draws_verify_only_for_their_key_and_input() {
+	fn draws_verify_only_for_their_key_account_and_input() {
 		let pair = sr25519::Pair::from_string("//Checker", None).unwrap();
 		let other = sr25519::Pair::from_string("//Other", None).unwrap();
 		let key = pair.public().0;
-		let p = proof(&pair, 7, &[1; 32], 0);
-		let draw = verified_draw(&key, 7, &[1; 32], 0, &p).expect("valid");
+		let p = proof(&pair, ALICE, 7, 0, &[1; 32]);
+		let draw = verified_draw(&key, ALICE, 7, 0, &[1; 32], &p).expect("valid");
 		// Unique: signing again gives the same draw.
-		assert_eq!(verified_draw(&key, 7, &[1; 32], 0, &proof(&pair, 7, &[1; 32], 0)), Some(draw));
-		assert_eq!(verified_draw(&other.public().0, 7, &[1; 32], 0, &p), None);
-		assert_eq!(verified_draw(&key, 8, &[1; 32], 0, &p), None);
-		assert_eq!(verified_draw(&key, 7, &[2; 32], 0, &p), None);
-		assert_eq!(verified_draw(&key, 7, &[1; 32], 1, &p), None);
-		let round1 = verified_draw(&key, 7, &[1; 32], 1, &proof(&pair, 7, &[1; 32], 1)).unwrap();
+		assert_eq!(
+			verified_draw(&key, ALICE, 7, 0, &[1; 32], &proof(&pair, ALICE, 7, 0, &[1; 32])),
+			Some(draw)
+		);
+		assert_eq!(verified_draw(&other.public().0, ALICE, 7, 0, &[1; 32], &p), None);
+		// A proof replayed for another account under the same key does not verify.
+		assert_eq!(verified_draw(&key, MALLORY, 7, 0, &[1; 32], &p), None);
+		assert_eq!(verified_draw(&key, ALICE, 8, 0, &[1; 32], &p), None);
+		assert_eq!(verified_draw(&key, ALICE, 7, 0, &[2; 32], &p), None);
+		assert_eq!(verified_draw(&key, ALICE, 7, 1, &[1; 32], &p), None);
+		let round1 =
+			verified_draw(&key, ALICE, 7, 1, &[1; 32], &proof(&pair, ALICE, 7, 1, &[1; 32]))
+				.unwrap();
 		assert_ne!(round1, draw);
+	}
+
+	#[test]
+	fn a_key_proof_is_good_for_its_key_and_account_only() {
+		let pair = sr25519::Pair::from_string("//Checker", None).unwrap();
+		let other = sr25519::Pair::from_string("//Other", None).unwrap();
+		let p = VrfProof::from_signature(&pair.vrf_sign(&key_proof_data(ALICE))).unwrap();
+		assert!(verify_key_proof(&pair.public().0, ALICE, &p));
+		assert!(!verify_key_proof(&pair.public().0, MALLORY, &p));
+		assert!(!verify_key_proof(&other.public().0, ALICE, &p));
+		// A selection proof is no key proof.
+		let draw_proof = proof(&pair, ALICE, 7, 0, &[1; 32]);
+		assert!(!verify_key_proof(&pair.public().0, ALICE, &draw_proof));
 	}
 
 	#[test]
@@ -166,10 +247,11 @@ mod tests {
 			.filter(|&job| {
 				let d = verified_draw(
 					&pair.public().0,
+					ALICE,
 					job,
-					&[3; 32],
 					0,
-					&proof(&pair, job, &[3; 32], 0),
+					&[3; 32],
+					&proof(&pair, ALICE, job, 0, &[3; 32]),
 				);
 				is_selected(d.unwrap(), 250_000_000)
 			})

@@ -28,21 +28,30 @@ pub use weights::WeightInfo;
 
 /// What the jobs pallet needs from the provider registry.
 pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
-	/// Providers that can take a job now: serve `model`, have stake at or above the minimum,
-	/// free capacity, prices within `max_price`, in `region` if one is asked; minus `exclude`.
-	/// In registration order, so the caller's draw over them is deterministic.
+	/// Providers that can take a job now: serve `model`, are not suspended, have stake at or
+	/// above the minimum, free capacity, prices within `max_price`, in `region` if one is
+	/// asked; minus `exclude`. With their bonded stake, in registration order, so the caller's
+	/// draw over them is deterministic.
 	fn candidates(
 		model: ModelId,
 		max_price: &Price<Balance>,
 		region: Option<&Region>,
 		exclude: &[AccountId],
-	) -> Vec<(AccountId, Price<Balance>)>;
+	) -> Vec<Candidate<AccountId, Balance>>;
+	/// Most providers one model can have (bounds the candidates).
+	fn max_per_model() -> u32;
 	/// Books one unit of `who`'s capacity for a newly assigned job.
 	fn job_assigned(who: &AccountId) -> sp_runtime::DispatchResult;
-	/// Frees the capacity a job held and records how it ended.
-	fn job_finished(who: &AccountId, outcome: JobOutcome<BlockNumber>);
-	/// Records a result of `who` that a dispute found bad.
+	/// Frees the capacity a job held and records how it ended. Returns whether `who` was
+	/// benched for missing too many deadlines in a row (the caller then slashes it).
+	fn job_finished(who: &AccountId, outcome: JobOutcome<BlockNumber>) -> bool;
+	/// Records a result of `who` that a dispute found bad, and suspends `who` from new jobs at
+	/// once.
 	fn check_failed(who: &AccountId);
+	/// Lifts `who`'s suspension (its slash was cancelled on appeal).
+	fn reinstate(who: &AccountId);
+	/// Records a result of `who` that passed a sampled check and was paid.
+	fn check_passed(who: &AccountId);
 	/// `who`'s track record; `None` when it is not a provider.
 	fn reputation(who: &AccountId) -> Option<Reputation>;
 	/// Moves `fraction` of `who`'s stake (bonded first, then unbonding) to `to`; returns how
@@ -130,6 +139,12 @@ pub mod pallet {
 		/// Most concurrent jobs a provider may declare.
 		#[pallet::constant]
 		type MaxCapacity: Get<u32>;
+		/// Deadlines a provider may miss in a row before it is benched.
+		#[pallet::constant]
+		type MaxMissesInARow: Get<u32>;
+		/// Blocks a benched provider gets no new jobs.
+		#[pallet::constant]
+		type BenchPeriod: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -197,6 +212,23 @@ pub mod pallet {
 		/// A provider left the registry.
 		ProviderDeregistered {
 			/// The former provider.
+			who: T::AccountId,
+		},
+		/// The provider missed `MaxMissesInARow` deadlines in a row: no new jobs until `until`.
+		ProviderBenched {
+			/// The provider.
+			who: T::AccountId,
+			/// First block it gets jobs again.
+			until: BlockNumberFor<T>,
+		},
+		/// A dispute found a result of the provider bad: no new jobs for it.
+		ProviderSuspended {
+			/// The provider.
+			who: T::AccountId,
+		},
+		/// Governance cancelled the provider's slash: it gets jobs again.
+		ProviderReinstated {
+			/// The provider.
 			who: T::AccountId,
 		},
 	}
@@ -289,6 +321,8 @@ pub mod pallet {
 					capacity,
 					active_jobs: 0,
 					reputation: Reputation::default(),
+					suspended: false,
+					benched_until: Zero::zero(),
 				},
 			);
 			Self::deposit_event(Event::ProviderRegistered { who, stake });
@@ -536,20 +570,27 @@ pub mod pallet {
 			max_price: &Price<BalanceOf<T>>,
 			region: Option<&Region>,
 			exclude: &[T::AccountId],
-		) -> Vec<(T::AccountId, Price<BalanceOf<T>>)> {
+		) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
 			let minimum = T::MinimumStake::get();
+			let now = frame_system::Pallet::<T>::block_number();
 			ModelProviders::<T>::get(model)
 				.into_iter()
 				.filter(|who| !exclude.contains(who))
 				.filter_map(|who| Providers::<T>::get(&who).map(|info| (who, info)))
 				.filter(|(_, info)| {
-					info.stake >= minimum &&
+					!info.suspended &&
+						info.benched_until <= now &&
+						info.stake >= minimum &&
 						info.active_jobs < info.capacity &&
 						info.price.within(max_price) &&
 						region.is_none_or(|r| &info.region == r)
 				})
-				.map(|(who, info)| (who, info.price))
+				.map(|(who, info)| Candidate { who, price: info.price, stake: info.stake })
 				.collect()
+		}
+
+		fn max_per_model() -> u32 {
+			T::MaxProvidersPerModel::get()
 		}
 
 		fn job_assigned(who: &T::AccountId) -> DispatchResult {
@@ -561,21 +602,34 @@ pub mod pallet {
 			})
 		}
 
-		fn job_finished(who: &T::AccountId, outcome: JobOutcome<BlockNumberFor<T>>) {
+		fn job_finished(who: &T::AccountId, outcome: JobOutcome<BlockNumberFor<T>>) -> bool {
 			Providers::<T>::mutate(who, |info| {
-				let Some(info) = info.as_mut() else { return };
+				let Some(info) = info.as_mut() else { return false };
 				info.active_jobs = info.active_jobs.saturating_sub(1);
 				let r = &mut info.reputation;
 				match outcome {
 					JobOutcome::Completed { latency } => {
 						r.jobs_completed = r.jobs_completed.saturating_add(1);
+						r.missed_in_a_row = 0;
 						let latency: u64 = latency.saturated_into();
 						r.total_latency_blocks = r.total_latency_blocks.saturating_add(latency);
 					},
-					JobOutcome::Missed => r.deadlines_missed = r.deadlines_missed.saturating_add(1),
+					JobOutcome::Missed => {
+						r.deadlines_missed = r.deadlines_missed.saturating_add(1);
+						r.missed_in_a_row = r.missed_in_a_row.saturating_add(1);
+						if r.missed_in_a_row >= T::MaxMissesInARow::get() {
+							r.missed_in_a_row = 0;
+							let until = frame_system::Pallet::<T>::block_number()
+								.saturating_add(T::BenchPeriod::get());
+							info.benched_until = until;
+							Self::deposit_event(Event::ProviderBenched { who: who.clone(), until });
+							return true;
+						}
+					},
 					JobOutcome::Cancelled => {},
 				}
-			});
+				false
+			})
 		}
 
 		fn check_failed(who: &T::AccountId) {
@@ -583,6 +637,26 @@ pub mod pallet {
 				if let Some(info) = info.as_mut() {
 					let r = &mut info.reputation;
 					r.checks_failed = r.checks_failed.saturating_add(1);
+					info.suspended = true;
+					Self::deposit_event(Event::ProviderSuspended { who: who.clone() });
+				}
+			});
+		}
+
+		fn check_passed(who: &T::AccountId) {
+			Providers::<T>::mutate(who, |info| {
+				if let Some(info) = info.as_mut() {
+					let r = &mut info.reputation;
+					r.checks_passed = r.checks_passed.saturating_add(1);
+				}
+			});
+		}
+
+		fn reinstate(who: &T::AccountId) {
+			Providers::<T>::mutate(who, |info| {
+				if let Some(info) = info.as_mut().filter(|i| i.suspended) {
+					info.suspended = false;
+					Self::deposit_event(Event::ProviderReinstated { who: who.clone() });
 				}
 			});
 		}

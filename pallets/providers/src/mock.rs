@@ -94,6 +94,8 @@ impl pallet_providers::Config for Test {
 	type MaxModelsPerProvider = ConstU32<4>;
 	type MaxProvidersPerModel = ConstU32<3>;
 	type MaxCapacity = ConstU32<16>;
+	type MaxMissesInARow = ConstU32<3>;
+	type BenchPeriod = ConstU64<20>;
 	type WeightInfo = ();
 }
 

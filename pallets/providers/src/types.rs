@@ -81,6 +81,11 @@ pub struct Reputation {
 	pub deadlines_missed: u32,
 	/// Results that failed a check.
 	pub checks_failed: u32,
+	/// Results that passed a sampled check and were paid: what lowers its check rate (not
+	/// completed jobs, which a dapp dealing with itself could pile up cheaply).
+	pub checks_passed: u32,
+	/// Deadlines missed since its last result in time.
+	pub missed_in_a_row: u32,
 	/// Sum over completed jobs of the blocks from assignment to result (mean = this / completed).
 	pub total_latency_blocks: u64,
 }
@@ -129,6 +134,22 @@ pub struct ProviderInfo<Balance, BlockNumber, MaxModels: frame_support::traits::
 	pub active_jobs: u32,
 	/// Its track record.
 	pub reputation: Reputation,
+	/// A dispute found one of its results bad: it gets no new jobs until governance cancels
+	/// the slash on appeal.
+	pub suspended: bool,
+	/// It missed too many deadlines in a row: no new jobs before this block.
+	pub benched_until: BlockNumber,
+}
+
+/// A provider that can take a job now, as the jobs pallet draws among them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Candidate<AccountId, Balance> {
+	/// The provider.
+	pub who: AccountId,
+	/// Its prices.
+	pub price: Price<Balance>,
+	/// Its bonded stake: what bounds the budgets it may hold open at once.
+	pub stake: Balance,
 }
 
 /// How a provider's job ended, for its reputation and its capacity.

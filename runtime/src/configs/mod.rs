@@ -178,10 +178,14 @@ impl pallet_providers::Config for Runtime {
 	type MaxModelsPerProvider = ConstU32<16>;
 	type MaxProvidersPerModel = ConstU32<128>;
 	type MaxCapacity = ConstU32<64>;
+	/// Three missed deadlines in a row bench a provider for ten minutes.
+	type MaxMissesInARow = ConstU32<3>;
+	type BenchPeriod = ConstU32<{ 10 * MINUTES }>;
 	type WeightInfo = pallet_providers::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
+	pub const MissSlash: Perbill = Perbill::from_percent(1);
 	/// Derives the checkers' pool account, which collects verification fees.
 	pub const JobsPalletId: PalletId = PalletId(*b"att/jobs");
 }
@@ -203,6 +207,10 @@ impl pallet_jobs::Config for Runtime {
 	type MaxJobsPerBlock = ConstU32<128>;
 	/// 3 × 2,048 agenda entries fit the 128 × 64 blocks the agenda searches.
 	type MaxOpenJobs = ConstU32<2_048>;
+	/// A sixteenth of the chain-wide limit: no one account fills it.
+	type MaxOpenJobsPerAccount = ConstU32<128>;
+	/// One percent of the stake for every bench.
+	type MissSlash = MissSlash;
 	type MaxAttempts = ConstU32<4>;
 	type MaxResponseWindow = ConstU32<HOURS>;
 	type RetentionPeriod = ConstU32<DAYS>;
@@ -260,6 +268,8 @@ impl pallet_audits::Config for Runtime {
 	/// Deciding a dispute with a full verdict store weighs ~0.1 s on the benchmark machine's
 	/// debug node: eight per block stay well inside the block.
 	type MaxDuePerBlock = ConstU32<8>;
+	/// A dapp's bond grows with each open challenge; sixteen at once is the most.
+	type MaxOpenChallenges = ConstU32<16>;
 	/// An hour, far below the day a finished job is kept (`RetentionPeriod` of `Jobs`).
 	type MaxChallengeWindow = ConstU32<HOURS>;
 	type WeightInfo = pallet_audits::weights::SubstrateWeight<Runtime>;

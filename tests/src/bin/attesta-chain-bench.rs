@@ -17,8 +17,8 @@
 
 use attesta_e2e::{load::*, market::*, png, *};
 use attesta_primitives::selection::{is_selected, sign_data, verified_draw, VrfProof};
-use attesta_runtime::{AccountId, Balance, RuntimeCall, RuntimeEvent, UNIT};
-use codec::{Decode, Encode};
+use attesta_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent, UNIT};
+use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use pallet_jobs::GenParams;
@@ -40,6 +40,9 @@ const BLOCK_SECS: f64 = 6.0;
 const PUSHERS: usize = 16;
 /// Capacity each bench provider offers (the runtime's `MaxCapacity`).
 const PROVIDER_CAPACITY: u32 = 64;
+/// Each provider's stake: with every result checked (the bench's settings) it covers 500 ATT
+/// of open budgets, more than its capacity of 1-ATT jobs.
+const BENCH_PROVIDER_STAKE: Balance = 2_000 * UNIT;
 /// Checkers registered: each is drawn for a result with chance 1/CHECKERS at a 100 % rate.
 const CHECKERS: usize = 4;
 /// Jobs each dapp account submits.
@@ -754,7 +757,8 @@ impl Bench {
 			dapps.len()
 		));
 		let mut recipients: Vec<(AccountId, Balance)> = Vec::new();
-		recipients.extend(providers.iter().map(|p| (account(p), PROVIDER_STAKE + 100 * UNIT)));
+		recipients
+			.extend(providers.iter().map(|p| (account(p), BENCH_PROVIDER_STAKE + 100 * UNIT)));
 		recipients.extend(checkers.iter().map(|p| (account(p), CHECKER_BOND + 100 * UNIT)));
 		recipients
 			.extend(dapps.iter().map(|p| (account(p), (JOBS_PER_DAPP as Balance + 10) * UNIT)));
@@ -768,7 +772,7 @@ impl Bench {
 		self.out.line("  registering providers and checkers:".to_string());
 		self.each_once(&providers, |_| {
 			RuntimeCall::Providers(pallet_providers::Call::register {
-				stake: PROVIDER_STAKE,
+				stake: BENCH_PROVIDER_STAKE,
 				models: vec![0],
 				price: PROVIDER_PRICE,
 				region: b"bench".to_vec(),
@@ -781,6 +785,7 @@ impl Bench {
 			RuntimeCall::Audits(pallet_audits::Call::register_checker {
 				key: p.public().0,
 				bond: CHECKER_BOND,
+				key_proof: checker_key_proof(p),
 			})
 		})
 		.await?;
@@ -910,7 +915,27 @@ impl Bench {
 
 		// 2c. Verdicts: every checker evaluates its VRF on every posted result and passes those
 		// it is drawn for, as its off-chain worker would (without re-executing).
-		let chance = (Perbill::one().deconstruct() / CHECKERS as u32).max(1);
+		// Each result's draw is seeded by the hash of the block that included it.
+		let mut seeds: HashMap<u64, ([u8; 32], u32)> = HashMap::new();
+		let mut hashes: HashMap<BlockNumber, [u8; 32]> = HashMap::new();
+		for job_id in &posted {
+			let key = pallet_audits::Checkables::<Runtime>::hashed_key_for(job_id);
+			let Some(checkable): Option<pallet_audits::Checkable<AccountId, BlockNumber>> =
+				storage(&self.c, &key).await?
+			else {
+				continue;
+			};
+			let seed = match hashes.get(&checkable.posted_at) {
+				Some(seed) => *seed,
+				None => {
+					let hash = block_hash(&self.c, checkable.posted_at).await?;
+					let seed = sp_crypto_hashing::blake2_256(hash.as_ref());
+					hashes.insert(checkable.posted_at, seed);
+					seed
+				},
+			};
+			seeds.insert(*job_id, (seed, checkable.chance));
+		}
 		let t = Instant::now();
 		let mut nonces = Vec::new();
 		for checker in &checkers {
@@ -921,23 +946,25 @@ impl Bench {
 			let handles: Vec<_> = checkers
 				.iter()
 				.map(|checker| {
-					let (posted, commitments) = (&posted, &commitments);
+					let (posted, seeds) = (&posted, &seeds);
 					s.spawn(move || {
+						let who = account(checker).encode();
 						posted
 							.iter()
 							.filter_map(|job_id| {
-								let commitment = commitments.get(job_id)?;
+								let (seed, chance) = seeds.get(job_id)?;
 								let signature =
-									checker.vrf_sign(&sign_data(*job_id, commitment, 0));
-								let proof = VrfProof::decode(&mut &signature.encode()[..]).ok()?;
+									checker.vrf_sign(&sign_data(&who, *job_id, 0, seed));
+								let proof = VrfProof::from_signature(&signature)?;
 								let draw = verified_draw(
 									&checker.public().0,
+									&who,
 									*job_id,
-									commitment,
 									0,
+									seed,
 									&proof,
 								)?;
-								is_selected(draw, chance).then_some((*job_id, proof))
+								is_selected(draw, *chance).then_some((*job_id, proof))
 							})
 							.collect()
 					})

@@ -16,6 +16,22 @@ use std::sync::Arc;
 fn node(
 	engine: ScriptedEngine,
 ) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<testing::PoolState>>, u64, JobId) {
+	let (mut ext, pool, checker) = node_without_jobs(engine);
+	let job = ext.execute_with(posted_now);
+	(ext, pool, checker, job)
+}
+
+/// A job whose result is posted in the current block.
+fn posted_now() -> JobId {
+	let job = submitted_job();
+	post_result(job, vec![1, 2, 3]);
+	job
+}
+
+/// The node of [`node`] before any job: the checker registered at block 2, now block 3.
+fn node_without_jobs(
+	engine: ScriptedEngine,
+) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<testing::PoolState>>, u64) {
 	let mut ext = new_test_ext();
 	let (offchain, _) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
@@ -27,17 +43,25 @@ fn node(
 	ext.register_extension(KeystoreExt::new(keystore));
 	ext.register_extension(InferenceExt(Arc::new(engine)));
 	let checker = MockPublic(key).into_account();
-	let job = ext.execute_with(|| {
+	ext.execute_with(|| {
 		for c in CHECKERS {
 			assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(c)));
 		}
 		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<u64>>::mint_into(
 			&checker, 100_000
 		));
-		assert_ok!(Audits::register_checker(RuntimeOrigin::signed(checker), key.0, BOND));
-		posted_job()
+		let key_proof =
+			attesta_primitives::selection::checker_vrf::prove_key(key.0, &checker.encode())
+				.expect("the keystore holds the key");
+		assert_ok!(Audits::register_checker(
+			RuntimeOrigin::signed(checker),
+			key.0,
+			BOND,
+			key_proof
+		));
+		run_to_block(3);
 	});
-	(ext, pool_state, checker, job)
+	(ext, pool_state, checker)
 }
 
 /// Runs the worker and returns the audit calls it sent, each checked to be signed by
@@ -72,11 +96,15 @@ fn run_worker(
 #[test]
 fn a_drawn_checker_re_executes_and_posts_a_verdict_the_chain_accepts() {
 	let (mut ext, pool, checker, job) = node(ScriptedEngine::new(MODEL_HASH).with_delay(1));
-	// Drawn (the only checker, every job checked): the check goes to the engine.
+	// The seed (the hash of the block that posted the result) is not known in that block.
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());
-	ext.execute_with(|| run_to_block(2));
+	assert!(ext.execute_with(|| Checkables::<Test>::get(job).unwrap().posted_at) == 3);
+	ext.execute_with(|| run_to_block(4));
+	// Drawn (the only checker, every job checked): the check goes to the engine.
+	assert!(run_worker(&mut ext, &pool, checker).is_empty(), "checking");
+	ext.execute_with(|| run_to_block(5));
 	assert!(run_worker(&mut ext, &pool, checker).is_empty(), "still checking");
-	ext.execute_with(|| run_to_block(3));
+	ext.execute_with(|| run_to_block(6));
 	let sent = run_worker(&mut ext, &pool, checker);
 	let [Call::submit_verdict { job_id, round: 0, accepted: true, .. }] = &sent[..] else {
 		panic!("{sent:?}")
@@ -85,7 +113,7 @@ fn a_drawn_checker_re_executes_and_posts_a_verdict_the_chain_accepts() {
 	ext.execute_with(|| {
 		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
 		System::assert_last_event(Event::CheckPassed { job_id: job, checker }.into());
-		run_to_block(4);
+		run_to_block(7);
 	});
 	// Voted: nothing more to do.
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());
@@ -94,6 +122,7 @@ fn a_drawn_checker_re_executes_and_posts_a_verdict_the_chain_accepts() {
 #[test]
 fn a_failed_check_opens_a_dispute() {
 	let (mut ext, pool, checker, job) = node(ScriptedEngine::new(MODEL_HASH).rejecting());
+	ext.execute_with(|| run_to_block(4));
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());
 	let sent = run_worker(&mut ext, &pool, checker);
 	let [Call::submit_verdict { accepted: false, .. }] = &sent[..] else { panic!("{sent:?}") };
@@ -101,7 +130,57 @@ fn a_failed_check_opens_a_dispute() {
 		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
 		assert!(Disputes::<Test>::contains_key(job));
 		// The accuser does not sit on its own dispute's committee.
-		run_to_block(2);
+		run_to_block(6);
 	});
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+}
+
+/// Attack 2: the worker used to look at the first 64 open results in storage order only, so a
+/// provider could tell before posting which of its results no checker would ever see.
+#[test]
+fn exempt_results_every_open_result_is_drawn_and_checked_however_many_are_open() {
+	let (mut ext, pool, checker) = node_without_jobs(ScriptedEngine::new(MODEL_HASH));
+	let jobs: Vec<JobId> = ext.execute_with(|| (0..80).map(|_| posted_now()).collect());
+	ext.execute_with(|| run_to_block(4));
+	// The engine takes every check (the scripted one has no capacity limit), the earliest
+	// deadline first; the next run posts every verdict.
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+	let sent = run_worker(&mut ext, &pool, checker);
+	let mut checked: Vec<JobId> = sent
+		.iter()
+		.map(|c| match c {
+			Call::submit_verdict { job_id, round: 0, accepted: true, .. } => *job_id,
+			other => panic!("{other:?}"),
+		})
+		.collect();
+	checked.sort();
+	assert_eq!(checked, jobs, "every one of the 80 open results was checked");
+}
+
+/// Threat model (Trust II): a provider posted the honest tokens with a text of its choosing (or
+/// billed more input tokens than the prompt makes): every check passed, since checks looked at
+/// the tokens only. The worker checks every open result's claims, drawn or not, and reports
+/// false ones; a committee then decides.
+#[test]
+fn false_claims_every_result_s_text_and_billing_are_checked_and_reported() {
+	let (mut ext, pool, checker) =
+		node_without_jobs(ScriptedEngine::new(MODEL_HASH).with_false_claims());
+	let job = ext.execute_with(|| {
+		// Not drawn (no chance at all): the claims are looked at all the same.
+		let job = posted_now();
+		Checkables::<Test>::mutate(job, |c| c.as_mut().unwrap().chance = 0);
+		run_to_block(4);
+		job
+	});
+	let sent = run_worker(&mut ext, &pool, checker);
+	let [Call::report_false_claims { job_id }] = &sent[..] else { panic!("{sent:?}") };
+	assert_eq!(*job_id, job);
+	ext.execute_with(|| {
+		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
+		let d = Disputes::<Test>::get(job).expect("a committee decides");
+		assert_eq!(d.accuser, Accuser::Checker(checker));
+		run_to_block(5);
+	});
+	// Reported once.
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());
 }

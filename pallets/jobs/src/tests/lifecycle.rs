@@ -264,3 +264,36 @@ fn many_jobs_over_many_blocks_keep_the_books_straight() {
 		assert_eq!(total_before, total_after, "money was created or destroyed");
 	});
 }
+
+/// Threat model (Trust II): missed deadlines used to cost a provider nothing, so one that takes
+/// jobs and drops them kept the dapps waiting at no cost. The third miss in a row benches it
+/// (no new jobs for `BenchPeriod`) and costs it `MissSlash` of its stake.
+#[test]
+fn missed_deadlines_in_a_row_bench_and_cost_the_provider() {
+	build_and_execute(|| {
+		for p in [P1, P2, P3] {
+			pallet_providers::Providers::<Test>::mutate(p, |i| {
+				i.as_mut().unwrap().reputation.missed_in_a_row = 2
+			});
+		}
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		let lazy = provider_of(0);
+		let stake = pallet_providers::Providers::<Test>::get(lazy).unwrap().stake;
+		run_to_block(12);
+		System::assert_has_event(
+			pallet_providers::Event::ProviderBenched { who: lazy, until: 12 + 20 }.into(),
+		);
+		let info = pallet_providers::Providers::<Test>::get(lazy).unwrap();
+		assert_eq!(info.stake, stake - stake / 100, "one percent of the stake");
+		assert_eq!(info.reputation.missed_in_a_row, 0);
+		let eligible = |p| {
+			use pallet_providers::ProviderRegistry;
+			pallet_providers::Pallet::<Test>::candidates(MODEL, &max_price(), None, &[])
+				.iter()
+				.any(|c| c.who == p)
+		};
+		assert!(!eligible(lazy), "benched");
+		run_to_block(32);
+		assert!(eligible(lazy), "back after the bench period");
+	});
+}

@@ -208,3 +208,26 @@ fn a_node_without_provider_keys_does_nothing() {
 	});
 	assert!(pool_state.read().transactions.is_empty());
 }
+
+/// Threat model (Trust II): a job that failed over while its engine task ran left the task
+/// behind, and about sixteen such jobs filled the engine's task limit for good. The worker now
+/// cancels the task of every job that leaves it.
+#[test]
+fn a_job_that_leaves_while_running_frees_its_engine_task() {
+	let mut n = node(ScriptedEngine::new(MODEL_HASH).with_delay(1_000), true);
+	let sent = n.run_worker();
+	assert!(matches!(sent[..], [Call::accept_job { job_id: 0 }]), "{sent:?}");
+	assert_eq!(n.engine.held(), 1, "running");
+	// The deadline passes with the task still running: the job fails over (and expires, as no
+	// other provider serves the region).
+	let provider = n.provider;
+	n.ext.execute_with(|| {
+		run_to_block(12);
+		assert!(!matches!(
+			JobsMap::<Test>::get(0).unwrap().status,
+			crate::JobStatus::Assigned { provider: p, .. } if p == provider
+		));
+	});
+	assert!(n.run_worker().is_empty());
+	assert_eq!(n.engine.held(), 0, "the task was cancelled");
+}

@@ -64,6 +64,12 @@ fn submit_job_rejects_bad_input() {
 		let g = GenParams::greedy;
 		assert_noop!(call(9, b"hi", g(4), None, 1_000, 10), Error::<Test>::UnknownModel);
 		assert_noop!(call(MODEL, b"", g(4), None, 1_000, 10), Error::<Test>::EmptyPrompt);
+		// Threat model: a prompt every engine refuses used to be accepted and linger through
+		// every failover.
+		assert_noop!(
+			call(MODEL, &[b'h', 0xff, 0xfe], g(4), None, 1_000, 10),
+			Error::<Test>::PromptNotUtf8
+		);
 		assert_noop!(
 			call(MODEL, &[b'a'; 257], g(4), None, 1_000, 10),
 			Error::<Test>::PromptTooLong
@@ -133,8 +139,10 @@ fn budget_only_reaches_affordable_providers() {
 	});
 }
 
+/// Threat model: one account used to be able to fill the chain-wide `MaxOpenJobs` (16 here)
+/// and lock every other dapp out.
 #[test]
-fn too_many_open_jobs_is_refused() {
+fn too_many_open_jobs_is_refused_and_one_account_cannot_take_them_all() {
 	build_and_execute(|| {
 		// Give the providers room for more than MaxOpenJobs (16).
 		for p in [P1, P2, P3] {
@@ -147,10 +155,10 @@ fn too_many_open_jobs_is_refused() {
 				16
 			));
 		}
-		for i in 0..16u64 {
+		let submit_from = |who, i: u64| {
 			// Spread deadlines so no agenda block overflows.
-			assert_ok!(crate::Pallet::<Test>::submit_job(
-				RuntimeOrigin::signed(DAPP),
+			crate::Pallet::<Test>::submit_job(
+				RuntimeOrigin::signed(who),
 				MODEL,
 				b"hi".to_vec(),
 				GenParams::greedy(4),
@@ -158,9 +166,19 @@ fn too_many_open_jobs_is_refused() {
 				None,
 				1_000,
 				2 + i,
-			));
+			)
+		};
+		// One account: at most 12 open jobs.
+		for i in 0..12u64 {
+			assert_ok!(submit_from(DAPP, i));
 		}
-		assert_noop!(submit(DAPP, b"hi", 4, 1_000), Error::<Test>::TooManyOpenJobs);
+		assert_noop!(submit_from(DAPP, 12), Error::<Test>::TooManyOpenJobsOfAccount);
+		assert_eq!(crate::OpenJobsOf::<Test>::get(DAPP), 12);
+		// Others still get in, up to the chain-wide limit.
+		for i in 12..16u64 {
+			assert_ok!(submit_from(DAPP2, i));
+		}
+		assert_noop!(submit_from(DAPP2, 16), Error::<Test>::TooManyOpenJobs);
 	});
 }
 

@@ -125,8 +125,9 @@ fn candidates_filter_by_price_region_capacity_and_stake() {
 			1,
 		));
 		let any = Price { input: 100, output: 100 };
-		let names =
-			|v: Vec<(u64, Price<Balance>)>| v.into_iter().map(|(a, _)| a).collect::<Vec<_>>();
+		let names = |v: Vec<crate::Candidate<u64, Balance>>| {
+			v.into_iter().map(|c| c.who).collect::<Vec<_>>()
+		};
 		assert_eq!(names(Providers::candidates(MODEL, &any, None, &[])), vec![ALICE, BOB]);
 		assert_eq!(names(Providers::candidates(MODEL, &price(), None, &[])), vec![ALICE]);
 		let us: crate::Region = b"us".to_vec().try_into().unwrap();
@@ -136,6 +137,11 @@ fn candidates_filter_by_price_region_capacity_and_stake() {
 		// Bob's one slot taken: only Alice left.
 		assert_ok!(Providers::job_assigned(&BOB));
 		assert_noop!(Providers::job_assigned(&BOB), Error::<Test>::NoCapacity);
+		assert_eq!(names(Providers::candidates(MODEL, &any, None, &[])), vec![ALICE]);
+		// A provider found cheating is suspended at once, until governance reinstates it.
+		Providers::check_failed(&ALICE);
+		assert!(Providers::candidates(MODEL, &any, None, &[]).is_empty());
+		Providers::reinstate(&ALICE);
 		assert_eq!(names(Providers::candidates(MODEL, &any, None, &[])), vec![ALICE]);
 		// A raised minimum stake drops everyone below it.
 		MinimumStake::set(&(MIN_STAKE + 1));

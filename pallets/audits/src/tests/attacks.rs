@@ -1,0 +1,416 @@
+//! The threat model's attacks on the audit protocol, one test each (README, "Threat model"):
+//! each plays the attacker against the pallet and shows the attack fails or does not pay.
+
+use super::*;
+use attesta_primitives::selection::verified_draw;
+use codec::Encode;
+
+/// A verdict of `who` carrying `proof`.
+fn verdict_with(
+	who: u64,
+	job: u64,
+	round: u32,
+	proof: attesta_primitives::selection::VrfProof,
+	accepted: bool,
+) -> sp_runtime::DispatchResult {
+	Audits::submit_verdict(
+		RuntimeOrigin::signed(who),
+		job,
+		round,
+		proof,
+		accepted,
+		Default::default(),
+	)
+}
+
+/// Attack 1: an attacker registers honest checkers' keys under its own accounts and replays
+/// their proofs with the opposite vote.
+#[test]
+fn stolen_votes_a_cloned_key_cannot_register_and_a_replayed_proof_fails() {
+	build_and_execute(|| {
+		let (honest, thief) = (20, 40);
+		let stolen = pair_of(honest).public().0;
+		// The thief copies the honest checker's own registration proof (it lacks the secret to
+		// make one for its own account).
+		let clone = || {
+			Audits::register_checker(
+				RuntimeOrigin::signed(thief),
+				stolen,
+				BOND,
+				key_proof(honest, honest),
+			)
+		};
+		assert_noop!(clone(), Error::<Test>::KeyInUse);
+		// Once the honest checker leaves, the key is free, and still not the thief's.
+		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(honest)));
+		assert_noop!(clone(), Error::<Test>::BadKeyProof);
+		assert_ok!(register(honest, BOND));
+		// The thief registers its own key and replays an honest checker's proof, vote flipped.
+		assert_ok!(register(thief, BOND));
+		run_to_block(System::block_number() + 1);
+		let job = posted_job();
+		let honest_proof = proof(honest, job, 0);
+		assert_noop!(verdict_with(thief, job, 0, honest_proof, false), Error::<Test>::BadVrfProof);
+		// Even a proof the honest key made over the thief's account is not the thief's key's.
+		assert_noop!(
+			verdict_with(thief, job, 0, proof_as(honest, thief, job, 0), false),
+			Error::<Test>::BadVrfProof
+		);
+	});
+}
+
+/// Attack 4: the provider tries outputs until its own checkers are (not) drawn. The draw's
+/// input holds no output of the provider's: two different results for the same job, posted in
+/// the same block, draw exactly the same checkers.
+#[test]
+fn ground_committees_the_draw_does_not_depend_on_the_providers_output() {
+	let draws_for = |output: Vec<u32>| {
+		new_test_ext().execute_with(|| {
+			let job = submitted_job();
+			post_result(job, output);
+			let c = Checkables::<Test>::get(job).unwrap();
+			let (at, chance) = Audits::draw_terms(job, &c, 0).unwrap();
+			run_to_block(at + 1);
+			let seed = Audits::seed(at).unwrap();
+			let draws: Vec<u128> = CHECKERS
+				.into_iter()
+				.map(|who| {
+					let key = pair_of(who).public().0;
+					verified_draw(&key, &who.encode(), job, 0, &seed, &proof(who, job, 0)).unwrap()
+				})
+				.collect();
+			(draws, chance)
+		})
+	};
+	assert_eq!(
+		draws_for(vec![1, 2, 3]),
+		draws_for(vec![9, 8, 7, 6]),
+		"the same draws whatever the provider posted"
+	);
+}
+
+/// Attack 4: a lone vote used to decide a dispute. Below the quorum nothing is decided; an
+/// undecided dispute pays no one for the disputed work and slashes nobody.
+#[test]
+fn ground_committees_one_vote_does_not_decide_a_dispute() {
+	build_and_execute(|| {
+		let job = posted_job();
+		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), job));
+		// Five checkers can vote; three are needed.
+		assert_eq!(Disputes::<Test>::get(job).unwrap().quorum, 3);
+		// One vote against the result in each of the first two rounds, none in the last.
+		let mut rounds = 0;
+		while let Some(d) = Disputes::<Test>::get(job) {
+			if rounds < 2 {
+				assert_ok!(verdict(CHECKERS[rounds], job, d.round, false));
+			}
+			run_to_block(d.round_ends);
+			rounds += 1;
+		}
+		assert_eq!(rounds as u32, settings().max_rounds);
+		assert!(audit_events().contains(&Event::DisputeUndecided { job_id: job }));
+		assert!(!audit_events().iter().any(|e| matches!(e, Event::ResultFoundBad { .. })));
+		assert_eq!(PendingSlashes::<Test>::iter().count(), 0, "nobody is slashed");
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Rejected { .. }));
+		assert_eq!(stake_of(PROVIDER), STAKE);
+	});
+}
+
+/// Attack 7: a checker that vouched for a result in the sample check and is later drawn into
+/// the committee tries to change its verdict and escape the voucher slash.
+#[test]
+fn flip_flop_a_verdict_is_final_for_its_checker() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let (voucher, accuser) = (d[0], d[1]);
+		assert_ok!(verdict(voucher, job, 0, true));
+		assert_ok!(verdict(accuser, job, 0, false));
+		let round = Disputes::<Test>::get(job).unwrap().round;
+		run_to_block(System::block_number() + 1);
+		assert_noop!(verdict(voucher, job, round, false), Error::<Test>::AlreadyVoted);
+		for c in others(&[voucher, accuser]) {
+			assert_ok!(verdict(c, job, round, false));
+		}
+		run_to_block(Disputes::<Test>::get(job).unwrap().round_ends);
+		assert!(audit_events().contains(&Event::ResultFoundBad { job_id: job, provider: PROVIDER }));
+		assert!(PendingSlashes::<Test>::iter()
+			.any(|(_, s)| s.offender == voucher && s.from == SlashFrom::CheckerBond));
+	});
+}
+
+/// Attack 3: a checker that vouched for a result leaves while the result can still be found
+/// bad, so that its slash takes nothing.
+#[test]
+fn lazy_checkers_a_checker_with_a_verdict_on_an_open_job_cannot_leave() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		assert_ok!(verdict(d[0], job, 0, true));
+		assert_noop!(
+			Audits::deregister_checker(RuntimeOrigin::signed(d[0])),
+			Error::<Test>::CheckerBusy
+		);
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
+		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(d[0])));
+	});
+}
+
+/// Attack 3: an accept used to be paid at once, before anyone could dispute the result.
+#[test]
+fn lazy_checkers_an_accept_of_a_result_found_bad_earns_nothing() {
+	build_and_execute(|| {
+		let (job, d) = checked_job();
+		let (lazy, accuser) = (d[0], d[1]);
+		let lazy_before = Balances::free_balance(lazy);
+		assert_ok!(verdict(lazy, job, 0, true));
+		assert_eq!(
+			Balances::free_balance(lazy),
+			lazy_before,
+			"no reward before the result is final"
+		);
+		assert_ok!(verdict(accuser, job, 0, false));
+		let round = Disputes::<Test>::get(job).unwrap().round;
+		for c in others(&[lazy, accuser]) {
+			assert_ok!(verdict(c, job, round, false));
+		}
+		run_to_block(Disputes::<Test>::get(job).unwrap().round_ends);
+		assert_eq!(Balances::free_balance(lazy), lazy_before, "the lazy accept earned nothing");
+		run_to_block(System::block_number() + settings().slash_delay);
+		assert_eq!(bond_of(lazy), BOND - BOND / 5, "and cost a fifth of the bond");
+	});
+}
+
+/// Attack 3: registering many checkers used to change `rate / checkers`, so that honest
+/// checkers' pending verdicts failed with `NotSelected`; and a key made after the seed is known
+/// could be ground until it is drawn.
+#[test]
+fn sybil_checkers_registering_changes_no_pending_draw_and_late_keys_are_never_drawn() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(60);
+		s.floor_rate = Perbill::from_percent(60);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let (job, drawn_checkers) = (0..20)
+			.find_map(|_| {
+				let job = posted_job();
+				let d = drawn(job, 0);
+				(!d.is_empty()).then_some((job, d))
+			})
+			.expect("a job with a drawn checker");
+		let chance = Checkables::<Test>::get(job).unwrap().chance;
+		for sybil in [41, 42, 43] {
+			assert_ok!(register(sybil, BOND));
+		}
+		assert_eq!(Checkables::<Test>::get(job).unwrap().chance, chance, "fixed at posting");
+		assert_ok!(verdict(drawn_checkers[0], job, 0, true));
+		// A Sybil registered after the result was posted is never drawn for it.
+		assert_noop!(verdict(41, job, 0, true), Error::<Test>::RegisteredTooLate);
+	});
+}
+
+/// Attack 3: Sybils fill `MaxCheckers` with minimum bonds to lock honest checkers out.
+#[test]
+fn sybil_checkers_cannot_lock_honest_checkers_out() {
+	build_and_execute(|| {
+		// Five honest checkers registered; three Sybils fill the set of eight.
+		for sybil in [40, 41, 42] {
+			assert_ok!(register(sybil, BOND));
+		}
+		assert_eq!(Checkers::<Test>::count(), 8);
+		// A newcomer offering no more than the smallest bond cannot get in...
+		assert_noop!(register(43, BOND), Error::<Test>::TooManyCheckers);
+		// ...one offering more takes the place of a smallest bond with no open case.
+		assert_ok!(register(43, BOND + 1));
+		assert_eq!(Checkers::<Test>::count(), 8);
+		let evicted: Vec<u64> = audit_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::CheckerEvicted { who, by: 43 } => Some(who),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(evicted.len(), 1);
+		assert!(!Checkers::<Test>::contains_key(evicted[0]));
+		assert_eq!(Balances::free_balance(evicted[0]), 100_000, "its bond came back");
+		// A checker with an open case (a verdict on an open job, an accusation, a pending slash)
+		// is never evicted: when all have one, nobody makes room.
+		let busy = |n: u32| {
+			for who in Checkers::<Test>::iter_keys().collect::<Vec<_>>() {
+				Checkers::<Test>::mutate(who, |c| c.as_mut().unwrap().open_cases = n);
+			}
+		};
+		busy(1);
+		assert_noop!(register(44, 10 * BOND), Error::<Test>::TooManyCheckers);
+		busy(0);
+	});
+}
+
+/// Attack 5: a dapp challenges its own provider's jobs (the bond returns to itself) to fill the
+/// dispute agenda, so that honest rejections fail with `AgendaFull`.
+#[test]
+fn agenda_flooding_one_dapp_cannot_exhaust_dispute_capacity() {
+	build_and_execute(|| {
+		let bond = settings().challenge_bond;
+		let jobs: Vec<u64> = (0..4).map(|_| posted_job()).collect();
+		for (i, job) in jobs.iter().take(3).enumerate() {
+			let held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP);
+			assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), *job));
+			let now_held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP);
+			assert_eq!(now_held - held, bond * (i as u128 + 1), "the bond grows");
+		}
+		assert_noop!(
+			Audits::challenge(RuntimeOrigin::signed(DAPP), jobs[3]),
+			Error::<Test>::TooManyChallenges
+		);
+		// Whoever fills the round ends of the coming blocks (here, directly: many dapps), an
+		// honest rejection still opens its dispute: the agenda spans room for every open job.
+		let start = System::block_number() + settings().round_length;
+		for b in start..start + 20 {
+			RoundEnds::<Test>::mutate(b, |v| while v.try_push(9_999).is_ok() {});
+		}
+		let (job, d) = checked_job();
+		assert_ok!(verdict(d[0], job, 0, false));
+		let ends = Disputes::<Test>::get(job).unwrap().round_ends;
+		assert!(ends >= start + 20, "scheduled after the flood");
+		// Tidy the fake entries so the invariants hold.
+		for b in start..start + 20 {
+			RoundEnds::<Test>::mutate(b, |v| v.retain(|j| *j != 9_999));
+		}
+	});
+}
+
+/// Attack 6: the cheating rule held per job, but a provider could hold many jobs open at once
+/// (up to its capacity) and cheat on all of them before its first slash.
+#[test]
+fn volume_cheating_open_budgets_are_bounded_by_stake_and_a_caught_provider_is_suspended() {
+	build_and_execute(|| {
+		let cheat = 45;
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(PROVIDER),
+			cheat,
+			MIN_STAKE
+		));
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(cheat),
+			MIN_STAKE,
+			vec![0],
+			pallet_providers::Price { input: 1, output: 2 },
+			b"xx".to_vec(),
+			pallet_providers::HardwareClass::Cpu,
+			16,
+		));
+		let submit = || {
+			Jobs::submit_job(
+				RuntimeOrigin::signed(DAPP),
+				0,
+				b"hi".to_vec(),
+				job_params(),
+				pallet_providers::Price { input: 10, output: 10 },
+				Some(b"xx".to_vec()),
+				1_000,
+				System::block_number() + 10,
+			)
+		};
+		// Every result checked (q ≥ 50 %), 10 % of a 100,000 stake at risk: open budgets must
+		// stay under 10,000 (0.5 × (10,000 + E) > E), so nine jobs of 1,000, not sixteen.
+		let mut taken = vec![];
+		while submit().is_ok() {
+			taken.push(pallet_jobs::NextJobId::<Test>::get() - 1);
+			assert!(taken.len() <= 16);
+		}
+		assert_eq!(taken.len(), 9);
+		assert_eq!(pallet_jobs::Exposure::<Test>::get(cheat), 9_000);
+		assert_noop!(submit(), pallet_jobs::Error::<Test>::StakeFullyExposed);
+
+		// One fabricated result is found bad: the provider is suspended at once, though its
+		// exposure has room again.
+		let job = taken[0];
+		let output = vec![6, 6, 6];
+		let commitment = attesta_primitives::commitment(&MODEL_HASH, b"hi", &job_params(), &output);
+		assert_ok!(Jobs::submit_result(
+			RuntimeOrigin::signed(cheat),
+			job,
+			3,
+			output,
+			b"lies".to_vec(),
+			commitment
+		));
+		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), job));
+		let round = Disputes::<Test>::get(job).unwrap().round;
+		for c in [20, 21, 22] {
+			assert_ok!(verdict(c, job, round, false));
+		}
+		run_to_block(Disputes::<Test>::get(job).unwrap().round_ends);
+		assert!(audit_events().contains(&Event::ResultFoundBad { job_id: job, provider: cheat }));
+		assert_eq!(pallet_jobs::Exposure::<Test>::get(cheat), 8_000);
+		assert!(pallet_providers::Providers::<Test>::get(cheat).unwrap().suspended);
+		assert_noop!(submit(), pallet_jobs::Error::<Test>::NoEligibleProvider);
+
+		// On appeal, governance cancels the slash and lifts the suspension.
+		let id = PendingSlashes::<Test>::iter()
+			.find(|(_, s)| s.offender == cheat)
+			.map(|(id, _)| id)
+			.unwrap();
+		assert_ok!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), id));
+		assert!(!pallet_providers::Providers::<Test>::get(cheat).unwrap().suspended);
+		assert_ok!(submit());
+	});
+}
+
+/// Threat model (Trust II): a dapp sending many cheap jobs to its own provider walked the
+/// provider's check rate down to the floor, because the rate fell with completed jobs. It falls
+/// only with passed checks: work that checkers re-executed and found right.
+#[test]
+fn self_dealing_completed_jobs_do_not_lower_the_check_rate() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(60);
+		s.floor_rate = Perbill::from_percent(40);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let terms = <Audits as JobAudit<_, _, _>>::terms();
+		let rate = || Audits::provider_rate(&PROVIDER, &terms);
+		assert_eq!(rate(), Perbill::from_percent(60));
+		// Completed jobs pile up; the rate does not move.
+		pallet_providers::Providers::<Test>::mutate(PROVIDER, |p| {
+			p.as_mut().unwrap().reputation.jobs_completed = 450
+		});
+		assert_eq!(rate(), Perbill::from_percent(60));
+		// A passed check of a paid result counts.
+		let (job, d) = (0..20)
+			.find_map(|_| {
+				let job = posted_job();
+				let d = drawn(job, 0);
+				(!d.is_empty()).then_some((job, d))
+			})
+			.expect("a job with a drawn checker");
+		assert_ok!(verdict(d[0], job, 0, true));
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		assert_eq!(
+			pallet_providers::Providers::<Test>::get(PROVIDER)
+				.unwrap()
+				.reputation
+				.checks_passed,
+			1
+		);
+		assert!(rate() < Perbill::from_percent(60));
+	});
+}
+
+/// Threat model (Trust II): checks bought for a job that ended without a result were kept, and
+/// so was their record.
+#[test]
+fn leaks_bought_checks_of_a_job_without_result_are_refunded_and_forgotten() {
+	build_and_execute(|| {
+		let mut s = settings();
+		s.initial_rate = Perbill::from_percent(40);
+		s.floor_rate = Perbill::from_percent(40);
+		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
+		let dapp_before = Balances::free_balance(DAPP);
+		let job = submitted_job();
+		assert_ok!(Audits::buy_checks(RuntimeOrigin::signed(DAPP), job, Perbill::one()));
+		assert_eq!(BoughtRates::<Test>::get(job).unwrap().paid, 600, "60 % above the provider's");
+		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(DAPP), job));
+		assert!(!BoughtRates::<Test>::contains_key(job));
+		assert_eq!(Balances::free_balance(DAPP), dapp_before, "budget and bought checks back");
+	});
+}
