@@ -98,8 +98,9 @@ pub struct EngineConfig {
 	pub model_path: PathBuf,
 	/// Number of worker threads (jobs run concurrently); at least 1.
 	pub workers: usize,
-	/// Compute threads of candle's CPU kernels; process-wide and effective only when set
-	/// before the first tensor operation of the process (`None` = all physical cores).
+	/// Compute threads of the CPU kernels (the block kernels' rayon pool and candle's);
+	/// process-wide and effective only when set before the first tensor operation of the
+	/// process (`None` = all cores). Results do not depend on it.
 	pub compute_threads: Option<usize>,
 	/// Verification tolerance for this model class.
 	pub tolerance: Tolerance,
@@ -120,10 +121,11 @@ impl EngineConfig {
 	}
 }
 
-/// Sets the process-wide number of candle CPU compute threads.
+/// Sets the process-wide number of CPU compute threads (block kernels and candle).
 ///
-/// candle sizes its thread pool from `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` on first use, so
-/// this only takes effect before the first tensor operation in the process.
+/// The block kernels use rayon's global pool and candle sizes its own from
+/// `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS`, both on first use, so this only takes effect
+/// before the first tensor operation in the process.
 pub fn set_compute_threads(n: usize) {
 	let n = n.max(1).to_string();
 	std::env::set_var("CANDLE_NUM_THREADS", &n);

@@ -23,6 +23,7 @@ use crate::{
 	error::{Error, Result},
 	generate::generate,
 	load::LoadedModel,
+	model::logits_rows,
 	sampling::SplitMix64,
 	verify::{verify, CheckPlan, Tolerance},
 };
@@ -67,6 +68,30 @@ pub fn rewrite_gguf(
 	gguf_file::write(&mut w, &md, &ts)?;
 	std::io::Write::flush(&mut w).map_err(|e| io_err(dst, e))?;
 	Ok(())
+}
+
+/// Negative log-likelihood (natural log, summed) of `tokens` under the model, scoring every token
+/// after the first of each window of `window` tokens (windows do not overlap; each starts with
+/// an empty cache). Returns `(nll, scored tokens)`.
+pub fn perplexity(model: &LoadedModel, tokens: &[u32], window: usize) -> Result<(f64, usize)> {
+	let window = window.clamp(2, model.max_seq_len());
+	let (mut nll, mut n) = (0.0f64, 0usize);
+	for chunk in tokens.chunks(window) {
+		if chunk.len() < 2 {
+			continue;
+		}
+		let mut cache = model.llama.new_cache();
+		let hidden = model.llama.forward_hidden(&chunk[..chunk.len() - 1], &mut cache)?;
+		let logits = logits_rows(&model.llama.logits(&hidden)?)?;
+		for (row, &next) in logits.iter().zip(&chunk[1..]) {
+			let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+			let lse: f64 =
+				row.iter().map(|&v| f64::from(v - max).exp()).sum::<f64>().ln() + f64::from(max);
+			nll += lse - f64::from(row[next as usize]);
+			n += 1;
+		}
+	}
+	Ok((nll, n))
 }
 
 fn io_err(p: &Path, source: std::io::Error) -> Error {

@@ -7,7 +7,6 @@ use attesta_primitives::GenParams;
 use crate::{
 	error::{Error, Result},
 	load::LoadedModel,
-	model::logits_vec,
 	sampling,
 };
 
@@ -53,13 +52,13 @@ pub fn check_job(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resu
 pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Result<Generation> {
 	check_job(model, input, params)?;
 	let eos = model.tokenizer.eos_id();
-	let mut cache = model.llama.new_cache();
+	let mut cache = model.llama.new_cache_for(input.len() + params.max_tokens as usize);
 	let mut output = Vec::with_capacity(params.max_tokens as usize);
 	let mut stopped_on_eos = false;
 	let t0 = Instant::now();
 	let mut prefill_micros = 0;
 	if params.max_tokens > 0 {
-		let mut logits = logits_vec(&model.llama.forward(input, &mut cache)?)?;
+		let mut logits = model.llama.forward_logits(input, &mut cache)?;
 		prefill_micros = t0.elapsed().as_micros() as u64;
 		for step in 0..params.max_tokens {
 			let tok = sampling::select(&logits, params, step);
@@ -71,9 +70,11 @@ pub fn generate(model: &LoadedModel, input: &[u32], params: &GenParams) -> Resul
 			if step + 1 == params.max_tokens {
 				break;
 			}
-			logits = logits_vec(&model.llama.forward(&[tok], &mut cache)?)?;
+			logits = model.llama.forward_logits(&[tok], &mut cache)?;
 		}
 	}
+	drop(cache);
+	crate::kernels::release_memory();
 	let total = t0.elapsed().as_micros() as u64;
 	let text = model.tokenizer.decode(&output, true);
 	let model_hash = model.id.0;

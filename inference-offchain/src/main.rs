@@ -3,8 +3,8 @@
 use std::{collections::HashMap, path::PathBuf, process::ExitCode, time::Instant};
 
 use attesta_inference::{
-	commitment, engine::set_compute_threads, eval, generate, load::hex, model::logits_vec,
-	sampling, tiny, verify, CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
+	commitment, engine::set_compute_threads, eval, generate, load::hex, sampling, tiny, verify,
+	CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
 };
 
 const USAGE: &str = "\
@@ -15,7 +15,10 @@ usage:
   attesta-infer sweep  --model PATH [--prompts 200] [--max-tokens 32] [--threads N]
   attesta-infer tokenize --model PATH --text TEXT [--chat]
   attesta-infer make-tiny --out PATH [--seed S] [--dtype q4_0|q4_1|q8_0|f32]
-common: --compute f32|quantized (f32: weights dequantized at load; part of the model class)
+  attesta-infer ppl    --model PATH [--text-file PATH] [--window 512] [--threads N]
+common: --compute blocks|f32|quantized (blocks, the default: block-quantized weights against f32
+        activations in one fixed summation order; f32: weights dequantized at load; part of
+        the model class)
 params: --max-tokens N (64) --temperature T (0 = greedy) --top-p P (1.0) --seed S (0) --threads N";
 
 type CliResult<T> = std::result::Result<T, String>;
@@ -76,10 +79,11 @@ impl Args {
 
 fn load(args: &Args) -> CliResult<LoadedModel> {
 	let path = PathBuf::from(args.req("model")?);
-	let compute = match args.str("compute").unwrap_or("f32") {
+	let compute = match args.str("compute").unwrap_or("blocks") {
+		"blocks" => ComputePath::BlockF32,
 		"f32" => ComputePath::DequantizedF32,
 		"quantized" => ComputePath::Quantized,
-		other => return Err(format!("--compute `{other}`: expected f32 or quantized")),
+		other => return Err(format!("--compute `{other}`: expected blocks, f32 or quantized")),
 	};
 	LoadedModel::load_with(&path, &candle_core::Device::Cpu, compute).map_err(|e| e.to_string())
 }
@@ -180,6 +184,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn cmd_bench(args: &Args) -> CliResult<()> {
 	let model = load(args)?;
+	let rss_loaded = rss_bytes();
 	let gen_tokens: u32 = args.num("gen-tokens", 128)?;
 	let prompt_len: usize = args.num("prompt-tokens", 128)?;
 	let reps: usize = args.num("reps", 3)?.max(1);
@@ -193,23 +198,29 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	let eos = model.tokenizer.eos_id() as usize;
 	// Warm-up (allocations, thread pool start).
 	let mut c = model.llama.new_cache();
-	model.llama.forward(&long[..16.min(long.len())], &mut c).map_err(e)?;
+	model.llama.forward_logits(&long[..16.min(long.len())], &mut c).map_err(e)?;
 
 	let mut prefill = Vec::new();
+	let mut prefill_cpu = Vec::new();
 	for _ in 0..reps {
 		let mut c = model.llama.new_cache();
-		let t = Instant::now();
-		model.llama.forward(&long, &mut c).map_err(e)?;
+		let (t, cpu) = (Instant::now(), cpu_seconds());
+		model.llama.forward_logits(&long, &mut c).map_err(e)?;
 		prefill.push(long.len() as f64 / t.elapsed().as_secs_f64());
+		prefill_cpu.push(cpu_seconds() - cpu);
+		drop(c);
+		attesta_inference::kernels::release_memory();
 	}
+	let rss_prefill = max_rss_bytes();
 	let mut decode = Vec::new();
+	let mut decode_cpu = Vec::new();
 	let mut gen_cost = Vec::new();
 	let mut out = Vec::new();
 	for _ in 0..reps {
-		let mut c = model.llama.new_cache();
+		let mut c = model.llama.new_cache_for(long.len() + gen_tokens as usize);
 		let t0 = Instant::now();
-		let mut logits = logits_vec(&model.llama.forward(&chat, &mut c).map_err(e)?).map_err(e)?;
-		let t1 = Instant::now();
+		let mut logits = model.llama.forward_logits(&long, &mut c).map_err(e)?;
+		let (t1, cpu) = (Instant::now(), cpu_seconds());
 		out.clear();
 		for step in 0..gen_tokens {
 			// Greedy, but never stop: the bench needs exactly `gen_tokens` decode steps.
@@ -219,23 +230,27 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 			let tok = sampling::argmax(&logits);
 			out.push(tok);
 			if step + 1 < gen_tokens {
-				logits = logits_vec(&model.llama.forward(&[tok], &mut c).map_err(e)?).map_err(e)?;
+				logits = model.llama.forward_logits(&[tok], &mut c).map_err(e)?;
 			}
 		}
 		let decode_s = t1.elapsed().as_secs_f64();
+		decode_cpu.push(cpu_seconds() - cpu);
+		drop(c);
+		attesta_inference::kernels::release_memory();
 		decode.push(f64::from(gen_tokens.saturating_sub(1)) / decode_s);
 		gen_cost.push(t0.elapsed().as_secs_f64());
 	}
+	let rss_decode = max_rss_bytes();
 	let params = GenParams::greedy(gen_tokens);
 	let mut ver = Vec::new();
 	let mut ver_sample = Vec::new();
 	for _ in 0..reps {
 		let t = Instant::now();
-		verify(&model, &chat, &params, &out, &Tolerance::default(), &CheckPlan::All).map_err(e)?;
+		verify(&model, &long, &params, &out, &Tolerance::default(), &CheckPlan::All).map_err(e)?;
 		ver.push(t.elapsed().as_secs_f64());
 		let t = Instant::now();
 		let plan = CheckPlan::Sample { count: 16, seed: 7 };
-		verify(&model, &chat, &params, &out, &Tolerance::default(), &plan).map_err(e)?;
+		verify(&model, &long, &params, &out, &Tolerance::default(), &plan).map_err(e)?;
 		ver_sample.push(t.elapsed().as_secs_f64());
 	}
 	let (g, v, vs) = (median(gen_cost), median(ver), median(ver_sample));
@@ -243,20 +258,85 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	println!("prefill_prompt: {}", join(&long));
 	println!("chat_prompt: {}", join(&chat));
 	println!("compute: {:?}", model.compute);
-	println!(
-		"threads: {}",
-		std::env::var("CANDLE_NUM_THREADS").unwrap_or_else(|_| "default".into())
-	);
+	println!("threads: {}", attesta_inference::kernels::threads());
 	println!("prefill_tok_s: {:.1}  ({} prompt tokens)", median(prefill), long.len());
 	println!(
-		"decode_tok_s: {:.1}  ({} tokens after a {}-token chat prompt)",
+		"decode_tok_s: {:.1}  ({} tokens after the {}-token prompt)",
 		median(decode),
 		gen_tokens,
-		chat.len()
+		long.len()
 	);
 	println!("generation_s: {:.3}", g);
 	println!("verify_all_s: {:.3}  ratio {:.3}", v, v / g);
 	println!("verify_sample16_s: {:.3}  ratio {:.3}", vs, vs / g);
+	println!("kernel_isa: {:?}", attesta_inference::kernels::isa());
+	// CPU seconds of all threads: a contention-independent cost where the machine is shared.
+	println!("prefill_cpu_ms_per_token: {:.3}", median(prefill_cpu) * 1e3 / long.len() as f64);
+	println!(
+		"decode_cpu_ms_per_token: {:.3}",
+		median(decode_cpu) * 1e3 / f64::from(gen_tokens.saturating_sub(1).max(1))
+	);
+	if let Some(b) = model.llama.native_weight_bytes() {
+		println!("weight_bytes: {b}");
+	}
+	println!("rss_after_load_bytes: {rss_loaded}");
+	println!("max_rss_after_prefill_bytes: {rss_prefill}");
+	println!("max_rss_after_decode_bytes: {rss_decode}");
+	println!("rss_bytes: {}", rss_bytes());
+	println!("max_rss_bytes: {}", max_rss_bytes());
+	Ok(())
+}
+
+/// CPU time consumed so far by all threads of this process (Linux; 0 where unknown).
+fn cpu_seconds() -> f64 {
+	let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+	tasks
+		.filter_map(|t| t.ok())
+		.filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+		.filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+		.sum::<u64>() as f64 /
+		1e9
+}
+
+/// Peak resident set size of this process (Linux; 0 where unknown).
+fn max_rss_bytes() -> u64 {
+	proc_status_bytes("VmHWM:")
+}
+
+/// Current resident set size of this process (Linux; 0 where unknown).
+fn rss_bytes() -> u64 {
+	proc_status_bytes("VmRSS:")
+}
+
+fn proc_status_bytes(key: &str) -> u64 {
+	std::fs::read_to_string("/proc/self/status")
+		.ok()
+		.and_then(|s| {
+			s.lines()
+				.find(|l| l.starts_with(key))
+				.and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+		})
+		.map_or(0, |kb| kb * 1024)
+}
+
+/// The fixed text the perplexity bench uses (shipped with the crate).
+const PPL_TEXT: &str = include_str!("../benches/ppl_text.txt");
+
+fn cmd_ppl(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let text = match args.str("text-file") {
+		Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?,
+		None => PPL_TEXT.to_string(),
+	};
+	let window: usize = args.num("window", 512)?;
+	let tokens = model.tokenizer.encode(&text, false);
+	let t = Instant::now();
+	let (nll, n) = eval::perplexity(&model, &tokens, window).map_err(|e| e.to_string())?;
+	println!("compute: {:?}", model.compute);
+	println!("ppl_tokens: {}", join(&tokens));
+	println!("scored: {n} tokens in windows of {window}");
+	println!("perplexity: {:.4}", (nll / n as f64).exp());
+	println!("ppl_s: {:.2}", t.elapsed().as_secs_f64());
 	Ok(())
 }
 
@@ -368,6 +448,7 @@ fn main() -> ExitCode {
 		"verify" => cmd_verify(&args),
 		"bench" => cmd_bench(&args),
 		"sweep" => cmd_sweep(&args),
+		"ppl" => cmd_ppl(&args),
 		"make-tiny" => cmd_make_tiny(&args),
 		"tokenize" => cmd_tokenize(&args),
 		"-h" | "--help" | "help" => {

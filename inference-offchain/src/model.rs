@@ -13,7 +13,12 @@ use candle_core::{
 use candle_nn::{kv_cache::KvCache, Embedding};
 use candle_transformers::quantized_nn::RmsNorm;
 
-use crate::error::{Error, Result};
+use std::sync::Arc;
+
+use crate::{
+	error::{Error, Result},
+	native::{Native, NativeKv},
+};
 
 /// Shape and numeric hyper-parameters of a llama model, read from GGUF metadata.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,9 +48,15 @@ pub struct Config {
 /// How the matrices are multiplied; part of a model class, since it changes the numerics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ComputePath {
-	/// Weights are dequantized to f32 at load and multiplied with candle's f32 GEMM, which picks
-	/// SIMD kernels at run time: portable builds get full speed and unquantized activations.
+	/// Weights stay in their GGUF blocks and are dequantized (exactly) inside the engine's own
+	/// kernels against f32 activations, with one fixed order for every sum
+	/// ([`crate::kernels`]): bit-identical across thread counts, between batched prefill and
+	/// token-by-token decode, and across x86-64 CPUs with and without AVX2/AVX-512. CPU only.
 	#[default]
+	BlockF32,
+	/// Weights are dequantized to f32 at load and multiplied with candle's f32 GEMM, which picks
+	/// SIMD kernels at run time (the reference the block kernels are tested against; ~6× the
+	/// memory, summation order chosen by the GEMM library).
 	DequantizedF32,
 	/// GGUF block-quantized kernels (activations quantized to 8 bits); fast only when built
 	/// with the CPU's SIMD target features enabled at compile time.
@@ -140,6 +151,7 @@ struct Block {
 #[derive(Debug, Clone)]
 pub struct Cache {
 	kv: Vec<KvCache>,
+	native: NativeKv,
 	pos: usize,
 }
 
@@ -150,16 +162,28 @@ impl Cache {
 	}
 }
 
-/// A loaded quantized llama model; immutable, `Send + Sync`, cheap to share behind an `Arc`.
+/// The candle implementation's weights.
 #[derive(Debug, Clone)]
-pub struct Llama {
-	cfg: Config,
+struct CandleWeights {
 	embed: Embedding,
 	blocks: Vec<Block>,
 	norm: RmsNorm,
 	head: QMatMul,
 	cos: Tensor,
 	sin: Tensor,
+}
+
+#[derive(Debug, Clone)]
+enum Imp {
+	Candle(CandleWeights),
+	Native(Arc<Native>),
+}
+
+/// A loaded quantized llama model; immutable, `Send + Sync`, cheap to clone and share.
+#[derive(Debug, Clone)]
+pub struct Llama {
+	cfg: Config,
+	imp: Imp,
 	device: Device,
 }
 
@@ -172,10 +196,24 @@ impl Llama {
 		device: &Device,
 		path: ComputePath,
 	) -> Result<Self> {
+		if path == ComputePath::BlockF32 {
+			if !matches!(device, Device::Cpu) {
+				return Err(Error::Unsupported(
+					"the block-kernel compute path runs on the CPU only; use the f32 path on a GPU"
+						.into(),
+				));
+			}
+			let native = Native::load(cfg, ct, reader)?;
+			return Ok(Self {
+				cfg: cfg.clone(),
+				imp: Imp::Native(Arc::new(native)),
+				device: device.clone(),
+			});
+		}
 		let matmul = |qt: QTensor| -> Result<QMatMul> {
 			Ok(match path {
 				ComputePath::Quantized => QMatMul::from_qtensor(qt)?,
-				ComputePath::DequantizedF32 => QMatMul::Tensor(qt.dequantize(device)?),
+				_ => QMatMul::Tensor(qt.dequantize(device)?),
 			})
 		};
 		let mut get = |name: &str| -> Result<QTensor> {
@@ -206,7 +244,8 @@ impl Llama {
 			blocks.push(Block { attn_norm, wq, wk, wv, wo, ffn_norm, gate, up, down });
 		}
 		let (cos, sin) = rope_tables(cfg, device)?;
-		Ok(Self { cfg: cfg.clone(), embed, blocks, norm, head, cos, sin, device: device.clone() })
+		let w = CandleWeights { embed, blocks, norm, head, cos, sin };
+		Ok(Self { cfg: cfg.clone(), imp: Imp::Candle(w), device: device.clone() })
 	}
 
 	/// The model's hyper-parameters.
@@ -219,16 +258,52 @@ impl Llama {
 		&self.device
 	}
 
-	/// A fresh, empty KV cache for one sequence.
-	pub fn new_cache(&self) -> Cache {
-		// Grow in chunks of 512 positions; the cache doubles only for long sequences.
-		let chunk = self.cfg.max_seq_len.min(512);
-		Cache { kv: (0..self.cfg.num_layers).map(|_| KvCache::new(2, chunk)).collect(), pos: 0 }
+	/// The compute path the weights were loaded for.
+	pub fn compute_path(&self) -> ComputePath {
+		match &self.imp {
+			Imp::Native(_) => ComputePath::BlockF32,
+			Imp::Candle(w) => match w.head {
+				QMatMul::QTensor(_) => ComputePath::Quantized,
+				_ => ComputePath::DequantizedF32,
+			},
+		}
 	}
 
-	/// Runs `tokens` (appended after the cache) and returns the final-normed hidden states,
-	/// shape `(tokens.len(), hidden)`.
-	pub fn forward_hidden(&self, tokens: &[u32], cache: &mut Cache) -> Result<Tensor> {
+	/// Bytes of weights held in memory by the block-kernel path (`None` for candle paths).
+	pub fn native_weight_bytes(&self) -> Option<usize> {
+		match &self.imp {
+			Imp::Native(n) => Some(n.weight_bytes()),
+			Imp::Candle(_) => None,
+		}
+	}
+
+	/// A fresh, empty KV cache for one sequence.
+	pub fn new_cache(&self) -> Cache {
+		match &self.imp {
+			Imp::Native(n) => Cache { kv: Vec::new(), native: n.new_kv(), pos: 0 },
+			Imp::Candle(_) => {
+				// Grow in chunks of 512 positions; the cache doubles only for long sequences.
+				let chunk = self.cfg.max_seq_len.min(512);
+				Cache {
+					kv: (0..self.cfg.num_layers).map(|_| KvCache::new(2, chunk)).collect(),
+					native: NativeKv::default(),
+					pos: 0,
+				}
+			},
+		}
+	}
+
+	/// A fresh KV cache with room for `positions` positions allocated up front (a job that
+	/// knows its length avoids the copies and slack of growing by doubling).
+	pub fn new_cache_for(&self, positions: usize) -> Cache {
+		let mut cache = self.new_cache();
+		if let Imp::Native(n) = &self.imp {
+			cache.native.reserve(positions.min(self.cfg.max_seq_len), 0, n.kv_dim());
+		}
+		cache
+	}
+
+	fn check_tokens(&self, tokens: &[u32], cache: &Cache) -> Result<()> {
 		let seq_len = tokens.len();
 		if seq_len == 0 {
 			return Err(Error::EmptyPrompt);
@@ -241,13 +316,44 @@ impl Llama {
 		if let Some(&id) = tokens.iter().find(|&&t| t >= vocab) {
 			return Err(Error::TokenOutOfRange { id, vocab });
 		}
+		Ok(())
+	}
+
+	/// Runs `tokens` after the cache and returns the logits of the last position as a vector
+	/// (the decode step's fast path: no tensor round trip on the block-kernel path).
+	pub fn forward_logits(&self, tokens: &[u32], cache: &mut Cache) -> Result<Vec<f32>> {
+		match &self.imp {
+			Imp::Native(n) => {
+				self.check_tokens(tokens, cache)?;
+				let hidden = n.forward_hidden(tokens, &mut cache.native, cache.pos);
+				cache.pos += tokens.len();
+				let h = self.cfg.hidden_size;
+				Ok(n.logits(&hidden[hidden.len() - h..], 1))
+			},
+			Imp::Candle(_) => logits_vec(&self.forward(tokens, cache)?),
+		}
+	}
+
+	/// Runs `tokens` (appended after the cache) and returns the final-normed hidden states,
+	/// shape `(tokens.len(), hidden)`.
+	pub fn forward_hidden(&self, tokens: &[u32], cache: &mut Cache) -> Result<Tensor> {
+		self.check_tokens(tokens, cache)?;
+		let seq_len = tokens.len();
+		let w = match &self.imp {
+			Imp::Native(n) => {
+				let hidden = n.forward_hidden(tokens, &mut cache.native, cache.pos);
+				cache.pos += seq_len;
+				return Ok(Tensor::from_vec(hidden, (seq_len, self.cfg.hidden_size), &Device::Cpu)?);
+			},
+			Imp::Candle(w) => w,
+		};
 		let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
 		let mask =
 			if seq_len > 1 { Some(causal_mask(seq_len, cache.pos, &self.device)?) } else { None };
-		let mut x = self.embed.forward(&input)?;
-		for (block, kv) in self.blocks.iter().zip(cache.kv.iter_mut()) {
+		let mut x = w.embed.forward(&input)?;
+		for (block, kv) in w.blocks.iter().zip(cache.kv.iter_mut()) {
 			let h = block.attn_norm.forward(&x)?;
-			let a = self.attention(block, &h, kv, cache.pos, mask.as_ref())?;
+			let a = self.attention(w, block, &h, kv, cache.pos, mask.as_ref())?;
 			x = (x + a)?;
 			let h = block.ffn_norm.forward(&x)?;
 			let g = candle_nn::ops::silu(&block.gate.forward(&h)?)?;
@@ -255,12 +361,21 @@ impl Llama {
 			x = (x + m)?;
 		}
 		cache.pos += seq_len;
-		Ok(self.norm.forward(&x)?.squeeze(0)?)
+		Ok(w.norm.forward(&x)?.squeeze(0)?)
 	}
 
 	/// Applies the output head to hidden rows `(n, hidden)`, giving logits `(n, vocab)`.
 	pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-		Ok(self.head.forward(hidden)?)
+		match &self.imp {
+			Imp::Native(n) => {
+				let (rows, h) = hidden.dims2()?;
+				let flat = hidden.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+				debug_assert_eq!(h, self.cfg.hidden_size);
+				let y = n.logits(&flat, rows);
+				Ok(Tensor::from_vec(y, (rows, self.cfg.vocab_size), &Device::Cpu)?)
+			},
+			Imp::Candle(w) => Ok(w.head.forward(hidden)?),
+		}
 	}
 
 	/// Runs `tokens` after the cache and returns the logits of the last position, `(vocab,)`.
@@ -272,6 +387,7 @@ impl Llama {
 
 	fn attention(
 		&self,
+		w: &CandleWeights,
 		b: &Block,
 		x: &Tensor,
 		kv: &mut KvCache,
@@ -295,8 +411,8 @@ impl Llama {
 				.reshape((b_sz, seq_len, nkv, hd))?
 				.transpose(1, 2)?
 				.contiguous()?;
-		let cos = self.cos.narrow(0, pos, seq_len)?;
-		let sin = self.sin.narrow(0, pos, seq_len)?;
+		let cos = w.cos.narrow(0, pos, seq_len)?;
+		let sin = w.sin.narrow(0, pos, seq_len)?;
 		let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
 		let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
 		let (k, v) = kv.append(&k, &v)?;

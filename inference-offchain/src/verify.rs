@@ -146,6 +146,9 @@ impl Verdict {
 	}
 }
 
+/// Positions whose logits the checker computes together.
+const VERIFY_HEAD_ROWS: usize = 16;
+
 /// Output positions selected by a plan, ascending.
 pub fn plan_positions(plan: &CheckPlan, n: usize) -> Vec<usize> {
 	match *plan {
@@ -216,10 +219,17 @@ pub fn verify(
 	seq.extend_from_slice(&output[..last]);
 	let mut cache = model.llama.new_cache();
 	let hidden = model.llama.forward_hidden(&seq, &mut cache)?;
-	let rows: Vec<u32> = positions.iter().map(|&j| (input.len() - 1 + j) as u32).collect();
-	let idx = Tensor::new(rows.as_slice(), model.llama.device())?;
-	let logits = logits_rows(&model.llama.logits(&hidden.index_select(&idx, 0)?)?)?;
-	for (&j, row) in positions.iter().zip(&logits) {
+	// The output head runs on a few positions at a time, so a long check never holds every
+	// position's logits at once (49k floats each on the reference model).
+	let mut logits = Vec::new();
+	for (k, &j) in positions.iter().enumerate() {
+		if k % VERIFY_HEAD_ROWS == 0 {
+			let chunk = &positions[k..(k + VERIFY_HEAD_ROWS).min(positions.len())];
+			let rows: Vec<u32> = chunk.iter().map(|&j| (input.len() - 1 + j) as u32).collect();
+			let idx = Tensor::new(rows.as_slice(), model.llama.device())?;
+			logits = logits_rows(&model.llama.logits(&hidden.index_select(&idx, 0)?)?)?;
+		}
+		let row = &logits[k % VERIFY_HEAD_ROWS];
 		let claimed = output[j];
 		if verdict.probes.len() < MAX_WITNESS_PROBES {
 			verdict
@@ -249,6 +259,8 @@ pub fn verify(
 		verdict.accepted = false;
 		verdict.reason = Reason::Inconsistent;
 	}
+	drop((logits, hidden, cache));
+	crate::kernels::release_memory();
 	verdict.micros = t0.elapsed().as_micros() as u64;
 	Ok(verdict)
 }

@@ -53,6 +53,8 @@ fn real_chat_generation_is_sensible_and_verifies() {
 	let v = verify(&m, &input, &params, &g.output_tokens, &Tolerance::default(), &CheckPlan::All)
 		.unwrap();
 	assert!(v.accepted, "{v:?}");
+	// Block kernels: the checker's batched pass reproduces the decode logits bit for bit.
+	assert_eq!(v.min_margin, Tolerance::default().logit_gap, "{v:?}");
 	let sampled = GenParams::sampled(48, 700, 900, 42);
 	let g = generate(&m, &input, &sampled).unwrap();
 	eprintln!("sampled: {:?}", g.text);

@@ -1,0 +1,610 @@
+//! The forward pass of [`ComputePath::BlockF32`](crate::model::ComputePath::BlockF32): weights
+//! kept in their GGUF blocks, f32 activations, one fixed order for every sum.
+//!
+//! Q/K/V and gate/up are each one fused matrix; RoPE is applied in place; the KV cache is
+//! appended where it lies and attention reads it with grouped-query indexing. Every operation is
+//! either a [`kernels`] product (fixed lane order with FMA) or plain IEEE arithmetic in a fixed
+//! order (norms, RoPE, softmax with the crate's own `exp`, SiLU), so the hidden states are the
+//! same bits for any thread count, any batch split of the sequence and any x86-64 CPU.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use candle_core::{
+	quantized::{gguf_file::Content, GgmlDType},
+	Device,
+};
+use rayon::prelude::*;
+
+use crate::{
+	error::{Error, Result},
+	kernels::{self, QMatrix},
+	model::Config,
+};
+
+#[derive(Debug)]
+struct Block {
+	attn_norm: Vec<f32>,
+	/// Rows: query heads, then key heads, then value heads.
+	qkv: QMatrix,
+	wo: QMatrix,
+	ffn_norm: Vec<f32>,
+	/// Rows: gate, then up.
+	gate_up: QMatrix,
+	down: QMatrix,
+}
+
+/// Weights of the block-kernel path.
+#[derive(Debug)]
+pub struct Native {
+	cfg: Config,
+	embed: QMatrix,
+	/// Output head; `None` when tied to the embedding.
+	head: Option<QMatrix>,
+	blocks: Vec<Block>,
+	norm: Vec<f32>,
+	/// RoPE tables `(max_seq_len, head_dim / 2)`.
+	cos: Vec<f32>,
+	sin: Vec<f32>,
+}
+
+/// Per-sequence KV cache of the block-kernel path, appended in place: per layer, keys stored
+/// transposed (`kv_dim × cap`, so scores vectorise across positions) and values as
+/// `positions × kv_dim`. The capacity grows by doubling (one copy per doubling).
+#[derive(Clone, Debug, Default)]
+pub struct NativeKv {
+	kt: Vec<Vec<f32>>,
+	v: Vec<Vec<f32>>,
+	cap: usize,
+}
+
+impl NativeKv {
+	/// Makes room for `need` positions, `pos` of which are filled.
+	pub(crate) fn reserve(&mut self, need: usize, pos: usize, kvd: usize) {
+		if need <= self.cap {
+			return;
+		}
+		let cap = need.max(2 * self.cap).next_multiple_of(KEY_BLOCK);
+		for kt in &mut self.kt {
+			let mut grown = vec![0.0f32; kvd * cap];
+			for i in 0..kvd {
+				grown[i * cap..i * cap + pos]
+					.copy_from_slice(&kt[i * self.cap..i * self.cap + pos]);
+			}
+			*kt = grown;
+		}
+		for v in &mut self.v {
+			v.reserve_exact(kvd * cap - v.len());
+		}
+		self.cap = cap;
+	}
+}
+
+struct Tensors<'a, R> {
+	ct: &'a Content,
+	reader: &'a mut R,
+}
+
+impl<R: Read + Seek> Tensors<'_, R> {
+	fn raw(&mut self, name: &str) -> Result<(GgmlDType, Vec<usize>, Vec<u8>)> {
+		let info = self
+			.ct
+			.tensor_infos
+			.get(name)
+			.ok_or_else(|| Error::Unsupported(format!("tensor `{name}` is missing")))?;
+		let dims = info.shape.dims().to_vec();
+		let elems: usize = dims.iter().product();
+		let (bs, ts) = (info.ggml_dtype.block_size(), info.ggml_dtype.type_size());
+		if !elems.is_multiple_of(bs) {
+			return Err(Error::Unsupported(format!("tensor `{name}` is not whole blocks")));
+		}
+		let mut buf = vec![0u8; elems / bs * ts];
+		let at = self.ct.tensor_data_offset + info.offset;
+		self.reader
+			.seek(SeekFrom::Start(at))
+			.and_then(|_| self.reader.read_exact(&mut buf))
+			.map_err(|e| Error::Unsupported(format!("cannot read tensor `{name}`: {e}")))?;
+		Ok((info.ggml_dtype, dims, buf))
+	}
+
+	fn matrix(&mut self, name: &str) -> Result<QMatrix> {
+		let (dtype, dims, raw) = self.raw(name)?;
+		let [rows, cols] = dims[..] else {
+			return Err(Error::Unsupported(format!("tensor `{name}` is not a matrix")));
+		};
+		if let Some(m) = QMatrix::from_gguf(dtype, rows, cols, &raw)? {
+			return Ok(m);
+		}
+		// A block format without a kernel here: dequantize it to f32 (larger, still exact).
+		let qt = self.ct.tensor(self.reader, name, &Device::Cpu)?;
+		let f = qt.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>()?;
+		QMatrix::from_f32(rows, cols, f)
+	}
+
+	fn vector(&mut self, name: &str) -> Result<Vec<f32>> {
+		let qt = self.ct.tensor(self.reader, name, &Device::Cpu)?;
+		Ok(qt.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>()?)
+	}
+}
+
+fn fuse(parts: Vec<QMatrix>) -> QMatrix {
+	match QMatrix::concat_rows(&parts) {
+		Some(m) => m,
+		None => {
+			let f: Vec<QMatrix> = parts.iter().map(QMatrix::to_f32).collect();
+			QMatrix::concat_rows(&f).expect("same width f32 matrices stack")
+		},
+	}
+}
+
+impl Native {
+	/// Loads the weights named in `ct` (llama layout) in block form.
+	pub fn load<R: Read + Seek>(cfg: &Config, ct: &Content, reader: &mut R) -> Result<Self> {
+		if !cfg.head_dim.is_multiple_of(kernels::LANES) ||
+			!cfg.hidden_size.is_multiple_of(kernels::LANES)
+		{
+			return Err(Error::Unsupported(format!(
+				"head dim {} / hidden size {} not a multiple of {}",
+				cfg.head_dim,
+				cfg.hidden_size,
+				kernels::LANES
+			)));
+		}
+		let mut t = Tensors { ct, reader };
+		let embed = t.matrix("token_embd.weight")?;
+		let head = if ct.tensor_infos.contains_key("output.weight") {
+			Some(t.matrix("output.weight")?)
+		} else {
+			None
+		};
+		let norm = t.vector("output_norm.weight")?;
+		let mut blocks = Vec::with_capacity(cfg.num_layers);
+		for l in 0..cfg.num_layers {
+			let n = |s: &str| format!("blk.{l}.{s}.weight");
+			let qkv = fuse(vec![
+				t.matrix(&n("attn_q"))?,
+				t.matrix(&n("attn_k"))?,
+				t.matrix(&n("attn_v"))?,
+			]);
+			let gate_up = fuse(vec![t.matrix(&n("ffn_gate"))?, t.matrix(&n("ffn_up"))?]);
+			blocks.push(Block {
+				attn_norm: t.vector(&n("attn_norm"))?,
+				qkv,
+				wo: t.matrix(&n("attn_output"))?,
+				ffn_norm: t.vector(&n("ffn_norm"))?,
+				gate_up,
+				down: t.matrix(&n("ffn_down"))?,
+			});
+		}
+		let (cos, sin) = rope_tables(cfg);
+		let native = Self { cfg: cfg.clone(), embed, head, blocks, norm, cos, sin };
+		native.check_shapes()?;
+		Ok(native)
+	}
+
+	fn check_shapes(&self) -> Result<()> {
+		let c = &self.cfg;
+		let (h, kvd) = (c.hidden_size, c.num_kv_heads * c.head_dim);
+		let bad = |what: &str| Err(Error::Unsupported(format!("unexpected shape of {what}")));
+		if self.embed.cols() != h || self.embed.rows() != c.vocab_size || self.norm.len() != h {
+			return bad("embedding or output norm");
+		}
+		if let Some(hd) = &self.head {
+			if hd.cols() != h || hd.rows() != c.vocab_size {
+				return bad("output head");
+			}
+		}
+		for b in &self.blocks {
+			if b.qkv.rows() != h + 2 * kvd ||
+				b.qkv.cols() != h ||
+				b.wo.rows() != h ||
+				b.wo.cols() != h ||
+				b.gate_up.rows() != 2 * c.intermediate_size ||
+				b.gate_up.cols() != h ||
+				b.down.rows() != h ||
+				b.down.cols() != c.intermediate_size ||
+				b.attn_norm.len() != h ||
+				b.ffn_norm.len() != h
+			{
+				return bad("a decoder block");
+			}
+		}
+		Ok(())
+	}
+
+	/// Bytes of weights held in memory.
+	pub fn weight_bytes(&self) -> usize {
+		let b: usize = self
+			.blocks
+			.iter()
+			.map(|b| b.qkv.bytes() + b.wo.bytes() + b.gate_up.bytes() + b.down.bytes())
+			.sum();
+		b + self.embed.bytes() + self.head.as_ref().map_or(0, QMatrix::bytes)
+	}
+
+	/// Width of one position's keys (or values).
+	pub fn kv_dim(&self) -> usize {
+		self.cfg.num_kv_heads * self.cfg.head_dim
+	}
+
+	/// An empty cache.
+	pub fn new_kv(&self) -> NativeKv {
+		NativeKv {
+			kt: vec![Vec::new(); self.cfg.num_layers],
+			v: vec![Vec::new(); self.cfg.num_layers],
+			cap: 0,
+		}
+	}
+
+	/// Runs `tokens` at positions `pos..` after the cache and returns the final-normed hidden
+	/// states, `tokens.len() × hidden`, row-major. Tokens must be in range (checked by caller).
+	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		// Run on a worker of the compute pool so that the kernels' splits are cheap. Long
+		// sequences go in chunks, which bounds the scratch memory and changes no bit (every
+		// output is computed the same way whatever the batch).
+		rayon::scope(|_| {
+			kv.reserve(pos + tokens.len(), pos, self.cfg.num_kv_heads * self.cfg.head_dim);
+			let mut out = Vec::with_capacity(tokens.len() * self.cfg.hidden_size);
+			for (i, chunk) in tokens.chunks(MAX_BATCH).enumerate() {
+				out.extend(self.forward_inner(chunk, kv, pos + i * MAX_BATCH));
+			}
+			out
+		})
+	}
+
+	fn forward_inner(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		let c = &self.cfg;
+		let n = tokens.len();
+		let (h, hd, nkv, ff) = (c.hidden_size, c.head_dim, c.num_kv_heads, c.intermediate_size);
+		let kvd = nkv * hd;
+		let qw = h + 2 * kvd;
+		let eps = c.rms_norm_eps as f32;
+		let mut x = vec![0.0f32; n * h];
+		for (t, &tok) in tokens.iter().enumerate() {
+			self.embed.dequant_row(tok as usize, &mut x[t * h..(t + 1) * h]);
+		}
+		let mut hb = vec![0.0f32; n * h];
+		let mut qkv = vec![0.0f32; n * qw];
+		let mut att = vec![0.0f32; n * h];
+		let mut o = vec![0.0f32; n * h];
+		let mut gu = vec![0.0f32; n * 2 * ff];
+		let mut act = vec![0.0f32; n * ff];
+		kv.reserve(pos + n, pos, kvd);
+		let cap = kv.cap;
+		for (l, b) in self.blocks.iter().enumerate() {
+			for t in 0..n {
+				kernels::rms_norm(
+					&x[t * h..(t + 1) * h],
+					&b.attn_norm,
+					eps,
+					&mut hb[t * h..(t + 1) * h],
+				);
+			}
+			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
+			let (kt, vc) = (&mut kv.kt[l], &mut kv.v[l]);
+			for t in 0..n {
+				let row = &mut qkv[t * qw..(t + 1) * qw];
+				let p = pos + t;
+				for head in row[..h + kvd].chunks_exact_mut(hd) {
+					self.rope(head, p);
+				}
+				for (i, &k) in row[h..h + kvd].iter().enumerate() {
+					kt[i * cap + p] = k;
+				}
+				vc.extend_from_slice(&row[h + kvd..]);
+			}
+			attention(c, &qkv, n, kt, cap, vc, pos, &mut att);
+			kernels::matmul(&b.wo, &att, n, &mut o);
+			for (xv, ov) in x.iter_mut().zip(&o) {
+				*xv += *ov;
+			}
+			for t in 0..n {
+				kernels::rms_norm(
+					&x[t * h..(t + 1) * h],
+					&b.ffn_norm,
+					eps,
+					&mut hb[t * h..(t + 1) * h],
+				);
+			}
+			kernels::matmul(&b.gate_up, &hb, n, &mut gu);
+			for t in 0..n {
+				let g = &gu[t * 2 * ff..(t * 2 + 1) * ff];
+				let u = &gu[(t * 2 + 1) * ff..(t + 1) * 2 * ff];
+				kernels::swiglu(g, u, &mut act[t * ff..(t + 1) * ff]);
+			}
+			kernels::matmul(&b.down, &act, n, &mut o);
+			for (xv, ov) in x.iter_mut().zip(&o) {
+				*xv += *ov;
+			}
+		}
+		for t in 0..n {
+			kernels::rms_norm(&x[t * h..(t + 1) * h], &self.norm, eps, &mut hb[t * h..(t + 1) * h]);
+		}
+		hb
+	}
+
+	/// Output head over `n` hidden rows, giving `n × vocab` logits.
+	pub fn logits(&self, hidden: &[f32], n: usize) -> Vec<f32> {
+		let head = self.head.as_ref().unwrap_or(&self.embed);
+		let mut y = vec![0.0f32; n * head.rows()];
+		rayon::scope(|_| kernels::matmul(head, hidden, n, &mut y));
+		y
+	}
+
+	/// Interleaved RoPE of one head at position `p`, in place.
+	fn rope(&self, head: &mut [f32], p: usize) {
+		let half = self.cfg.head_dim / 2;
+		let (cos, sin) = (&self.cos[p * half..(p + 1) * half], &self.sin[p * half..(p + 1) * half]);
+		for i in 0..half {
+			let (x0, x1) = (head[2 * i], head[2 * i + 1]);
+			head[2 * i] = x0 * cos[i] - x1 * sin[i];
+			head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+		}
+	}
+}
+
+/// Causal grouped-query attention of `n` new query rows (inside `qkv`) over the cache, which
+/// already holds their keys (transposed, capacity `cap`) and values; writes `n × hidden`.
+#[allow(clippy::too_many_arguments)]
+fn attention(
+	c: &Config,
+	qkv: &[f32],
+	n: usize,
+	kt: &[f32],
+	cap: usize,
+	vc: &[f32],
+	pos: usize,
+	out: &mut [f32],
+) {
+	let (h, hd, nh, nkv) = (c.hidden_size, c.head_dim, c.num_heads, c.num_kv_heads);
+	let (kvd, rep) = (nkv * hd, nh / nkv);
+	let qw = h + 2 * kvd;
+	let scale = (1.0 / (hd as f64).sqrt()) as f32;
+	let isa = kernels::isa();
+	let one = |scores: &mut Vec<f32>, i: usize, o: &mut [f32]| {
+		let (t, head) = (i / nh, i % nh);
+		let g = head / rep;
+		let q = &qkv[t * qw + head * hd..t * qw + (head + 1) * hd];
+		let a = Attend { q, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
+		match isa {
+			#[cfg(target_arch = "x86_64")]
+			// SAFETY: the kernel ISA is only chosen when the CPU has it.
+			kernels::Isa::Avx512 => unsafe { attend_avx512(&a, scores, o) },
+			#[cfg(target_arch = "x86_64")]
+			// SAFETY: as above.
+			kernels::Isa::Avx2 => unsafe { attend_avx2(&a, scores, o) },
+			_ => attend(&a, scores, o),
+		}
+	};
+	let out = &mut out[..n * h];
+	if n * nh == 1 || kernels::threads() == 1 {
+		let mut s = Vec::new();
+		for (i, o) in out.chunks_exact_mut(hd).enumerate() {
+			one(&mut s, i, o);
+		}
+	} else {
+		out.par_chunks_mut(hd)
+			.enumerate()
+			.for_each_init(Vec::new, |s, (i, o)| one(s, i, o));
+	}
+}
+
+/// One query row against the cached keys/values of its kv head.
+struct Attend<'a> {
+	q: &'a [f32],
+	kt: &'a [f32],
+	cap: usize,
+	vc: &'a [f32],
+	len: usize,
+	kvd: usize,
+	off: usize,
+	scale: f32,
+}
+
+/// Softmax attention of one query in plain IEEE operations (no FMA) in a fixed order, compiled
+/// for several instruction sets with the same results: each score is `Σ_d q[d]·k[d]` in
+/// increasing `d` (vectorised across positions), times the scale; the softmax sum runs in 16
+/// lanes by position then the fixed tree; the output is `Σ_j e_j·v_j` in increasing `j`
+/// (vectorised across dimensions), divided by the sum.
+#[inline(always)]
+fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	// Fixed head widths get register-resident accumulators; the operations are the same.
+	match a.q.len() {
+		64 => attend_hd::<64>(a, scores, o),
+		_ => attend_hd::<0>(a, scores, o),
+	}
+}
+
+/// [`attend`] for head width `HD` (0: any width, read from the query).
+#[inline(always)]
+fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	let hd = if HD == 0 { a.q.len() } else { HD };
+	let len = a.len;
+	scores.clear();
+	scores.resize(len.next_multiple_of(KEY_BLOCK), 0.0);
+	// Blocks of 64 positions (four independent 16-lane chains); positions past `len` read
+	// capacity slack and are dropped.
+	for (jb, sb) in scores.chunks_exact_mut(KEY_BLOCK).enumerate() {
+		let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
+		for d in 0..hd {
+			let qd = a.q[d];
+			let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
+			for (b, ab) in acc.iter_mut().enumerate() {
+				for l in 0..16 {
+					ab[l] += qd * row[b * 16 + l];
+				}
+			}
+		}
+		for (b, ab) in acc.iter().enumerate() {
+			for l in 0..16 {
+				sb[b * 16 + l] = ab[l] * a.scale;
+			}
+		}
+	}
+	scores.truncate(len);
+	let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+	for s in scores.iter_mut() {
+		*s = kernels::exp(*s - max);
+	}
+	let mut lanes = [0.0f32; 16];
+	for chunk in scores.chunks(16) {
+		for (l, &e) in chunk.iter().enumerate() {
+			lanes[l] += e;
+		}
+	}
+	let sum = kernels::reduce16(&lanes);
+	if HD == 0 {
+		o.fill(0.0);
+		for (j, &e) in scores.iter().enumerate() {
+			let v = &a.vc[j * a.kvd + a.off..j * a.kvd + a.off + hd];
+			for (ov, &vv) in o.iter_mut().zip(v) {
+				*ov += e * vv;
+			}
+		}
+		for ov in o.iter_mut() {
+			*ov /= sum;
+		}
+	} else {
+		let mut acc = [0.0f32; HD];
+		for (j, &e) in scores.iter().enumerate() {
+			let v = &a.vc[j * a.kvd + a.off..][..HD];
+			for d in 0..HD {
+				acc[d] += e * v[d];
+			}
+		}
+		for d in 0..HD {
+			o[d] = acc[d] / sum;
+		}
+	}
+}
+
+/// Most tokens one forward pass processes at once (longer inputs go in chunks).
+const MAX_BATCH: usize = 256;
+
+/// Positions per block of attention scores (the key cache capacity is a multiple of it).
+const KEY_BLOCK: usize = 64;
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn attend_avx512(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	attend(a, scores, o)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn attend_avx2(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	attend(a, scores, o)
+}
+
+/// RoPE tables for the interleaved (GGUF llama) layout, the same bits on every platform: the
+/// frequencies are rounded to f32 (the platform's `powf` would have to err by a whole f32 ulp
+/// to change one), so each angle `p·f` is exact in f64, and sine and cosine come from
+/// [`sin_cos`], which uses IEEE f64 arithmetic only, rounded once to f32.
+fn rope_tables(cfg: &Config) -> (Vec<f32>, Vec<f32>) {
+	let half = cfg.head_dim / 2;
+	let theta = f64::from(cfg.rope_theta);
+	let inv: Vec<f64> = (0..half)
+		.map(|i| f64::from((1.0 / theta.powf((2 * i) as f64 / cfg.head_dim as f64)) as f32))
+		.collect();
+	let mut cos = Vec::with_capacity(cfg.max_seq_len * half);
+	let mut sin = Vec::with_capacity(cfg.max_seq_len * half);
+	for p in 0..cfg.max_seq_len {
+		for &f in &inv {
+			let (s, c) = sin_cos(p as f64 * f);
+			cos.push(c as f32);
+			sin.push(s as f32);
+		}
+	}
+	(cos, sin)
+}
+
+/// `(sin a, cos a)` for `0 ≤ a < 2^20` from f64 additions and multiplications only: reduction
+/// by π/2 in three exact-product parts (Cody–Waite, fdlibm's constants), then Taylor
+/// polynomials on `|r| ≤ π/4` (truncation below 1e-19). Deterministic on every IEEE platform.
+pub fn sin_cos(a: f64) -> (f64, f64) {
+	const TWO_OVER_PI: f64 = std::f64::consts::FRAC_2_PI;
+	// π/2 in three 33-bit parts (exact products with k < 2^20).
+	const PIO2_1: f64 = f64::from_bits(0x3FF9_21FB_5440_0000);
+	const PIO2_2: f64 = f64::from_bits(0x3DD0_B461_1A60_0000);
+	const PIO2_3: f64 = f64::from_bits(0x3BA3_198A_2E00_0000);
+	// Round to nearest by adding and subtracting 1.5·2^52.
+	const ROUND: f64 = 6_755_399_441_055_744.0;
+	let k = (a * TWO_OVER_PI + ROUND) - ROUND;
+	let r = ((a - k * PIO2_1) - k * PIO2_2) - k * PIO2_3;
+	let r2 = r * r;
+	// sin r = r·(1 - r²/3! + r⁴/5! - …), cos r = 1 - r²/2! + r⁴/4! - … (to r^17, r^18).
+	let mut sp = 0.0f64;
+	let mut cp = 0.0f64;
+	let mut fs = [0.0f64; 9];
+	let mut fc = [0.0f64; 10];
+	let mut f = 1.0f64;
+	for n in 1..=18u32 {
+		f *= f64::from(n);
+		if n % 2 == 1 {
+			fs[(n as usize - 1) / 2] = 1.0 / f;
+		} else {
+			fc[n as usize / 2] = 1.0 / f;
+		}
+	}
+	fc[0] = 1.0;
+	for i in (0..9).rev() {
+		let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+		sp = sp * r2 + sign * fs[i];
+	}
+	for i in (0..10).rev() {
+		let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+		cp = cp * r2 + sign * fc[i];
+	}
+	let (s, c) = (r * sp, cp);
+	match (k as i64).rem_euclid(4) {
+		0 => (s, c),
+		1 => (c, -s),
+		2 => (-s, -c),
+		_ => (-c, s),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::sampling::SplitMix64;
+
+	#[test]
+	fn own_sine_and_cosine_are_accurate() {
+		let mut a = 0.0f64;
+		while a < 9000.0 {
+			let (s, c) = sin_cos(a);
+			assert!((s - a.sin()).abs() < 1e-12 && (c - a.cos()).abs() < 1e-12, "{a}");
+			a += 0.731;
+		}
+		assert_eq!(sin_cos(0.0), (0.0, 1.0));
+	}
+
+	#[test]
+	fn fixed_width_attention_equals_the_generic_one() {
+		let (hd, kvd, cap, len) = (64, 192, 256, 203);
+		let mut rng = SplitMix64::new(4);
+		let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_normal() as f32).collect() };
+		let (q, kt, vc) = (r(hd), r(kvd * cap), r(kvd * len));
+		for off in [0, 64, 128] {
+			let a = Attend { q: &q, kt: &kt, cap, vc: &vc, len, kvd, off, scale: 0.125 };
+			let (mut s1, mut s2) = (Vec::new(), Vec::new());
+			let (mut o1, mut o2) = (vec![0.0; hd], vec![0.0; hd]);
+			attend_hd::<64>(&a, &mut s1, &mut o1);
+			attend_hd::<0>(&a, &mut s2, &mut o2);
+			let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+			assert_eq!(bits(&o1), bits(&o2));
+			#[cfg(target_arch = "x86_64")]
+			for isa in kernels::Isa::all_available() {
+				let mut o3 = vec![0.0; hd];
+				match isa {
+					// SAFETY: only instruction sets this CPU has.
+					kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s1, &mut o3) },
+					// SAFETY: as above.
+					kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s1, &mut o3) },
+					kernels::Isa::Scalar => attend(&a, &mut s1, &mut o3),
+				}
+				assert_eq!(bits(&o3), bits(&o1), "{isa:?}");
+			}
+		}
+	}
+}
