@@ -198,7 +198,12 @@ fn submit_job(rng: &mut Rng) -> RuntimeCall {
 	};
 	RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
 		model: if rng.chance(95) { 0 } else { rng.below(3) as u32 },
-		prompt: rng.bytes(prompt_len as usize),
+		// Mostly text; sometimes bytes that are not UTF-8, which the chain must refuse.
+		prompt: if rng.chance(90) {
+			rng.bytes(prompt_len as usize).iter().map(|b| b'a' + b % 26).collect()
+		} else {
+			rng.bytes(prompt_len as usize)
+		},
 		params,
 		max_price,
 		region,

@@ -42,6 +42,53 @@ fn real_tokenizer_round_trips() {
 	assert_eq!(t.encode("Hello world", false).len(), 2);
 }
 
+/// Threat model (Trust II): the textbook BPE loop is quadratic in a pre-token's length, and an
+/// 8 KiB prompt without spaces is one pre-token, checked by every checker. The heap-based BPE
+/// must give exactly the textbook's ids, on varied text and on long runs.
+#[test]
+fn real_tokenizer_bpe_equals_the_textbook_loop_and_is_fast_on_long_runs() {
+	let Some(m) = model() else { return };
+	let t = &m.tokenizer;
+	let mut texts: Vec<String> = [
+		"Hello, world! How are you doing today?",
+		"The quick brown fox jumps over the lazy dog 1234567890 times.",
+		"Multi\nline\n\ntext with\ttabs and ünïcödé — “quotes” and emoji 😀.",
+		"fn main() { println!(\"{}\", 42); } // code, with_snake_case and CamelCase",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"abababababababababababababababab ababab 0000000000 !!!!!!!!!!",
+		"https://example.com/a/b?c=d&e=f#g %20%21 λόγος 漢字かなカナ 한국어",
+	]
+	.iter()
+	.map(|s| s.to_string())
+	.collect();
+	// Pseudo-random byte soup over a small alphabet, many lengths.
+	let alphabet: Vec<char> = "ab cdeé1 2.,'\n😀xyzthe".chars().collect();
+	let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+	for len in [1usize, 2, 3, 7, 31, 200, 1_000] {
+		for _ in 0..20 {
+			let s: String = (0..len)
+				.map(|_| {
+					x ^= x << 13;
+					x ^= x >> 7;
+					x ^= x << 17;
+					alphabet[(x % alphabet.len() as u64) as usize]
+				})
+				.collect();
+			texts.push(s);
+		}
+	}
+	for s in &texts {
+		assert_eq!(t.encode(s, false), t.encode_reference(s), "{s:?}");
+	}
+	// 8 KiB without a space: one pre-token, and still quick.
+	let long: String = "Supercalifragilistic".repeat(410);
+	let start = std::time::Instant::now();
+	let ids = t.encode(&long, false);
+	let took = start.elapsed();
+	assert_eq!(t.decode(&ids, false), long);
+	eprintln!("8 KiB pre-token encoded in {took:?}");
+}
+
 #[test]
 fn real_chat_generation_is_sensible_and_verifies() {
 	let Some(m) = model() else { return };
