@@ -6,7 +6,7 @@ use super::*;
 use attesta_primitives::{
 	keys::CHECKER_KEY_TYPE,
 	offchain::{Probe, MAX_WITNESS_PROBES},
-	selection::checker_vrf,
+	selection::{checker_vrf, VrfProof},
 	JobId,
 };
 use codec::Encode;
@@ -132,6 +132,11 @@ mod benches {
 
 	#[benchmark]
 	fn buy_checks() -> Result<(), BenchmarkError> {
+		// A provider rate below what is bought (only the difference is sold).
+		Settings::<T>::mutate(|s| {
+			s.initial_rate = Perbill::from_percent(10);
+			s.floor_rate = Perbill::from_percent(10);
+		});
 		let dapp = funded::<T>("dapp", 0);
 		let id = job::<T>(&dapp, false)?;
 		#[extrinsic_call]
