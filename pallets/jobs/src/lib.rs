@@ -1061,10 +1061,12 @@ pub mod pallet {
 			}
 			for (provider, amount) in Exposure::<T>::iter() {
 				ensure!(
-					exposure.remove(&provider) == Some(amount),
+					exposure.remove(&provider).unwrap_or_default() == amount,
 					"exposure differs from the provider's open budgets"
 				);
 			}
+			// Zero budgets add nothing (and leave no entry).
+			exposure.retain(|_, amount| !amount.is_zero());
 			ensure!(exposure.is_empty(), "open budgets missing from Exposure");
 			for (provider, id) in AssignedTo::<T>::iter_keys() {
 				let assigned_here = Jobs::<T>::get(id).is_some_and(
