@@ -345,9 +345,15 @@ pub fn submitted_job() -> JobId {
 
 /// The provider posts `output` as the result of `job`, with its correct commitment.
 pub fn post_result(job: JobId, output: Vec<u32>) {
+	post_result_as(PROVIDER, job, output);
+}
+
+/// Provider `who` posts `output` as the result of its `job` (prompt "hi"), with its correct
+/// commitment.
+pub fn post_result_as(who: u64, job: JobId, output: Vec<u32>) {
 	let commitment = attesta_primitives::commitment(&MODEL_HASH, b"hi", &job_params(), &output);
 	assert_ok!(Jobs::submit_result(
-		RuntimeOrigin::signed(PROVIDER),
+		RuntimeOrigin::signed(who),
 		job,
 		3,
 		output,
@@ -425,6 +431,17 @@ pub fn checked_job() -> (JobId, Vec<u64>) {
 		}
 	}
 	panic!("no job drew two checkers in eight tries")
+}
+
+/// A posted job that at least one checker is drawn to check (at low rates), with those checkers.
+pub fn job_with_a_drawn_checker() -> (JobId, Vec<u64>) {
+	(0..20)
+		.find_map(|_| {
+			let job = posted_job();
+			let d = drawn(job, 0);
+			(!d.is_empty()).then_some((job, d))
+		})
+		.expect("a job with a drawn checker in twenty tries")
 }
 
 /// The checkers other than `except`.

@@ -190,13 +190,7 @@ fn sybil_checkers_registering_changes_no_pending_draw_and_late_keys_are_never_dr
 		s.initial_rate = Perbill::from_percent(60);
 		s.floor_rate = Perbill::from_percent(60);
 		assert_ok!(Audits::set_settings(RuntimeOrigin::signed(ADMIN), s));
-		let (job, drawn_checkers) = (0..20)
-			.find_map(|_| {
-				let job = posted_job();
-				let d = drawn(job, 0);
-				(!d.is_empty()).then_some((job, d))
-			})
-			.expect("a job with a drawn checker");
+		let (job, drawn_checkers) = job_with_a_drawn_checker();
 		let chance = Checkables::<Test>::get(job).unwrap().chance;
 		for sybil in [41, 42, 43] {
 			assert_ok!(register(sybil, BOND));
@@ -325,16 +319,7 @@ fn volume_cheating_open_budgets_are_bounded_by_stake_and_a_caught_provider_is_su
 		// One fabricated result is found bad: the provider is suspended at once, though its
 		// exposure has room again.
 		let job = taken[0];
-		let output = vec![6, 6, 6];
-		let commitment = attesta_primitives::commitment(&MODEL_HASH, b"hi", &job_params(), &output);
-		assert_ok!(Jobs::submit_result(
-			RuntimeOrigin::signed(cheat),
-			job,
-			3,
-			output,
-			b"lies".to_vec(),
-			commitment
-		));
+		post_result_as(cheat, job, vec![6, 6, 6]);
 		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), job));
 		let round = Disputes::<Test>::get(job).unwrap().round;
 		for c in [20, 21, 22] {
@@ -376,13 +361,7 @@ fn self_dealing_completed_jobs_do_not_lower_the_check_rate() {
 		});
 		assert_eq!(rate(), Perbill::from_percent(60));
 		// A passed check of a paid result counts.
-		let (job, d) = (0..20)
-			.find_map(|_| {
-				let job = posted_job();
-				let d = drawn(job, 0);
-				(!d.is_empty()).then_some((job, d))
-			})
-			.expect("a job with a drawn checker");
+		let (job, d) = job_with_a_drawn_checker();
 		assert_ok!(verdict(d[0], job, 0, true));
 		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
 		assert_eq!(
@@ -412,5 +391,34 @@ fn leaks_bought_checks_of_a_job_without_result_are_refunded_and_forgotten() {
 		assert_ok!(Jobs::cancel_job(RuntimeOrigin::signed(DAPP), job));
 		assert!(!BoughtRates::<Test>::contains_key(job));
 		assert_eq!(Balances::free_balance(DAPP), dapp_before, "budget and bought checks back");
+	});
+}
+
+/// Threat model (Trust II): any checker may report false claims without being drawn, so a
+/// false report must cost the reporter: the committee finds the claims true and the reporter
+/// loses part of its bond, as for any false alarm. A report is also refused from a non-checker
+/// and on a result already disputed.
+#[test]
+fn false_claims_a_false_report_costs_the_reporter() {
+	build_and_execute(|| {
+		let job = posted_job();
+		let liar = 20;
+		assert_noop!(
+			Audits::report_false_claims(RuntimeOrigin::signed(DAPP), job),
+			Error::<Test>::NotChecker
+		);
+		assert_ok!(Audits::report_false_claims(RuntimeOrigin::signed(liar), job));
+		assert_noop!(
+			Audits::report_false_claims(RuntimeOrigin::signed(21), job),
+			Error::<Test>::AlreadyDisputed
+		);
+		let round = Disputes::<Test>::get(job).unwrap().round;
+		for c in others(&[liar]) {
+			assert_ok!(verdict(c, job, round, true));
+		}
+		run_to_block(Disputes::<Test>::get(job).unwrap().round_ends);
+		assert!(audit_events().contains(&Event::ResultUpheld { job_id: job, provider: PROVIDER }));
+		run_to_block(System::block_number() + settings().slash_delay);
+		assert_eq!(bond_of(liar), BOND - BOND / 5, "the false report cost a fifth of the bond");
 	});
 }
