@@ -10,6 +10,9 @@ extern crate alloc;
 pub mod keys;
 pub mod offchain;
 pub mod selection;
+pub mod verification;
+
+pub use verification::{ComputePath, ModelClass, VerificationRule};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;

@@ -18,7 +18,7 @@ use sp_runtime_interface::{
 	runtime_interface,
 };
 
-use crate::{GenParams, TokenId};
+use crate::{GenParams, ModelClass, TokenId, VerificationRule};
 #[cfg(feature = "std")]
 use sp_externalities::ExternalitiesExt;
 
@@ -38,6 +38,8 @@ pub enum InferenceTask {
 	Execute {
 		/// The job's model.
 		model_hash: ModelHash,
+		/// The numerics the chain pins for the model; an engine of another class refuses.
+		class: ModelClass,
 		/// The dapp's prompt: UTF-8, the user turn of the model's chat template.
 		prompt: Vec<u8>,
 		/// The job's generation parameters.
@@ -48,6 +50,10 @@ pub enum InferenceTask {
 	Check {
 		/// The job's model.
 		model_hash: ModelHash,
+		/// The numerics the chain pins for the model; an engine of another class refuses.
+		class: ModelClass,
+		/// The governed rule the check applies.
+		rule: VerificationRule,
 		/// The dapp's prompt.
 		prompt: Vec<u8>,
 		/// The job's generation parameters.
@@ -119,6 +125,9 @@ pub enum InferenceError {
 	Unavailable,
 	/// The node does not hold the model's weights.
 	UnknownModel,
+	/// The node's engine does not implement the model class the chain pins for the model
+	/// (another compute path or engine version): it must not execute or check the job.
+	UnsupportedClass,
 	/// The prompt is not UTF-8.
 	InvalidPrompt,
 	/// The engine's queue is full; try again on a later block.
