@@ -440,9 +440,17 @@ fn governance(rng: &mut Rng) -> RuntimeCall {
 			tokenizer: pallet_models::Tokenizer::GgufEmbedded,
 			max_context_tokens: rng.range(0, 10_000) as u32,
 			max_output_tokens: rng.range(0, 600) as u32,
+			class: pallet_models::ModelClass {
+				compute: *rng.pick(&[
+					pallet_models::ComputePath::BlockF32,
+					pallet_models::ComputePath::DequantizedF32,
+				]),
+				engine_version: rng.below(3) as u32,
+			},
 			verification: pallet_models::VerificationRule {
 				top_k: rng.range(0, 40) as u32,
 				logit_tolerance_milli: rng.below(5_000) as u32,
+				sample_tolerance_ppm: rng.below(120_000) as u32,
 				max_mismatch_permille: rng.below(1_100) as u32,
 			},
 		}),

@@ -7,7 +7,7 @@ use crate::{
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
-use pallet_models::VerificationRule;
+use pallet_models::{ComputePath, ModelClass, VerificationRule};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -25,14 +25,21 @@ pub const REFERENCE_MODEL_SHA256: [u8; 32] = [
 	0x50, 0xa6, 0xf8, 0xc8, 0xc1, 0x5e, 0x5b, 0xc7, 0x0e, 0xa3, 0x73, 0x72, 0x81, 0x10, 0xdb, 0x53,
 ];
 
-/// The reference model's registry entry: name, weights hash, context, output limit, rule.
-fn reference_model() -> (Vec<u8>, [u8; 32], u32, u32, VerificationRule) {
+/// The reference model's registry entry: name, weights hash, context, output limit, rule, class.
+fn reference_model() -> (Vec<u8>, [u8; 32], u32, u32, VerificationRule, ModelClass) {
 	(
 		b"SmolLM2-135M-Instruct Q4_1".to_vec(),
 		REFERENCE_MODEL_SHA256,
 		8_192,
 		512,
-		VerificationRule { top_k: 8, logit_tolerance_milli: 2_000, max_mismatch_permille: 20 },
+		VerificationRule {
+			top_k: 8,
+			logit_tolerance_milli: 2_000,
+			sample_tolerance_ppm: 5_000,
+			max_mismatch_permille: 20,
+		},
+		// The engine's block kernels, numerics version 1 (`attesta_inference::ENGINE_VERSION`).
+		ModelClass { compute: ComputePath::BlockF32, engine_version: 1 },
 	)
 }
 

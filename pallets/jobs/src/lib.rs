@@ -1097,8 +1097,11 @@ pub mod pallet {
 				return None;
 			}
 			let result = Results::<T>::get(job)?;
+			let model = T::Models::limits(j.model)?;
 			Some(attesta_primitives::offchain::InferenceTask::Check {
-				model_hash: T::Models::limits(j.model)?.weights_hash,
+				model_hash: model.weights_hash,
+				class: model.class,
+				rule: model.verification,
 				prompt: j.prompt.into_inner(),
 				params: j.params,
 				output_tokens: result.output_tokens.into_inner(),

@@ -237,10 +237,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut t)
 	.unwrap();
-	let rule =
-		VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 };
+	let rule = VerificationRule {
+		top_k: 5,
+		logit_tolerance_milli: 1_500,
+		sample_tolerance_ppm: 5_000,
+		max_mismatch_permille: 10,
+	};
 	pallet_models::GenesisConfig::<Test> {
-		models: vec![(b"model".to_vec(), MODEL_HASH, 512, 64, rule)],
+		models: vec![(b"model".to_vec(), MODEL_HASH, 512, 64, rule, Default::default())],
 		..Default::default()
 	}
 	.assimilate_storage(&mut t)

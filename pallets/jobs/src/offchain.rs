@@ -119,9 +119,8 @@ fn work_on<T: Config>(
 ) -> Result<(), &'static str> {
 	let job = Jobs::<T>::get(job_id).ok_or("assigned job not found")?;
 	let JobStatus::Assigned { started, .. } = job.status else { return Ok(()) };
-	let model_hash = T::Models::limits(job.model)
-		.ok_or("the job's model is not registered")?
-		.weights_hash;
+	let model = T::Models::limits(job.model).ok_or("the job's model is not registered")?;
+	let (model_hash, class) = (model.weights_hash, model.class);
 	if !served.contains(&model_hash) {
 		return Err("this node does not hold the job's model (start it with --inference-model)");
 	}
@@ -129,8 +128,12 @@ fn work_on<T: Config>(
 	let store = StorageValueRef::persistent(&key);
 	let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
 	let start = || -> Result<(), &'static str> {
-		let task =
-			InferenceTask::Execute { model_hash, prompt: job.prompt.to_vec(), params: job.params };
+		let task = InferenceTask::Execute {
+			model_hash,
+			class,
+			prompt: job.prompt.to_vec(),
+			params: job.params,
+		};
 		match inference::submit(task) {
 			Ok(ticket) => {
 				store.set(&Progress::<BlockNumberFor<T>>::Running { ticket });

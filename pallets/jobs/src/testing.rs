@@ -53,6 +53,7 @@ pub const OUTPUT: [u32; 3] = [5, 6, 7];
 pub struct ScriptedEngine {
 	model: ModelHash,
 	tasks: Mutex<BTreeMap<Ticket, (InferenceTask, u32)>>,
+	seen: Mutex<Vec<InferenceTask>>,
 	submitted: Mutex<u32>,
 	delay: u32,
 	accept: bool,
@@ -65,6 +66,7 @@ impl ScriptedEngine {
 		Self {
 			model,
 			tasks: Default::default(),
+			seen: Default::default(),
 			submitted: Default::default(),
 			delay: 0,
 			accept: true,
@@ -100,6 +102,11 @@ impl ScriptedEngine {
 		self.tasks.lock().unwrap_or_else(|p| p.into_inner()).len()
 	}
 
+	/// Every task submitted so far, in order.
+	pub fn seen(&self) -> Vec<InferenceTask> {
+		self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+	}
+
 	/// Tasks submitted so far.
 	pub fn submitted(&self) -> u32 {
 		*self.submitted.lock().unwrap_or_else(|p| p.into_inner())
@@ -118,6 +125,7 @@ impl InferenceHost for ScriptedEngine {
 	fn submit(&self, task: InferenceTask) -> Result<Ticket, InferenceError> {
 		let mut n = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
 		*n = n.saturating_add(1);
+		self.seen.lock().unwrap_or_else(|p| p.into_inner()).push(task.clone());
 		self.tasks
 			.lock()
 			.unwrap_or_else(|p| p.into_inner())
@@ -135,7 +143,7 @@ impl InferenceHost for ScriptedEngine {
 		let task = task.clone();
 		tasks.remove(&ticket);
 		match task {
-			InferenceTask::Execute { model_hash, prompt, params } =>
+			InferenceTask::Execute { model_hash, prompt, params, .. } =>
 				TaskState::Executed(Execution {
 					input_tokens: 4,
 					output_tokens: OUTPUT.to_vec(),

@@ -7,7 +7,12 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 
 fn rule() -> VerificationRule {
-	VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 }
+	VerificationRule {
+		top_k: 5,
+		logit_tolerance_milli: 1_500,
+		sample_tolerance_ppm: 5_000,
+		max_mismatch_permille: 10,
+	}
 }
 
 fn fill<T: Config>(n: u32) -> Result<(), BenchmarkError> {
@@ -22,6 +27,7 @@ fn fill<T: Config>(n: u32) -> Result<(), BenchmarkError> {
 			Tokenizer::GgufEmbedded,
 			2048,
 			256,
+			Default::default(),
 			rule(),
 		)
 		.map_err(|_| BenchmarkError::Stop("fill"))?;
@@ -49,6 +55,7 @@ mod benches {
 			Tokenizer::GgufEmbedded,
 			2048,
 			256,
+			Default::default(),
 			rule(),
 		);
 		assert_eq!(Models::<T>::count(), T::MaxModels::get());

@@ -80,8 +80,8 @@ pub mod pallet {
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Models registered at genesis: name, weights SHA-256, context limit, output limit,
-		/// verification rule.
-		pub models: Vec<(Vec<u8>, [u8; 32], u32, u32, VerificationRule)>,
+		/// verification rule, model class.
+		pub models: Vec<(Vec<u8>, [u8; 32], u32, u32, VerificationRule, ModelClass)>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -92,7 +92,7 @@ pub mod pallet {
 		/// built (never on a transaction), and a chain must not start from a registry that
 		/// silently dropped a model. `pallet-balances` treats a bad genesis the same way.
 		fn build(&self) {
-			for (name, hash, context, output, rule) in &self.models {
+			for (name, hash, context, output, rule, class) in &self.models {
 				let name = name.clone().try_into();
 				let name = match name {
 					Ok(n) => n,
@@ -108,6 +108,7 @@ pub mod pallet {
 					Tokenizer::GgufEmbedded,
 					*context,
 					*output,
+					*class,
 					*rule,
 				) {
 					panic!("invalid genesis model: {e:?}");
@@ -165,7 +166,8 @@ pub mod pallet {
 		BadModelName,
 		/// Limits must be positive and the output limit must not exceed the context.
 		InvalidLimits,
-		/// The verification rule is out of range (top-k 1..=1000, tolerance ≤ 100, ≤ 1000 ‰).
+		/// The verification rule is out of range (top-k 1..=1000, logit tolerance ≤ 100, sampling
+		/// tolerance ≤ 10 %, mismatches ≤ 1000 ‰).
 		InvalidVerificationRule,
 		/// A model with this weights hash is already registered.
 		DuplicateModel,
@@ -186,6 +188,7 @@ pub mod pallet {
 			tokenizer: Tokenizer,
 			max_context_tokens: u32,
 			max_output_tokens: u32,
+			class: ModelClass,
 			verification: VerificationRule,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
@@ -197,6 +200,7 @@ pub mod pallet {
 				tokenizer,
 				max_context_tokens,
 				max_output_tokens,
+				class,
 				verification,
 			)
 			.map(|_| ())
@@ -285,6 +289,7 @@ pub mod pallet {
 			tokenizer: Tokenizer,
 			max_context_tokens: u32,
 			max_output_tokens: u32,
+			class: ModelClass,
 			verification: VerificationRule,
 		) -> Result<ModelId, DispatchError> {
 			ensure!(!name.is_empty(), Error::<T>::BadModelName);
@@ -306,6 +311,7 @@ pub mod pallet {
 					tokenizer,
 					max_context_tokens,
 					max_output_tokens,
+					class,
 					verification,
 					active: true,
 				},
@@ -341,6 +347,8 @@ pub mod pallet {
 				weights_hash: m.weights_hash,
 				max_context_tokens: m.max_context_tokens,
 				max_output_tokens: m.max_output_tokens,
+				class: m.class,
+				verification: m.verification,
 				active: m.active,
 			})
 		}
@@ -350,6 +358,7 @@ pub mod pallet {
 			let rule = VerificationRule {
 				top_k: 5,
 				logit_tolerance_milli: 1_500,
+				sample_tolerance_ppm: 5_000,
 				max_mismatch_permille: 10,
 			};
 			(0..count)
@@ -366,6 +375,7 @@ pub mod pallet {
 						Tokenizer::GgufEmbedded,
 						1 << 24,
 						1 << 20,
+						ModelClass::default(),
 						rule,
 					)
 					.ok()

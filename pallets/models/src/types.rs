@@ -4,6 +4,8 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
 
+pub use attesta_primitives::{ComputePath, ModelClass, VerificationRule};
+
 /// Longest model name, in bytes.
 pub type MaxModelNameLen = ConstU32<64>;
 /// A model's human-readable name, e.g. `SmolLM2-135M-Instruct Q4_1`.
@@ -49,44 +51,6 @@ pub enum Tokenizer {
 	GgufEmbedded,
 }
 
-/// How a checker decides whether a claimed output is what the model produces.
-///
-/// Teacher-forced checking feeds prompt + claimed output through the model in one pass and
-/// tests each claimed token against the checker's own logits, tolerating the small numeric
-/// differences between machines.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	MaxEncodedLen,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-pub struct VerificationRule {
-	/// A greedy token must be among the checker's `top_k` best.
-	pub top_k: u32,
-	/// ...and its logit within this much (× 1000) of the best logit.
-	pub logit_tolerance_milli: u32,
-	/// Positions allowed to fail before the whole output is rejected, per thousand checked.
-	pub max_mismatch_permille: u32,
-}
-
-impl VerificationRule {
-	/// Whether the rule is usable: top-k at least 1, a finite tolerance, a mismatch share ≤ 100 %.
-	pub fn is_valid(&self) -> bool {
-		self.top_k >= 1 &&
-			self.top_k <= 1_000 &&
-			self.logit_tolerance_milli <= 100_000 &&
-			self.max_mismatch_permille <= 1_000
-	}
-}
-
 /// Everything the chain pins about a model.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
@@ -104,6 +68,10 @@ pub struct ModelInfo {
 	pub max_context_tokens: u32,
 	/// Most output tokens a job may ask for.
 	pub max_output_tokens: u32,
+	/// The numerics results are produced and checked with (compute path, engine version):
+	/// fixed at registration, since results of one class cannot be judged by another (a new
+	/// class is a new registry entry).
+	pub class: ModelClass,
 	/// How results are checked.
 	pub verification: VerificationRule,
 	/// Whether new jobs may use it; retired models stay for the jobs that reference them.
@@ -119,6 +87,10 @@ pub struct ModelLimits {
 	pub max_context_tokens: u32,
 	/// Most output tokens per job.
 	pub max_output_tokens: u32,
+	/// The numerics results must be produced and checked with.
+	pub class: ModelClass,
+	/// The governed rule checkers apply.
+	pub verification: VerificationRule,
 	/// Whether new jobs may use it.
 	pub active: bool,
 }

@@ -107,12 +107,16 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut t)
 		.unwrap();
-	let rule =
-		VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 };
+	let rule = VerificationRule {
+		top_k: 5,
+		logit_tolerance_milli: 1_500,
+		sample_tolerance_ppm: 5_000,
+		max_mismatch_permille: 10,
+	};
 	pallet_models::GenesisConfig::<Test> {
 		models: vec![
-			(b"model-a".to_vec(), [1; 32], 2048, 256, rule),
-			(b"model-b".to_vec(), [2; 32], 2048, 256, rule),
+			(b"model-a".to_vec(), [1; 32], 2048, 256, rule, Default::default()),
+			(b"model-b".to_vec(), [2; 32], 2048, 256, rule, Default::default()),
 		],
 		..Default::default()
 	}

@@ -32,6 +32,13 @@ fn posted_now() -> JobId {
 fn node_without_jobs(
 	engine: ScriptedEngine,
 ) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<testing::PoolState>>, u64) {
+	node_sharing(Arc::new(engine))
+}
+
+/// [`node_without_jobs`] with an engine the test keeps a handle on.
+fn node_sharing(
+	engine: Arc<ScriptedEngine>,
+) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<testing::PoolState>>, u64) {
 	let mut ext = new_test_ext();
 	let (offchain, _) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
@@ -41,7 +48,7 @@ fn node_without_jobs(
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(KeystoreExt::new(keystore));
-	ext.register_extension(InferenceExt(Arc::new(engine)));
+	ext.register_extension(InferenceExt(engine));
 	let checker = MockPublic(key).into_account();
 	ext.execute_with(|| {
 		for c in CHECKERS {
@@ -117,6 +124,32 @@ fn a_drawn_checker_re_executes_and_posts_a_verdict_the_chain_accepts() {
 	});
 	// Voted: nothing more to do.
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+}
+
+#[test]
+fn checks_carry_the_governed_rule_and_the_model_class() {
+	let engine = Arc::new(ScriptedEngine::new(MODEL_HASH));
+	let (mut ext, pool, checker) = node_sharing(engine.clone());
+	let strict = pallet_models::VerificationRule {
+		top_k: 1,
+		logit_tolerance_milli: 0,
+		sample_tolerance_ppm: 0,
+		max_mismatch_permille: 0,
+	};
+	let class = ext.execute_with(|| {
+		// Governance tightens the rule while the result is open: checks apply the new one.
+		posted_now();
+		assert_ok!(Models::set_verification_rule(RuntimeOrigin::signed(ADMIN), 0, strict));
+		run_to_block(4);
+		<Models as pallet_models::ModelRegistry>::limits(0).unwrap().class
+	});
+	assert!(run_worker(&mut ext, &pool, checker).is_empty(), "checking");
+	let seen = engine.seen();
+	let [attesta_primitives::offchain::InferenceTask::Check { rule, class: sent, .. }] = &seen[..]
+	else {
+		panic!("{seen:?}")
+	};
+	assert_eq!((*rule, *sent), (strict, class));
 }
 
 #[test]

@@ -9,7 +9,16 @@ use sp_runtime::DispatchError;
 const HASH: [u8; 32] = [0xab; 32];
 
 fn rule() -> VerificationRule {
-	VerificationRule { top_k: 5, logit_tolerance_milli: 1_500, max_mismatch_permille: 10 }
+	VerificationRule {
+		top_k: 5,
+		logit_tolerance_milli: 1_500,
+		sample_tolerance_ppm: 5_000,
+		max_mismatch_permille: 10,
+	}
+}
+
+fn class() -> crate::ModelClass {
+	crate::ModelClass { compute: crate::ComputePath::BlockF32, engine_version: 3 }
 }
 
 fn register(hash: [u8; 32]) -> sp_runtime::DispatchResult {
@@ -21,6 +30,7 @@ fn register(hash: [u8; 32]) -> sp_runtime::DispatchResult {
 		crate::Tokenizer::GgufEmbedded,
 		2048,
 		256,
+		class(),
 		rule(),
 	)
 }
@@ -36,6 +46,8 @@ fn register_model_works() {
 		assert_eq!(limits.weights_hash, HASH);
 		assert_eq!((limits.max_context_tokens, limits.max_output_tokens), (2048, 256));
 		assert!(limits.active);
+		// What checkers and providers read of the model: its class and governed rule.
+		assert_eq!((limits.class, limits.verification), (class(), rule()));
 		assert_ok!(register([1; 32]));
 		assert_eq!(Models::<Test>::count(), 2);
 	});
@@ -53,6 +65,7 @@ fn register_model_rejects_bad_input() {
 				crate::Tokenizer::GgufEmbedded,
 				ctx,
 				out,
+				Default::default(),
 				rule,
 			)
 		};
@@ -198,6 +211,7 @@ fn every_call_weight_comes_from_weight_info() {
 				tokenizer: crate::Tokenizer::GgufEmbedded,
 				max_context_tokens: 1,
 				max_output_tokens: 1,
+				class: Default::default(),
 				verification: rule(),
 			},
 			<() as WeightInfo>::register_model(),
