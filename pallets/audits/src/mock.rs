@@ -331,8 +331,16 @@ pub fn job_params() -> GenParams {
 	GenParams::greedy(4)
 }
 
-/// Submits a job (prompt "hi") from the dapp; returns its id.
+/// Submits a job (prompt "hi") from the dapp and moves to the next block, where the job is
+/// assigned; returns its id.
 pub fn submitted_job() -> JobId {
+	let job = queued_job();
+	run_to_block(System::block_number() + 1);
+	job
+}
+
+/// Submits a job (prompt "hi") from the dapp, to be assigned next block; returns its id.
+pub fn queued_job() -> JobId {
 	let job = pallet_jobs::NextJobId::<Test>::get();
 	assert_ok!(Jobs::submit_job(
 		RuntimeOrigin::signed(DAPP),
@@ -373,6 +381,17 @@ pub fn posted_job() -> JobId {
 	post_result(job, vec![1, 2, 3]);
 	run_to_block(System::block_number() + 1);
 	job
+}
+
+/// [`posted_job`] for `n` jobs at once: submitted in one block, answered in the next.
+pub fn posted_jobs(n: usize) -> Vec<JobId> {
+	let jobs: Vec<JobId> = (0..n).map(|_| queued_job()).collect();
+	run_to_block(System::block_number() + 1);
+	for job in &jobs {
+		post_result(*job, vec![1, 2, 3]);
+	}
+	run_to_block(System::block_number() + 1);
+	jobs
 }
 
 /// Runs `test`, then checks every pallet's invariants and that no money appeared or vanished.

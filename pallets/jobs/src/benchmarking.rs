@@ -31,10 +31,12 @@ fn budget<T: Config>() -> BalanceOf<T> {
 	T::Audit::max_budget().min(1_000_000_000u32.into())
 }
 
-/// Submits a job for `who`, `tokens` output tokens, a prompt of `len` bytes; returns its id.
+/// Submits a job for `who`, `tokens` output tokens, a prompt of `len` bytes, and starts the next
+/// block, where it is assigned; returns its id.
 fn submitted<T: Config>(who: &T::AccountId, model: ModelId, len: u32, tokens: u32) -> JobId {
 	let id = NextJobId::<T>::get();
-	let deadline = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
+	let now = frame_system::Pallet::<T>::block_number();
+	let deadline = now.saturating_add(10u32.into());
 	let _ = Pallet::<T>::submit_job(
 		RawOrigin::Signed(who.clone()).into(),
 		model,
@@ -45,6 +47,9 @@ fn submitted<T: Config>(who: &T::AccountId, model: ModelId, len: u32, tokens: u3
 		budget::<T>(),
 		deadline,
 	);
+	let next = now.saturating_add(1u32.into());
+	frame_system::Pallet::<T>::set_block_number(next);
+	Pallet::<T>::on_initialize(next);
 	id
 }
 
@@ -163,11 +168,11 @@ mod benches {
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxJobsPerBlock::get() }>) -> Result<(), BenchmarkError> {
 		let model = market::<T>();
-		let now = frame_system::Pallet::<T>::block_number();
 		for i in 0..n {
 			submitted::<T>(&dapp::<T>(i), model, 16, 4);
 		}
-		let due = now.saturating_add(11u32.into());
+		// Past every deadline.
+		let due = frame_system::Pallet::<T>::block_number().saturating_add(11u32.into());
 		// Whatever the search put elsewhere, gather the jobs on the one block measured.
 		let ids: Vec<JobId> = (0..n as u64).collect();
 		let _ = Agenda::<T>::clear(u32::MAX, None);

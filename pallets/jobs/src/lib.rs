@@ -420,6 +420,8 @@ pub mod pallet {
 		/// Every provider that could take the job holds as many open budgets as its stake
 		/// covers (the cheating rule over all its open jobs): try later, or a smaller budget.
 		StakeFullyExposed,
+		/// The job's provider is drawn at the start of the next block; nobody holds it yet.
+		NotAssignedYet,
 	}
 
 	#[pallet::hooks]
@@ -461,9 +463,10 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Submits an inference job: escrows `budget` and assigns the job to an eligible
-		/// provider. `deadline` is the last block for the provider's result; a provider that
-		/// takes over after a missed deadline gets the same number of blocks.
+		/// Submits an inference job: escrows `budget` and queues the job; a provider is drawn
+		/// among the eligible ones at the start of the next block (see [`JobStatus::Queued`]).
+		/// `deadline` is the last block for the provider's result, at least two blocks ahead; a
+		/// provider that takes over after a missed deadline gets the same number of blocks.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()).saturating_add(
 			T::DbWeight::get().reads(T::Providers::max_per_model().into())
@@ -508,7 +511,8 @@ pub mod pallet {
 				Some(r) => Some(r.try_into().map_err(|_| Error::<T>::BadRegion)?),
 				None => None,
 			};
-			ensure!(deadline > now, Error::<T>::DeadlineInPast);
+			// The provider is drawn next block and answers in a later one.
+			ensure!(deadline > now.saturating_add(1u32.into()), Error::<T>::DeadlineInPast);
 			let response_window = deadline.saturating_sub(now);
 			ensure!(response_window <= T::MaxResponseWindow::get(), Error::<T>::DeadlineTooFar);
 			ensure!(OpenJobs::<T>::get() < T::MaxOpenJobs::get(), Error::<T>::TooManyOpenJobs);
@@ -520,27 +524,21 @@ pub mod pallet {
 
 			let job_id = NextJobId::<T>::get();
 			let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			// Whether some provider could take it now, so the dapp learns at once why not; the
+			// draw itself waits for randomness no one knows yet.
 			let candidates = T::Providers::candidates(model, &max_price, region.as_ref(), &[]);
 			ensure!(!candidates.is_empty(), Error::<T>::NoEligibleProvider);
-			let (provider, price) =
-				Self::draw(job_id, 0, input_bound, params.max_tokens, budget, candidates)?;
+			Self::eligible(input_bound, params.max_tokens, budget, candidates)?;
 			let free =
 				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= budget, Error::<T>::InsufficientBalance);
-			// Looked at the block after the deadline: the provider may answer in the deadline
-			// block.
-			let slot = Self::free_slot(deadline.saturating_add(1u32.into()))
-				.ok_or(Error::<T>::AgendaFull)?;
+			let slot =
+				Self::free_slot(now.saturating_add(1u32.into())).ok_or(Error::<T>::AgendaFull)?;
 
 			// Every check passed: from here on, write.
-			T::Providers::job_assigned(&provider)?;
-			Self::expose(&provider, budget);
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
-			AssignedTo::<T>::insert(&provider, job_id, ());
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
 				.map_err(|_| Error::<T>::AgendaFull)?;
-			let mut attempts = BoundedVec::new();
-			attempts.try_push(provider.clone()).map_err(|_| Error::<T>::Overflow)?;
 			Jobs::<T>::insert(
 				job_id,
 				Job {
@@ -554,21 +552,15 @@ pub mod pallet {
 					response_window,
 					submitted_at: now,
 					terms: T::Audit::terms(),
-					price,
-					attempts,
-					status: JobStatus::Assigned {
-						provider: provider.clone(),
-						assigned_at: now,
-						deadline,
-						started: false,
-					},
+					price: max_price,
+					attempts: BoundedVec::new(),
+					status: JobStatus::Queued { deadline },
 				},
 			);
 			NextJobId::<T>::put(next_id);
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_add(1));
 			OpenJobsOf::<T>::mutate(&who, |n| *n = n.saturating_add(1));
 			Self::deposit_event(Event::JobSubmitted { job_id, who, model, budget });
-			Self::deposit_event(Event::JobAssigned { job_id, provider, price, deadline });
 			Ok(())
 		}
 
@@ -587,6 +579,7 @@ pub mod pallet {
 						Ok(())
 					},
 					JobStatus::ResultPosted { .. } => Err(Error::<T>::ResultAlreadySubmitted),
+					JobStatus::Queued { .. } => Err(Error::<T>::NotAssignedYet),
 					_ => Err(Error::<T>::JobNotOpen),
 				}
 			})?;
@@ -616,6 +609,7 @@ pub mod pallet {
 				},
 				JobStatus::ResultPosted { .. } =>
 					return Err(Error::<T>::ResultAlreadySubmitted.into()),
+				JobStatus::Queued { .. } => return Err(Error::<T>::NotAssignedYet.into()),
 				_ => return Err(Error::<T>::JobNotOpen.into()),
 			};
 			ensure!(now <= deadline, Error::<T>::DeadlinePassed);
@@ -683,7 +677,8 @@ pub mod pallet {
 			let provider = match &job.status {
 				JobStatus::Assigned { started: true, .. } =>
 					return Err(Error::<T>::JobAlreadyStarted.into()),
-				JobStatus::Assigned { provider, .. } => provider.clone(),
+				JobStatus::Assigned { provider, .. } => Some(provider.clone()),
+				JobStatus::Queued { .. } => None,
 				JobStatus::ResultPosted { .. } =>
 					return Err(Error::<T>::ResultAlreadySubmitted.into()),
 				_ => return Err(Error::<T>::JobNotOpen.into()),
@@ -693,13 +688,15 @@ pub mod pallet {
 			Agenda::<T>::try_mutate(prune_at, |v| v.try_push(job_id))
 				.map_err(|_| Error::<T>::AgendaFull)?;
 			let refunded = Self::refund(&job);
-			AssignedTo::<T>::remove(&provider, job_id);
-			Self::unexpose(&provider, job.budget);
+			if let Some(provider) = &provider {
+				AssignedTo::<T>::remove(provider, job_id);
+				Self::unexpose(provider, job.budget);
+				T::Providers::job_finished(provider, JobOutcome::Cancelled);
+			}
 			job.status = JobStatus::Cancelled { at: now };
 			Self::job_ended(&job.owner);
 			Jobs::<T>::insert(job_id, job);
 			T::Audit::job_closed(job_id, false);
-			T::Providers::job_finished(&provider, JobOutcome::Cancelled);
 			Self::deposit_event(Event::JobCancelled { job_id, refunded });
 			Ok(())
 		}
@@ -716,19 +713,14 @@ pub mod pallet {
 			(len as u32).saturating_add(T::PromptOverheadTokens::get())
 		}
 
-		/// Picks a provider among `candidates` whose worst-case cost fits `budget` and whose stake
-		/// still covers the job's budget on top of its open ones ([`JobAudit::may_expose`]).
-		///
-		/// The draw hashes the parent block hash with the job id and attempt number: fixed before
-		/// the job exists, so neither the dapp's nor any provider's transaction can steer it.
-		pub(crate) fn draw(
-			job_id: JobId,
-			attempt: u32,
+		/// The `candidates` whose worst-case cost fits `budget` and whose stake still covers the
+		/// job's budget on top of its open ones ([`JobAudit::may_expose`]).
+		fn eligible(
 			input_tokens: u32,
 			max_tokens: u32,
 			budget: BalanceOf<T>,
 			candidates: Vec<Candidate<T::AccountId, BalanceOf<T>>>,
-		) -> Result<(T::AccountId, Price<BalanceOf<T>>), Error<T>> {
+		) -> Result<Vec<(T::AccountId, Price<BalanceOf<T>>)>, Error<T>> {
 			let affordable: Vec<_> = candidates
 				.into_iter()
 				.filter(|c| {
@@ -744,6 +736,24 @@ pub mod pallet {
 				.map(|c| (c.who, c.price))
 				.collect();
 			ensure!(!affordable.is_empty(), Error::<T>::StakeFullyExposed);
+			Ok(affordable)
+		}
+
+		/// Picks one of the [`Self::eligible`] `candidates`.
+		///
+		/// The draw hashes the parent block hash with the job id and attempt number. Jobs are
+		/// drawn in a block after the one that included them (the first draw) or after the
+		/// missed deadline (failovers), so the hash did not exist when the dapp signed, and no
+		/// provider's transaction in the job's block can steer it.
+		pub(crate) fn draw(
+			job_id: JobId,
+			attempt: u32,
+			input_tokens: u32,
+			max_tokens: u32,
+			budget: BalanceOf<T>,
+			candidates: Vec<Candidate<T::AccountId, BalanceOf<T>>>,
+		) -> Result<(T::AccountId, Price<BalanceOf<T>>), Error<T>> {
+			let affordable = Self::eligible(input_tokens, max_tokens, budget, candidates)?;
 			let seed =
 				(b"attesta/assign", frame_system::Pallet::<T>::parent_hash(), job_id, attempt)
 					.using_encoded(sp_crypto_hashing::blake2_256);
@@ -808,6 +818,15 @@ pub mod pallet {
 		fn process(job_id: JobId, now: BlockNumberFor<T>) {
 			let Some(job) = Jobs::<T>::get(job_id) else { return };
 			match job.status.clone() {
+				JobStatus::Queued { deadline } => {
+					// A queue that spilled past its deadline still gives the provider its window.
+					let deadline = if deadline > now {
+						deadline
+					} else {
+						now.saturating_add(job.response_window)
+					};
+					Self::assign_or_expire(job_id, job, deadline, now)
+				},
 				JobStatus::Assigned { provider, deadline, .. } if deadline < now =>
 					Self::fail_over(job_id, job, provider, now),
 				JobStatus::ResultPosted { provider, settle_at, .. } if settle_at <= now => {
@@ -889,12 +908,7 @@ pub mod pallet {
 
 		/// Moves a job whose provider missed the deadline to the next eligible provider, or
 		/// refunds the dapp when none is left.
-		fn fail_over(
-			job_id: JobId,
-			mut job: JobOf<T>,
-			missed: T::AccountId,
-			now: BlockNumberFor<T>,
-		) {
+		fn fail_over(job_id: JobId, job: JobOf<T>, missed: T::AccountId, now: BlockNumberFor<T>) {
 			if T::Providers::job_finished(&missed, JobOutcome::Missed) {
 				// Benched for missing deadlines in a row: it also pays for the dapps' wait.
 				T::Providers::slash(&missed, T::MissSlash::get(), &Self::pool_account());
@@ -902,6 +916,18 @@ pub mod pallet {
 			AssignedTo::<T>::remove(&missed, job_id);
 			Self::unexpose(&missed, job.budget);
 			Self::deposit_event(Event::DeadlineMissed { job_id, provider: missed });
+			let deadline = now.saturating_add(job.response_window);
+			Self::assign_or_expire(job_id, job, deadline, now);
+		}
+
+		/// Gives `job` to the next provider drawn, answering by `deadline`, or refunds the dapp
+		/// when none is left to try.
+		fn assign_or_expire(
+			job_id: JobId,
+			mut job: JobOf<T>,
+			deadline: BlockNumberFor<T>,
+			now: BlockNumberFor<T>,
+		) {
 			let attempt = job.attempts.len() as u32;
 			let next = if attempt < T::MaxAttempts::get() {
 				let candidates = T::Providers::candidates(
@@ -922,7 +948,6 @@ pub mod pallet {
 			} else {
 				None
 			};
-			let deadline = now.saturating_add(job.response_window);
 			if let Some((provider, price)) = next {
 				if T::Providers::job_assigned(&provider).is_ok() {
 					let booked = job.attempts.try_push(provider.clone()).is_ok() &&

@@ -94,6 +94,13 @@ pub enum JobStatus<AccountId, Balance, BlockNumber> {
 		/// When.
 		at: BlockNumber,
 	},
+	/// Submitted, not yet assigned: the provider is drawn at the start of the next block with
+	/// room on the agenda, from the hash of a block that did not exist when the dapp signed, so
+	/// neither the dapp nor a provider front-running with `update` can steer the draw.
+	Queued {
+		/// Last block at which the provider's result is accepted.
+		deadline: BlockNumber,
+	},
 }
 
 impl<AccountId, Balance, BlockNumber: Copy> JobStatus<AccountId, Balance, BlockNumber> {
@@ -104,7 +111,7 @@ impl<AccountId, Balance, BlockNumber: Copy> JobStatus<AccountId, Balance, BlockN
 			Self::Rejected { at, .. } |
 			Self::Expired { at } |
 			Self::Cancelled { at } => Some(*at),
-			Self::Assigned { .. } | Self::ResultPosted { .. } => None,
+			Self::Queued { .. } | Self::Assigned { .. } | Self::ResultPosted { .. } => None,
 		}
 	}
 

@@ -245,7 +245,7 @@ fn sybil_checkers_cannot_lock_honest_checkers_out() {
 fn agenda_flooding_one_dapp_cannot_exhaust_dispute_capacity() {
 	build_and_execute(|| {
 		let bond = settings().challenge_bond;
-		let jobs: Vec<u64> = (0..4).map(|_| posted_job()).collect();
+		let jobs = posted_jobs(4);
 		for (i, job) in jobs.iter().take(3).enumerate() {
 			let held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &DAPP);
 			assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), *job));
@@ -306,13 +306,28 @@ fn volume_cheating_open_budgets_are_bounded_by_stake_and_a_caught_provider_is_su
 			)
 		};
 		// Every result checked (q ≥ 50 %), 10 % of a 100,000 stake at risk: open budgets must
-		// stay under 10,000 (0.5 × (10,000 + E) > E), so nine jobs of 1,000, not sixteen.
-		let mut taken = vec![];
-		while submit().is_ok() {
-			taken.push(pallet_jobs::NextJobId::<Test>::get() - 1);
-			assert!(taken.len() <= 16);
-		}
+		// stay under 10,000 (0.5 × (10,000 + E) > E), so nine jobs of 1,000, not sixteen. Sent
+		// in one block, all are queued; the draw gives the provider nine and refunds the rest.
+		let queued: Vec<u64> = (0..16)
+			.map(|_| {
+				assert_ok!(submit());
+				pallet_jobs::NextJobId::<Test>::get() - 1
+			})
+			.collect();
+		// The agenda draws eight a block.
+		run_to_block(System::block_number() + 2);
+		let (taken, refused): (Vec<u64>, Vec<u64>) = queued.into_iter().partition(|j| {
+			matches!(
+				pallet_jobs::Jobs::<Test>::get(j).unwrap().status,
+				pallet_jobs::JobStatus::Assigned { .. }
+			)
+		});
 		assert_eq!(taken.len(), 9);
+		for job_id in refused {
+			System::assert_has_event(
+				pallet_jobs::Event::JobExpired { job_id, refunded: 1_000 }.into(),
+			);
+		}
 		assert_eq!(pallet_jobs::Exposure::<Test>::get(cheat), 9_000);
 		assert_noop!(submit(), pallet_jobs::Error::<Test>::StakeFullyExposed);
 

@@ -21,14 +21,15 @@ fn node(
 	(ext, pool, checker, job)
 }
 
-/// A job whose result is posted in the current block.
+/// A job submitted in the current block, whose result is posted in the next (now current).
 fn posted_now() -> JobId {
 	let job = submitted_job();
 	post_result(job, vec![1, 2, 3]);
 	job
 }
 
-/// The node of [`node`] before any job: the checker registered at block 2, now block 3.
+/// The node of [`node`] before any job: the checker registered before block 2, now block 2
+/// (a job submitted now is posted in block 3).
 fn node_without_jobs(
 	engine: ScriptedEngine,
 ) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<testing::PoolState>>, u64) {
@@ -66,7 +67,7 @@ fn node_sharing(
 			BOND,
 			key_proof
 		));
-		run_to_block(3);
+		run_to_block(2);
 	});
 	(ext, pool_state, checker)
 }
@@ -173,8 +174,13 @@ fn a_failed_check_opens_a_dispute() {
 #[test]
 fn exempt_results_every_open_result_is_drawn_and_checked_however_many_are_open() {
 	let (mut ext, pool, checker) = node_without_jobs(ScriptedEngine::new(MODEL_HASH));
-	let jobs: Vec<JobId> = ext.execute_with(|| (0..80).map(|_| posted_now()).collect());
-	ext.execute_with(|| run_to_block(4));
+	let jobs: Vec<JobId> = ext.execute_with(|| {
+		// Posted one a block (the provider's capacity): a window long enough to hold all open.
+		Settings::<Test>::mutate(|s| s.challenge_window = 200);
+		let jobs = (0..80).map(|_| posted_now()).collect();
+		run_to_block(System::block_number() + 1);
+		jobs
+	});
 	// The engine takes every check (the scripted one has no capacity limit), the earliest
 	// deadline first; the next run posts every verdict.
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());

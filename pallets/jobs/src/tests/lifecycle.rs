@@ -44,7 +44,7 @@ fn submit_result_checks_everything() {
 				provider: p,
 				output_tokens: 2,
 				commitment: good,
-				settle_at: 1 + WINDOW,
+				settle_at: 2 + WINDOW,
 			}
 			.into(),
 		);
@@ -90,10 +90,10 @@ fn settlement_pays_provider_pool_and_refunds_the_rest() {
 		let p_before = Balances::free_balance(p);
 		assert_ok!(answer(0, 6, vec![1, 2, 3]));
 		// Not paid before the window closes.
-		run_to_block(WINDOW);
+		run_to_block(1 + WINDOW);
 		assert_eq!(Balances::free_balance(p), p_before);
 		assert!(JobsMap::<Test>::get(0).unwrap().status.is_open());
-		run_to_block(1 + WINDOW);
+		run_to_block(2 + WINDOW);
 		let price = price_of(p);
 		let cost = 6 * price.input + 3 * price.output;
 		let fee = cost / 10;
@@ -128,7 +128,7 @@ fn a_running_job_keeps_the_terms_it_was_submitted_under() {
 		assert_eq!(JobsMap::<Test>::get(1).unwrap().terms.challenge_window, WINDOW + 5);
 		assert_ok!(answer(0, 6, vec![1, 2, 3]));
 		// The old job settles after its own window, with its own fee share.
-		run_to_block(1 + WINDOW);
+		run_to_block(3 + WINDOW);
 		let cost = 6 * price_of(p).input + 3 * price_of(p).output;
 		System::assert_has_event(
 			Event::JobSettled {
@@ -150,10 +150,10 @@ fn a_disputed_job_does_not_settle_until_the_dispute_ends() {
 		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
 		assert_ok!(answer(0, 3, vec![1]));
 		DISPUTED.with(|d| d.borrow_mut().insert(0));
-		run_to_block(1 + WINDOW + 10);
+		run_to_block(2 + WINDOW + 10);
 		assert!(matches!(JobsMap::<Test>::get(0).unwrap().status, JobStatus::ResultPosted { .. }));
 		DISPUTED.with(|d| d.borrow_mut().clear());
-		run_to_block(1 + WINDOW + 11);
+		run_to_block(2 + WINDOW + 11);
 		assert!(matches!(JobsMap::<Test>::get(0).unwrap().status, JobStatus::Settled { .. }));
 	});
 }
@@ -215,11 +215,11 @@ fn finished_jobs_are_pruned_after_retention() {
 	build_and_execute(|| {
 		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
 		assert_ok!(answer(0, 3, vec![1]));
-		run_to_block(1 + WINDOW);
+		run_to_block(2 + WINDOW);
 		assert!(JobsMap::<Test>::contains_key(0));
-		run_to_block(1 + WINDOW + RETENTION - 1);
+		run_to_block(2 + WINDOW + RETENTION - 1);
 		assert!(JobsMap::<Test>::contains_key(0));
-		run_to_block(1 + WINDOW + RETENTION);
+		run_to_block(2 + WINDOW + RETENTION);
 		assert!(!JobsMap::<Test>::contains_key(0));
 		assert!(!Results::<Test>::contains_key(0));
 		// The agenda holds nothing more for it.

@@ -14,8 +14,16 @@ pub fn max_price() -> Price<Balance> {
 	Price { input: 10, output: 10 }
 }
 
-/// Submits a greedy job for `tokens` output tokens from `who` with `budget`, deadline in 10.
+/// Submits a greedy job for `tokens` output tokens from `who` with `budget`, deadline in 10,
+/// and moves to the next block, where it is assigned.
 pub fn submit(who: u64, prompt: &[u8], tokens: u32, budget: Balance) -> sp_runtime::DispatchResult {
+	queue(who, prompt, tokens, budget)?;
+	run_to_block(System::block_number() + 1);
+	Ok(())
+}
+
+/// [`submit`] without moving on: the job stays queued.
+pub fn queue(who: u64, prompt: &[u8], tokens: u32, budget: Balance) -> sp_runtime::DispatchResult {
 	crate::Pallet::<Test>::submit_job(
 		RuntimeOrigin::signed(who),
 		MODEL,

@@ -68,6 +68,7 @@ fn node(engine: ScriptedEngine, with_engine: bool) -> Node {
 			1_000,
 			System::block_number() + 10,
 		));
+		run_to_block(System::block_number() + 1);
 		assert_eq!(provider_of(0), provider);
 	});
 	Node { ext, pool: pool_state, engine, provider, key }

@@ -165,7 +165,7 @@ fn too_many_open_jobs_is_refused_and_one_account_cannot_take_them_all() {
 				max_price(),
 				None,
 				1_000,
-				2 + i,
+				3 + i,
 			)
 		};
 		// One account: at most 12 open jobs.
@@ -276,4 +276,76 @@ fn every_call_weight_comes_from_weight_info() {
 		assert_eq!(got, want);
 		assert!(want.ref_time() > 0);
 	}
+}
+
+/// Attack (Trust II, steered assignment): a provider that sees a job in the pool front-runs it
+/// with `update` to move the drawn index. The draw waits for the hash of the block that
+/// included the job, which did not exist when either transaction was signed.
+#[test]
+fn assignment_draws_from_a_hash_unknown_when_the_job_was_submitted() {
+	let drawn = |hash: u8| {
+		let mut drawn = 0;
+		build_and_execute(|| {
+			assert_ok!(queue(DAPP, b"hi", 4, 1_000));
+			assert!(matches!(JobsMap::<Test>::get(0).unwrap().status, JobStatus::Queued { .. }));
+			for p in [P1, P2, P3] {
+				assert_noop!(
+					crate::Pallet::<Test>::accept_job(RuntimeOrigin::signed(p), 0),
+					Error::<Test>::NotAssignedYet
+				);
+			}
+			// The provider of the highest price front-runs: it can still only change prices.
+			assert_ok!(pallet_providers::Pallet::<Test>::update(
+				RuntimeOrigin::signed(P3),
+				vec![MODEL],
+				price_of(P1),
+				b"eu".to_vec(),
+				pallet_providers::HardwareClass::Cpu,
+				4,
+			));
+			System::set_parent_hash(sp_core::H256::repeat_byte(hash));
+			run_to_block(2);
+			drawn = provider_of(0);
+			System::assert_has_event(
+				Event::JobAssigned {
+					job_id: 0,
+					provider: drawn,
+					price: price_of(drawn),
+					deadline: 11,
+				}
+				.into(),
+			);
+		});
+		drawn
+	};
+	let providers: std::collections::BTreeSet<u64> = (0..16u8).map(drawn).collect();
+	assert_eq!(providers.len(), 3, "the next block's hash decides among all: {providers:?}");
+}
+
+#[test]
+fn a_queued_job_can_be_cancelled_and_one_nobody_can_take_is_refunded() {
+	build_and_execute(|| {
+		let before = Balances::free_balance(DAPP);
+		assert_ok!(queue(DAPP, b"hi", 4, 1_000));
+		assert_ok!(crate::Pallet::<Test>::cancel_job(RuntimeOrigin::signed(DAPP), 0));
+		System::assert_last_event(Event::JobCancelled { job_id: 0, refunded: 1_000 }.into());
+		assert_eq!(Balances::free_balance(DAPP), before);
+		// Every provider prices itself out before the draw: the job ends, refunded in full.
+		assert_ok!(queue(DAPP, b"hi", 4, 1_000));
+		for p in [P1, P2, P3] {
+			assert_ok!(pallet_providers::Pallet::<Test>::update(
+				RuntimeOrigin::signed(p),
+				vec![MODEL],
+				Price { input: 100, output: 100 },
+				b"eu".to_vec(),
+				pallet_providers::HardwareClass::Cpu,
+				4,
+			));
+		}
+		run_to_block(2);
+		System::assert_has_event(Event::JobExpired { job_id: 1, refunded: 1_000 }.into());
+		assert_eq!(Balances::free_balance(DAPP), before);
+		assert_eq!(OpenJobs::<Test>::get(), 0);
+		crate::Pallet::<Test>::do_try_state().unwrap();
+	});
 }
