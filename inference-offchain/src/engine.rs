@@ -13,7 +13,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use attesta_primitives::GenParams;
+use attesta_primitives::{GenParams, VerificationRule};
 
 use crate::{
 	error::{Error, Result},
@@ -64,6 +64,9 @@ pub enum Request {
 		sample_count: u32,
 		/// Seed of the position sample (ignored when `sample_count` is 0).
 		sample_seed: u64,
+		/// The chain's governed rule for the model, which decides the verdict
+		/// ([`Tolerance::from_rule`]).
+		rule: VerificationRule,
 	},
 }
 
@@ -102,20 +105,17 @@ pub struct EngineConfig {
 	/// process-wide and effective only when set before the first tensor operation of the
 	/// process (`None` = all cores). Results do not depend on it.
 	pub compute_threads: Option<usize>,
-	/// Verification tolerance for this model class.
-	pub tolerance: Tolerance,
 	/// Matrix compute path (part of the model class).
 	pub compute: ComputePath,
 }
 
 impl EngineConfig {
-	/// One worker, default threads and tolerance, for the model at `model_path`.
+	/// One worker, default threads and compute path, for the model at `model_path`.
 	pub fn new(model_path: impl Into<PathBuf>) -> Self {
 		Self {
 			model_path: model_path.into(),
 			workers: 1,
 			compute_threads: None,
-			tolerance: Tolerance::default(),
 			compute: ComputePath::default(),
 		}
 	}
@@ -188,11 +188,11 @@ impl Engine {
 			&candle_core::Device::Cpu,
 			cfg.compute,
 		)?);
-		Self::with_model(model, cfg.workers, cfg.tolerance)
+		Self::with_model(model, cfg.workers)
 	}
 
 	/// Starts `workers` threads serving an already loaded model.
-	pub fn with_model(model: Arc<LoadedModel>, workers: usize, tol: Tolerance) -> Result<Self> {
+	pub fn with_model(model: Arc<LoadedModel>, workers: usize) -> Result<Self> {
 		let shared = Arc::new(Shared {
 			state: Mutex::new(State::default()),
 			work: Condvar::new(),
@@ -203,7 +203,7 @@ impl Engine {
 			let (shared, model) = (shared.clone(), model.clone());
 			let h = std::thread::Builder::new()
 				.name(format!("attesta-infer-{i}"))
-				.spawn(move || worker(&shared, &model, &tol))
+				.spawn(move || worker(&shared, &model))
 				.map_err(|_| Error::EngineClosed)?;
 			handles.push(h);
 		}
@@ -307,7 +307,7 @@ impl Drop for Engine {
 	}
 }
 
-fn worker(shared: &Shared, model: &LoadedModel, tol: &Tolerance) {
+fn worker(shared: &Shared, model: &LoadedModel) {
 	loop {
 		let (id, req) = {
 			let mut st = shared.lock();
@@ -325,7 +325,7 @@ fn worker(shared: &Shared, model: &LoadedModel, tol: &Tolerance) {
 				};
 			}
 		};
-		let outcome = match catch_unwind(AssertUnwindSafe(|| run(model, req, tol))) {
+		let outcome = match catch_unwind(AssertUnwindSafe(|| run(model, req))) {
 			Ok(Ok(o)) => o,
 			Ok(Err(e)) => Outcome::Failed(e.to_string()),
 			Err(_) => Outcome::Failed("internal error: inference panicked".into()),
@@ -353,20 +353,27 @@ pub fn tokenize(model: &LoadedModel, input: &Input) -> Vec<u32> {
 }
 
 /// Runs one request synchronously (what a worker does).
-pub fn run(model: &LoadedModel, req: Request, tol: &Tolerance) -> Result<Outcome> {
+pub fn run(model: &LoadedModel, req: Request) -> Result<Outcome> {
 	match req {
 		Request::Generate { input, params } => {
 			let tokens = tokenize(model, &input);
 			Ok(Outcome::Generated(generate(model, &tokens, &params)?))
 		},
-		Request::Verify { input, params, output_tokens, sample_count, sample_seed } => {
+		Request::Verify { input, params, output_tokens, sample_count, sample_seed, rule } => {
 			let tokens = tokenize(model, &input);
 			let plan = if sample_count == 0 {
 				CheckPlan::All
 			} else {
 				CheckPlan::Sample { count: sample_count, seed: sample_seed }
 			};
-			Ok(Outcome::Verified(verify(model, &tokens, &params, &output_tokens, tol, &plan)?))
+			Ok(Outcome::Verified(verify(
+				model,
+				&tokens,
+				&params,
+				&output_tokens,
+				&Tolerance::from_rule(&rule),
+				&plan,
+			)?))
 		},
 	}
 }

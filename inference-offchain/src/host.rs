@@ -1,10 +1,13 @@
 //! The node's side of the off-chain inference bridge: [`EngineHost`] serves the host functions
 //! of `attesta_primitives::offchain` from one [`Engine`] per model file.
 //!
-//! A job reaches the engine in its chain form: the model's weights hash, the dapp's prompt bytes
-//! (the user turn of the chat template, default system prompt) and the parameters. The result
-//! carries the chain's own commitment, so what the provider posts is what `Jobs.submit_result`
-//! recomputes.
+//! A job reaches the engine in its chain form: the model's weights hash and class, the dapp's
+//! prompt bytes (the user turn of the chat template, default system prompt) and the parameters;
+//! a check also carries the chain's governed
+//! [`VerificationRule`](attesta_primitives::VerificationRule), which decides the verdict. A task of
+//! another model class (compute path or [`ENGINE_VERSION`](crate::ENGINE_VERSION)) than the loaded
+//! model's is refused at `submit`. The result carries the chain's own commitment, so what the
+//! provider posts is what `Jobs.submit_result` recomputes.
 
 use std::{
 	collections::HashMap,
@@ -18,7 +21,7 @@ use attesta_primitives::{
 		CheckReport, Execution, InferenceError, InferenceHost, InferenceTask, ModelHash, TaskState,
 		Ticket,
 	},
-	GenParams,
+	GenParams, ModelClass,
 };
 
 use crate::{
@@ -77,6 +80,28 @@ impl EngineHost {
 		self.engines.iter().enumerate().find(|(_, e)| &e.model_hash() == model_hash)
 	}
 
+	/// The engine serving a task's model, if it implements the class the chain pins for it.
+	fn engine_of(
+		&self,
+		task: &InferenceTask,
+	) -> std::result::Result<(usize, &Engine), InferenceError> {
+		let (model_hash, class) = match task {
+			InferenceTask::Execute { model_hash, class, .. } |
+			InferenceTask::Check { model_hash, class, .. } => (model_hash, class),
+		};
+		let (index, engine) = self.engine_for(model_hash).ok_or(InferenceError::UnknownModel)?;
+		if engine.model().class() != *class {
+			return Err(InferenceError::UnsupportedClass);
+		}
+		Ok((index, engine))
+	}
+
+	/// The model classes this host serves, one per loaded model (as [`InferenceHost::models`]
+	/// lists their hashes).
+	pub fn classes(&self) -> Vec<(ModelHash, ModelClass)> {
+		self.engines.iter().map(|e| (e.model_hash(), e.model().class())).collect()
+	}
+
 	fn split(ticket: Ticket) -> (usize, TaskId) {
 		((ticket >> ENGINE_SHIFT) as usize, ticket & ((1 << ENGINE_SHIFT) - 1))
 	}
@@ -89,11 +114,7 @@ fn user_turn(prompt: &[u8]) -> std::result::Result<Input, InferenceError> {
 
 impl InferenceHost for EngineHost {
 	fn submit(&self, task: InferenceTask) -> std::result::Result<Ticket, InferenceError> {
-		let model_hash = match &task {
-			InferenceTask::Execute { model_hash, .. } | InferenceTask::Check { model_hash, .. } =>
-				*model_hash,
-		};
-		let (index, engine) = self.engine_for(&model_hash).ok_or(InferenceError::UnknownModel)?;
+		let (index, engine) = self.engine_of(&task)?;
 		if engine.held() >= MAX_TASKS_PER_MODEL {
 			return Err(InferenceError::Busy);
 		}
@@ -103,13 +124,15 @@ impl InferenceHost for EngineHost {
 				Request::Generate { input: user_turn(&prompt)?, params },
 				Pending::Execution { prompt, params },
 			),
-			InferenceTask::Check { prompt, params, output_tokens, .. } => (
+			InferenceTask::Check { prompt, params, output_tokens, rule, .. } => (
 				Request::Verify {
 					input: user_turn(&prompt)?,
 					params,
 					output_tokens,
 					sample_count: 0,
 					sample_seed: 0,
+					// The chain's governed rule, never an engine default.
+					rule,
 				},
 				Pending::Check { claims_hold },
 			),
@@ -126,18 +149,13 @@ impl InferenceHost for EngineHost {
 	}
 
 	fn check_claims(&self, task: &InferenceTask) -> std::result::Result<bool, InferenceError> {
-		let InferenceTask::Check {
-			model_hash,
-			prompt,
-			output_tokens,
-			output_text,
-			input_tokens,
-			..
-		} = task
+		let InferenceTask::Check { prompt, output_tokens, output_text, input_tokens, .. } = task
 		else {
 			return Ok(true);
 		};
-		let (_, engine) = self.engine_for(model_hash).ok_or(InferenceError::UnknownModel)?;
+		// The tokenizer is part of the engine version: another class's claims are not ours to
+		// judge either.
+		let (_, engine) = self.engine_of(task)?;
 		let Input::Chat { user, .. } = user_turn(prompt)? else {
 			return Err(InferenceError::InvalidPrompt);
 		};

@@ -21,7 +21,7 @@ pub mod tiny;
 pub mod tokenizer;
 pub mod verify;
 
-pub use attesta_primitives::{commitment, GenParams};
+pub use attesta_primitives::{commitment, GenParams, ModelClass, VerificationRule};
 pub use engine::{Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus};
 pub use error::{Error, Result};
 pub use generate::{generate, Generation};
@@ -30,3 +30,12 @@ pub use load::{LoadedModel, ModelId};
 pub use model::ComputePath;
 pub use tokenizer::Tokenizer;
 pub use verify::{verify, CheckPlan, Reason, Tolerance, Verdict};
+
+/// The engine's numerics version, the `engine_version` of the [`ModelClass`] it implements.
+///
+/// Bump it on any change that can change a single output bit or token: kernel arithmetic
+/// (summation order, fused multiply-adds, `exp`, norms, RoPE tables), the tokenizer (pre-split,
+/// merges, special tokens, chat template) or the sampler (draws, temperature, nucleus cut). The
+/// chain pins a version per model, and an engine of another version refuses its tasks, so
+/// results of one version are never judged by another.
+pub const ENGINE_VERSION: u32 = 1;

@@ -7,6 +7,7 @@ use std::{
 	path::{Path, PathBuf},
 };
 
+use attesta_primitives::ModelClass;
 use candle_core::{quantized::gguf_file, Device};
 use sha2::{Digest, Sha256};
 
@@ -102,6 +103,12 @@ impl LoadedModel {
 		}
 		let llama = Llama::new(&cfg, &ct, &mut reader, device, compute)?;
 		Ok(Self { llama, tokenizer, id, path: path.to_path_buf(), compute })
+	}
+
+	/// The model class this engine implements for the loaded model: its compute path and
+	/// [`ENGINE_VERSION`](crate::ENGINE_VERSION).
+	pub fn class(&self) -> ModelClass {
+		ModelClass { compute: self.compute, engine_version: crate::ENGINE_VERSION }
 	}
 
 	/// The model's context window in tokens.

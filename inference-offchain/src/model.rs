@@ -46,22 +46,15 @@ pub struct Config {
 }
 
 /// How the matrices are multiplied; part of a model class, since it changes the numerics.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ComputePath {
-	/// Weights stay in their GGUF blocks and are dequantized (exactly) inside the engine's own
-	/// kernels against f32 activations, with one fixed order for every sum
-	/// ([`crate::kernels`]): bit-identical across thread counts, between batched prefill and
-	/// token-by-token decode, and across x86-64 CPUs with and without AVX2/AVX-512. CPU only.
-	#[default]
-	BlockF32,
-	/// Weights are dequantized to f32 at load and multiplied with candle's f32 GEMM, which picks
-	/// SIMD kernels at run time (the reference the block kernels are tested against; ~6× the
-	/// memory, summation order chosen by the GEMM library).
-	DequantizedF32,
-	/// GGUF block-quantized kernels (activations quantized to 8 bits); fast only when built
-	/// with the CPU's SIMD target features enabled at compile time.
-	Quantized,
-}
+///
+/// The chain's own type (`attesta_primitives::ComputePath`), re-exported so the engine and the
+/// chain never disagree on a path's encoding. `BlockF32` (the default) runs the engine's own
+/// block kernels ([`crate::kernels`], [`crate::native`]): bit-identical across thread counts,
+/// between batched prefill and token-by-token decode, and across x86-64 CPUs with and without
+/// AVX2/AVX-512; CPU only. `DequantizedF32` dequantizes at load and uses candle's f32 GEMM
+/// (the reference the block kernels are tested against; ~6x the memory). `Quantized` is
+/// candle's block-quantized path (activations quantized to 8 bits).
+pub use attesta_primitives::ComputePath;
 
 /// Longest context the engine allocates RoPE tables for, whatever the file claims.
 pub const MAX_CONTEXT: usize = 8192;

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use attesta_primitives::{
 	offchain::{Probe, MAX_WITNESS_PROBES},
-	GenParams,
+	GenParams, VerificationRule,
 };
 use candle_core::Tensor;
 
@@ -31,7 +31,8 @@ use crate::{
 	sampling::{self, Dist},
 };
 
-/// Acceptance tolerances; one setting per model class (weights format × compute path).
+/// Acceptance tolerances: the engine's form of the chain's governed [`VerificationRule`]
+/// (see [`Tolerance::from_rule`]); the host judges every check with the rule its task carries.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tolerance {
 	/// Greedy: the claimed token must be among the `top_k` highest logits.
@@ -42,14 +43,62 @@ pub struct Tolerance {
 	pub draw_mass: f64,
 	/// Sampling: nucleus cuts whose boundary is within this mass of `top_p` are also accepted.
 	pub nucleus_mass: f64,
-	/// Positions allowed to fail before the claim is rejected (0 = every position must pass).
-	pub max_failed: u32,
+	/// Positions allowed to fail, per thousand positions checked, rounded down (0 = every
+	/// checked position must pass).
+	pub max_mismatch_permille: u32,
 }
 
 impl Tolerance {
-	/// Setting for small 4/8-bit quantized GGUF models on CPU (calibrated on SmolLM2-135M Q4_1).
+	/// Setting for small 4/8-bit quantized GGUF models on CPU (calibrated on SmolLM2-135M Q4_1);
+	/// what the CLI and the evaluation use when no rule is given.
 	pub const fn quantized_cpu() -> Self {
-		Self { top_k: 3, logit_gap: 0.1, draw_mass: 0.005, nucleus_mass: 0.005, max_failed: 0 }
+		Self {
+			top_k: 3,
+			logit_gap: 0.1,
+			draw_mass: 0.005,
+			nucleus_mass: 0.005,
+			max_mismatch_permille: 0,
+		}
+	}
+
+	/// The chain's rule in engine units: `logit_gap = logit_tolerance_milli / 1000`,
+	/// `draw_mass = nucleus_mass = sample_tolerance_ppm / 10^6`, failures allowed per thousand
+	/// positions checked.
+	pub fn from_rule(rule: &VerificationRule) -> Self {
+		Self {
+			top_k: rule.top_k,
+			logit_gap: rule.logit_tolerance_milli as f32 / 1000.0,
+			draw_mass: f64::from(rule.sample_tolerance_ppm) / 1e6,
+			nucleus_mass: f64::from(rule.sample_tolerance_ppm) / 1e6,
+			max_mismatch_permille: rule.max_mismatch_permille,
+		}
+	}
+
+	/// The rule this tolerance corresponds to (logit and mass tolerances rounded to the rule's
+	/// units; the sampling tolerance is `draw_mass`).
+	pub fn to_rule(&self) -> VerificationRule {
+		VerificationRule {
+			top_k: self.top_k,
+			logit_tolerance_milli: (f64::from(self.logit_gap) * 1000.0).round().max(0.0) as u32,
+			sample_tolerance_ppm: (self.draw_mass * 1e6).round().max(0.0) as u32,
+			max_mismatch_permille: self.max_mismatch_permille,
+		}
+	}
+
+	/// Failed positions allowed out of `checked` (the chain's
+	/// [`VerificationRule::allowed_failures`]).
+	pub fn allowed_failures(&self, checked: u32) -> u32 {
+		let rule = VerificationRule {
+			max_mismatch_permille: self.max_mismatch_permille,
+			..VerificationRule::default()
+		};
+		rule.allowed_failures(checked)
+	}
+}
+
+impl From<VerificationRule> for Tolerance {
+	fn from(rule: VerificationRule) -> Self {
+		Self::from_rule(&rule)
 	}
 }
 
@@ -255,7 +304,7 @@ pub fn verify(
 			}
 		}
 	}
-	if verdict.failed_positions > tol.max_failed {
+	if verdict.failed_positions > tol.allowed_failures(verdict.checked_positions) {
 		verdict.accepted = false;
 		verdict.reason = Reason::Inconsistent;
 	}

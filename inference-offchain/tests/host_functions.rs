@@ -6,16 +6,18 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use attesta_inference::{Engine, EngineHost, Tolerance};
+use attesta_inference::{verify::check_sampled, Engine, EngineHost, Tolerance, ENGINE_VERSION};
 use attesta_primitives::{
 	commitment,
-	offchain::{inference, Execution, InferenceError, InferenceExt, InferenceTask, TaskState},
-	GenParams,
+	offchain::{
+		inference, CheckReport, Execution, InferenceError, InferenceExt, InferenceTask, TaskState,
+	},
+	ComputePath, GenParams, ModelClass, VerificationRule,
 };
 use sp_io::TestExternalities;
 
 fn externalities() -> TestExternalities {
-	let engine = Engine::with_model(common::base(), 1, Tolerance::default()).unwrap();
+	let engine = Engine::with_model(common::base(), 1).unwrap();
 	let mut ext = TestExternalities::default();
 	ext.register_extension(InferenceExt(EngineHost::new(vec![engine]).into_shared()));
 	ext
@@ -35,9 +37,56 @@ fn wait(ticket: u64) -> TaskState {
 	}
 }
 
+/// The class the tiny model is loaded with: the default path, this engine's version.
+fn class() -> ModelClass {
+	ModelClass { compute: ComputePath::BlockF32, engine_version: ENGINE_VERSION }
+}
+
+/// A strict rule: the provider and checker share the bit-exact path.
+fn rule() -> VerificationRule {
+	VerificationRule {
+		top_k: 1,
+		logit_tolerance_milli: 0,
+		sample_tolerance_ppm: 0,
+		max_mismatch_permille: 0,
+	}
+}
+
 fn execute(prompt: &[u8], params: GenParams) -> Result<u64, InferenceError> {
 	let model_hash = common::base().id.0;
-	inference::submit(InferenceTask::Execute { model_hash, prompt: prompt.to_vec(), params })
+	inference::submit(InferenceTask::Execute {
+		model_hash,
+		class: class(),
+		prompt: prompt.to_vec(),
+		params,
+	})
+}
+
+fn check_task(
+	prompt: &[u8],
+	params: GenParams,
+	output_tokens: Vec<u32>,
+	rule: VerificationRule,
+) -> InferenceTask {
+	let m = common::base();
+	InferenceTask::Check {
+		model_hash: m.id.0,
+		class: class(),
+		rule,
+		prompt: prompt.to_vec(),
+		params,
+		output_text: m.tokenizer.decode(&output_tokens, true).into_bytes(),
+		output_tokens,
+		input_tokens: m.tokenizer.encode_chat(None, std::str::from_utf8(prompt).unwrap()).len()
+			as u32,
+	}
+}
+
+fn checked(task: InferenceTask) -> CheckReport {
+	match wait(inference::submit(task).unwrap()) {
+		TaskState::Checked(report) => report,
+		other => panic!("{other:?}"),
+	}
 }
 
 #[test]
@@ -67,6 +116,8 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 		let claims = |output_tokens: Vec<u32>, output_text: Vec<u8>, input_tokens: u32| {
 			InferenceTask::Check {
 				model_hash,
+				class: class(),
+				rule: rule(),
 				prompt: prompt.clone(),
 				params,
 				output_tokens,
@@ -118,8 +169,12 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 fn bad_tasks_get_named_errors() {
 	externalities().execute_with(|| {
 		let params = GenParams::greedy(4);
-		let unknown =
-			InferenceTask::Execute { model_hash: [7; 32], prompt: b"hi".to_vec(), params };
+		let unknown = InferenceTask::Execute {
+			model_hash: [7; 32],
+			class: class(),
+			prompt: b"hi".to_vec(),
+			params,
+		};
 		assert_eq!(inference::submit(unknown), Err(InferenceError::UnknownModel));
 		assert_eq!(execute(&[0xff, 0xfe], params), Err(InferenceError::InvalidPrompt));
 		// Does not fit the context: accepted, then failed with the engine's reason.
@@ -155,5 +210,128 @@ fn without_an_engine_every_call_is_unavailable() {
 		assert_eq!(execute(b"hi", GenParams::greedy(4)), Err(InferenceError::Unavailable));
 		assert_eq!(inference::poll(1), TaskState::Failed(InferenceError::Unavailable));
 		assert!(inference::models().is_empty());
+	});
+}
+
+/// An engine never executes or checks a model under numerics other than the chain pins: a task
+/// of another compute path or engine version is refused at once, claims included.
+#[test]
+fn a_task_of_another_model_class_is_refused() {
+	externalities().execute_with(|| {
+		let model_hash = common::base().id.0;
+		assert_eq!(common::base().class(), class());
+		let params = GenParams::greedy(4);
+		let others = [
+			ModelClass { compute: ComputePath::DequantizedF32, ..class() },
+			ModelClass { compute: ComputePath::Quantized, ..class() },
+			ModelClass { engine_version: ENGINE_VERSION + 1, ..class() },
+			ModelClass { engine_version: ENGINE_VERSION - 1, ..class() },
+		];
+		for other in others {
+			let exec =
+				InferenceTask::Execute { model_hash, class: other, prompt: b"hi".to_vec(), params };
+			assert_eq!(inference::submit(exec), Err(InferenceError::UnsupportedClass));
+			let mut check = check_task(b"hi", params, vec![1, 2], rule());
+			let InferenceTask::Check { class, .. } = &mut check else { unreachable!() };
+			*class = other;
+			assert_eq!(inference::submit(check.clone()), Err(InferenceError::UnsupportedClass));
+			assert_eq!(inference::check_claims(check), Err(InferenceError::UnsupportedClass));
+		}
+		// An unknown model is named as such whatever its class.
+		let exec = InferenceTask::Execute {
+			model_hash: [9; 32],
+			class: others[0],
+			prompt: b"hi".to_vec(),
+			params,
+		};
+		assert_eq!(inference::submit(exec), Err(InferenceError::UnknownModel));
+		assert!(execute(b"hi", params).is_ok(), "the model's own class is served");
+	});
+}
+
+/// The verdict follows the rule the task carries, not an engine default: the same forged claim
+/// passes a loose rule and fails a strict one, on each of the rule's knobs.
+#[test]
+fn the_tasks_rule_decides_the_verdict() {
+	externalities().execute_with(|| {
+		let prompt = b"Tell me a story.";
+		let params = GenParams::greedy(12);
+		let TaskState::Executed(e) = wait(execute(prompt, params).unwrap()) else {
+			panic!("not executed")
+		};
+		let honest = e.output_tokens;
+		assert_eq!(honest.len(), 12, "the tiny model rarely stops early: {honest:?}");
+		let m = common::base();
+		let check =
+			|tokens: &[u32], rule| checked(check_task(prompt, params, tokens.to_vec(), rule));
+		// Honest output: bit-exact, so even the strictest rule accepts it.
+		let report = check(&honest, rule());
+		assert!(report.accepted, "{report:?}");
+		assert_eq!(report.checked_positions, 12);
+
+		// The last token replaced by the model's runner-up there: only the tolerance can pass it.
+		let mut logits = {
+			let mut input = m.tokenizer.encode_chat(None, "Tell me a story.");
+			input.extend_from_slice(&honest[..11]);
+			let mut cache = m.llama.new_cache();
+			m.llama.forward_logits(&input, &mut cache).unwrap()
+		};
+		let best = attesta_inference::sampling::argmax(&logits);
+		assert_eq!(best, honest[11]);
+		let gap = logits[best as usize];
+		logits[best as usize] = f32::NEG_INFINITY;
+		let second = attesta_inference::sampling::argmax(&logits);
+		let gap = gap - logits[second as usize];
+		let mut forged = honest.clone();
+		forged[11] = second;
+		let strict = check(&forged, rule());
+		assert!(!strict.accepted, "{strict:?}");
+		assert_eq!((strict.failed_positions, strict.first_divergence), (1, Some(11)));
+		let milli = (gap * 1000.0).ceil() as u32 + 1;
+		let loose = VerificationRule { top_k: 2, logit_tolerance_milli: milli, ..rule() };
+		assert!(check(&forged, loose).accepted, "gap {gap}");
+		// Each knob of the loose rule matters on its own.
+		assert!(!check(&forged, VerificationRule { top_k: 1, ..loose }).accepted);
+		assert!(
+			!check(&forged, VerificationRule { logit_tolerance_milli: milli - 2, ..loose })
+				.accepted
+		);
+		// Or allowed as a mismatch: 1 of 12 positions needs at least 84 per thousand.
+		let share = |permille| VerificationRule { max_mismatch_permille: permille, ..rule() };
+		assert!(check(&forged, share(84)).accepted);
+		assert!(!check(&forged, share(83)).accepted);
+
+		// Seeded sampling: the draw tolerance of the rule is what admits a neighbour token.
+		let sampled = GenParams::sampled(12, 1000, 1000, 5);
+		let TaskState::Executed(e) = wait(execute(prompt, sampled).unwrap()) else {
+			panic!("not executed")
+		};
+		let honest = e.output_tokens;
+		let check =
+			|tokens: &[u32], rule| checked(check_task(prompt, sampled, tokens.to_vec(), rule));
+		assert!(check(&honest, rule()).accepted);
+		let last = honest.len() - 1;
+		let mut input = m.tokenizer.encode_chat(None, "Tell me a story.");
+		input.extend_from_slice(&honest[..last]);
+		let row = m.llama.forward_logits(&input, &mut m.llama.new_cache()).unwrap();
+		let exact = Tolerance::from_rule(&rule());
+		// The neighbour (in the id-ordered CDF) whose interval the replayed draw misses least.
+		let eos = m.tokenizer.eos_id();
+		let (forged_token, miss) = [honest[last].wrapping_sub(1), honest[last] + 1]
+			.into_iter()
+			.filter(|&c| c != eos && (c as usize) < row.len())
+			.map(|c| (c, -check_sampled(&row, c, &sampled, last as u32, &exact).1))
+			.min_by(|a, b| a.1.total_cmp(&b.1))
+			.unwrap();
+		assert!(miss > 0.0 && miss < 0.05, "miss {miss}");
+		let mut forged = honest.clone();
+		forged[last] = forged_token;
+		assert!(!check(&forged, rule()).accepted);
+		let ppm = (f64::from(miss) * 1e6).ceil() as u32 + 2;
+		let loose = VerificationRule { sample_tolerance_ppm: ppm, ..rule() };
+		assert!(check(&forged, loose).accepted, "miss {miss}");
+		assert!(
+			!check(&forged, VerificationRule { sample_tolerance_ppm: ppm / 2, ..loose }).accepted
+		);
 	});
 }

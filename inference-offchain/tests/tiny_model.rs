@@ -55,8 +55,8 @@ fn generation_is_deterministic_across_runs_and_workers() {
 		assert!(a.output_tokens.len() == 24 || a.output_tokens.last() == Some(&eos));
 	}
 	// Two workers running jobs concurrently give the same tokens as one worker.
-	let one = Engine::with_model(m.clone(), 1, Tolerance::default()).unwrap();
-	let two = Engine::with_model(m.clone(), 2, Tolerance::default()).unwrap();
+	let one = Engine::with_model(m.clone(), 1).unwrap();
+	let two = Engine::with_model(m.clone(), 2).unwrap();
 	let run = |e: &Engine| -> Vec<Vec<u32>> {
 		let ids: Vec<_> = (0..6)
 			.map(|i| {
@@ -295,7 +295,7 @@ fn invalid_jobs_return_errors() {
 #[test]
 fn engine_submit_returns_immediately_and_poll_collects() {
 	let m = common::base();
-	let e = Engine::with_model(m.clone(), 2, Tolerance::default()).unwrap();
+	let e = Engine::with_model(m.clone(), 2).unwrap();
 	let t = Instant::now();
 	let gen = e.submit(Request::Generate {
 		input: Input::Text("the cat sat".into()),
@@ -320,6 +320,7 @@ fn engine_submit_returns_immediately_and_poll_collects() {
 		output_tokens: g.output_tokens.clone(),
 		sample_count: 0,
 		sample_seed: 0,
+		rule: Tolerance::default().to_rule(),
 	});
 	match e.wait(v, Duration::from_secs(60)) {
 		Some(Outcome::Verified(v)) => assert!(v.accepted),
@@ -334,7 +335,7 @@ fn engine_submit_returns_immediately_and_poll_collects() {
 #[test]
 fn engine_tasks_can_be_cancelled_queued_running_or_done() {
 	let m = common::base();
-	let e = Engine::with_model(m.clone(), 1, Tolerance::default()).unwrap();
+	let e = Engine::with_model(m.clone(), 1).unwrap();
 	let long = || Request::Generate {
 		input: Input::Text("the cat sat".into()),
 		params: GenParams::greedy(200),
