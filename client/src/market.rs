@@ -9,7 +9,7 @@ use crate::{
 use attesta_primitives::{GenParams, JobId, ModelId};
 use attesta_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use codec::Encode;
-use pallet_jobs::{JobStatus, JobView};
+use pallet_jobs::JobView;
 use pallet_providers::{Price, ProviderView};
 use sp_core::{sr25519, H256};
 use std::time::{Duration, Instant};
@@ -206,7 +206,8 @@ impl Market {
 		})
 	}
 
-	/// Submits a job signed by `signer`; the chain assigns it to a provider at once.
+	/// Submits a job signed by `signer`; the chain draws its provider at the start of the next
+	/// block (so [`Submitted::provider`] is `None`; [`Market::follow`] reports the draw).
 	pub async fn submit_job(&self, signer: &sr25519::Pair, req: JobRequest) -> Result<Submitted> {
 		let sent_at = Instant::now();
 		let max_price = match req.max_price {
@@ -218,7 +219,7 @@ impl Market {
 			None => self.settings().await?.max_job_budget,
 		};
 		let deadline =
-			chain::best_number(&self.rpc).await?.saturating_add(req.response_blocks.max(2));
+			chain::best_number(&self.rpc).await?.saturating_add(req.response_blocks.max(3));
 		let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
 			model: req.model,
 			prompt: req.prompt.into_bytes(),
@@ -385,5 +386,5 @@ impl Market {
 
 /// Whether a job has ended, from its status.
 pub fn ended(job: &Job) -> bool {
-	!matches!(job.status, JobStatus::Assigned { .. } | JobStatus::ResultPosted { .. })
+	!job.status.is_open()
 }

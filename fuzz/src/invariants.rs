@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The states a job can be in, without their data.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Phase {
+	Queued,
 	Assigned,
 	ResultPosted,
 	Settled,
@@ -23,6 +24,7 @@ pub enum Phase {
 impl Phase {
 	fn of<A, B, N>(status: &JobStatus<A, B, N>) -> Self {
 		match status {
+			JobStatus::Queued { .. } => Self::Queued,
 			JobStatus::Assigned { .. } => Self::Assigned,
 			JobStatus::ResultPosted { .. } => Self::ResultPosted,
 			JobStatus::Settled { .. } => Self::Settled,
@@ -38,7 +40,9 @@ impl Phase {
 		self == next ||
 			matches!(
 				(self, next),
-				(Assigned, ResultPosted | Expired | Cancelled) | (ResultPosted, Settled | Rejected)
+				(Queued, Assigned | Expired | Cancelled) |
+					(Assigned, ResultPosted | Expired | Cancelled) |
+					(ResultPosted, Settled | Rejected)
 			)
 	}
 }
@@ -310,7 +314,7 @@ impl Shadow {
 			let result = pallet_jobs::Results::<Runtime>::contains_key(id);
 			let disputed = pallet_audits::Disputes::<Runtime>::contains_key(id);
 			let consistent = match phase {
-				Phase::Assigned => !checkable && !result && !disputed,
+				Phase::Queued | Phase::Assigned => !checkable && !result && !disputed,
 				Phase::ResultPosted => checkable && result,
 				_ => !checkable && !disputed,
 			};
@@ -323,7 +327,7 @@ impl Shadow {
 		}
 		for (id, phase) in &self.jobs {
 			if !seen.contains_key(id) {
-				if matches!(phase, Phase::Assigned | Phase::ResultPosted) {
+				if matches!(phase, Phase::Queued | Phase::Assigned | Phase::ResultPosted) {
 					return Err(format!("open job {id} ({phase:?}) vanished"));
 				}
 				self.pruned.insert(*id);

@@ -129,3 +129,16 @@ pub async fn job_view(
 ) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
 	runtime_call(c, "JobsApi_job", &id.encode()).await
 }
+
+/// Waits for the draw of `id` (a block after its submission) and returns the job as assigned.
+pub async fn assigned_job(
+	c: &WsClient,
+	id: u64,
+) -> Result<JobView<AccountId, Balance, BlockNumber>> {
+	wait_for("the job's provider draw", std::time::Duration::from_secs(60), || async {
+		Ok(job_view(c, id)
+			.await?
+			.filter(|v| !matches!(v.status, pallet_jobs::JobStatus::Queued { .. })))
+	})
+	.await
+}

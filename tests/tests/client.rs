@@ -44,12 +44,12 @@ async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
 	assert_eq!(held(&c).await?, 0, "a refused job holds nothing");
 
 	// Eve registers but her node runs no worker: her job times out and goes to Bob, who
-	// registers after the job was assigned to her.
+	// registers after the job was assigned to her (the draw is in the block after the job's).
 	register_provider(&c, &info, Eve, "eu", 2).await?;
 	let mut req = JobRequest::new(0, "What is the capital of France?", 16);
 	req.response_blocks = 4;
 	let job = market.submit_job(&ferdie, req).await.map_err(|e| e.to_string())?;
-	assert_eq!(job.provider.as_ref().map(|p| p.0.clone()), Some(Eve.to_account_id()));
+	assigned_job(&c, job.job_id).await?;
 	register_provider(&c, &info, Bob, "eu", 2).await?;
 	let mut answered = None;
 	let done = market

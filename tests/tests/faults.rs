@@ -334,7 +334,7 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	let job2 = at(F2, submitted_by(&e2, CHALLENGER))?;
 
 	// Fault 1: the provider that got the job crashes before it can answer.
-	let first = at(F1, job_view(&c, job1).await)?.ok_or(format!("{F1}: job {job1} not found"))?;
+	let first = at(F1, assigned_job(&c, job1).await)?;
 	let JobStatus::Assigned { provider: first_provider, assigned_at: submitted_in, .. } =
 		first.status.clone()
 	else {

@@ -58,14 +58,18 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 		}),
 	)
 	.await?;
-	let (job_id, assigned) = events
+	let job_id = events
 		.iter()
 		.find_map(|e| match e {
-			RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned { job_id, provider, .. }) =>
-				Some((*job_id, provider.clone())),
+			RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, .. }) => Some(*job_id),
 			_ => None,
 		})
-		.ok_or("no JobAssigned event")?;
+		.ok_or("no JobSubmitted event")?;
+	// The provider is drawn a block later, from a hash that did not exist when Dave signed.
+	let JobStatus::Assigned { provider: assigned, .. } = assigned_job(&c, job_id).await?.status
+	else {
+		return Err(format!("job {job_id} was not assigned"));
+	};
 	assert_eq!(assigned, provider.to_account_id());
 
 	// The provider answers with the output tokens and the commitment the chain recomputes.

@@ -227,8 +227,6 @@ mod benches {
 					execute_at: now,
 				},
 			);
-			SlashesDue::<T>::try_mutate(now, |v| v.try_push(slash))
-				.map_err(|_| BenchmarkError::Stop("slash agenda"))?;
 		}
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]

@@ -238,19 +238,16 @@ pub mod pallet {
 	pub type PendingSlashes<T: Config> =
 		StorageMap<_, Twox64Concat, SlashId, PendingSlash<T::AccountId, BlockNumberFor<T>>>;
 
-	/// Slashes executing at a block.
-	#[pallet::storage]
-	pub type SlashesDue<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<SlashId, T::MaxDuePerBlock>,
-		ValueQuery,
-	>;
-
 	/// The id the next slash gets.
 	#[pallet::storage]
 	pub type NextSlashId<T: Config> = StorageValue<_, SlashId, ValueQuery>;
+
+	/// The oldest slash id not yet executed or cancelled: slashes run in id order (a queue, so
+	/// no slash is ever dropped for lack of room), at most `MaxDuePerBlock` a block, each once
+	/// its `execute_at` has come. A slash never runs before its appeal delay ends; one behind a
+	/// busier queue, or behind a slash scheduled under a longer delay, runs later.
+	#[pallet::storage]
+	pub type NextSlashToExecute<T: Config> = StorageValue<_, SlashId, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -451,17 +448,14 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let rounds = RoundEnds::<T>::take(now);
-			let slashes = SlashesDue::<T>::take(now);
-			let (r, s) = (rounds.len() as u32, slashes.len() as u32);
-			if r == 0 && s == 0 {
-				// Nothing due: the two agenda reads (and their removal) are all.
-				return T::DbWeight::get().reads_writes(2, 2);
-			}
+			let r = rounds.len() as u32;
 			for job in rounds {
 				Self::end_round(job, now);
 			}
-			for id in slashes {
-				Self::execute_slash(id);
+			let s = Self::execute_due_slashes(now);
+			if r == 0 && s == 0 {
+				// Nothing due: the round agenda, the slash queue's ends and its head.
+				return T::DbWeight::get().reads_writes(4, 1);
 			}
 			T::WeightInfo::on_initialize(r, s)
 		}
@@ -696,8 +690,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel_slash())]
 		pub fn cancel_slash(origin: OriginFor<T>, id: SlashId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
+			// The queue steps over the gap.
 			let slash = PendingSlashes::<T>::take(id).ok_or(Error::<T>::UnknownSlash)?;
-			SlashesDue::<T>::mutate(slash.execute_at, |due| due.retain(|s| *s != id));
 			match slash.from {
 				SlashFrom::CheckerBond => Self::case_closed(&slash.offender),
 				SlashFrom::ProviderStake => T::Providers::reinstate(&slash.offender),
@@ -1042,14 +1036,7 @@ pub mod pallet {
 				Self::case_opened(&offender);
 			}
 			let id = NextSlashId::<T>::get();
-			let mut execute_at = now.saturating_add(Settings::<T>::get().slash_delay);
-			// The agenda is bounded; a full block pushes the slash later, never drops it.
-			for _ in 0..64u32 {
-				if SlashesDue::<T>::try_mutate(execute_at, |v| v.try_push(id)).is_ok() {
-					break;
-				}
-				execute_at = execute_at.saturating_add(1u32.into());
-			}
+			let execute_at = now.saturating_add(Settings::<T>::get().slash_delay);
 			NextSlashId::<T>::put(id.wrapping_add(1));
 			PendingSlashes::<T>::insert(
 				id,
@@ -1063,6 +1050,29 @@ pub mod pallet {
 				},
 			);
 			Self::deposit_event(Event::SlashScheduled { id, offender, from, fraction, execute_at });
+		}
+
+		/// Runs the slashes at the head of the queue whose appeal delay has passed, at most
+		/// `MaxDuePerBlock`, stepping over cancelled ones (as many again); returns the slots
+		/// used (slashes run plus gaps stepped over).
+		fn execute_due_slashes(now: BlockNumberFor<T>) -> u32 {
+			let end = NextSlashId::<T>::get();
+			let mut head = NextSlashToExecute::<T>::get();
+			let (mut ran, mut gaps) = (0u32, 0u32);
+			let max = T::MaxDuePerBlock::get();
+			while head != end && ran < max && gaps < max {
+				match PendingSlashes::<T>::get(head) {
+					Some(slash) if slash.execute_at > now => break,
+					Some(_) => {
+						Self::execute_slash(head);
+						ran = ran.saturating_add(1);
+					},
+					None => gaps = gaps.saturating_add(1),
+				}
+				head = head.wrapping_add(1);
+			}
+			NextSlashToExecute::<T>::put(head);
+			ran.saturating_add(gaps).min(max)
 		}
 
 		fn execute_slash(id: SlashId) {
@@ -1193,8 +1203,13 @@ pub mod pallet {
 				);
 				ensure!(OpenChallenges::<T>::get(&dapp) == open, "open challenges not counted");
 			}
-			for (id, s) in PendingSlashes::<T>::iter() {
-				ensure!(SlashesDue::<T>::get(s.execute_at).contains(&id), "slash off the agenda");
+			let (head, end) = (NextSlashToExecute::<T>::get(), NextSlashId::<T>::get());
+			for (id, _) in PendingSlashes::<T>::iter() {
+				// In the queue: from its head (inclusive) to the next id (exclusive), wrapping.
+				ensure!(
+					id.wrapping_sub(head) < end.wrapping_sub(head),
+					"a pending slash is outside the slash queue"
+				);
 			}
 			for (job, n) in VerdictCount::<T>::iter() {
 				ensure!(

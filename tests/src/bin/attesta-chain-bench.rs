@@ -825,17 +825,22 @@ impl Bench {
 		let dapp_index: HashMap<AccountId, usize> =
 			dapps.iter().enumerate().map(|(i, p)| (account(p), i)).collect();
 		let mut owners: HashMap<u64, usize> = HashMap::new();
-		let mut assigned: Vec<(u64, AccountId)> = Vec::new();
 		for e in &phase.events {
-			match e {
-				RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, who, .. }) =>
-					if let Some(d) = dapp_index.get(who) {
-						owners.insert(*job_id, *d);
-					},
-				RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned {
-					job_id, provider, ..
-				}) => assigned.push((*job_id, provider.clone())),
-				_ => {},
+			if let RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, who, .. }) = e {
+				if let Some(d) = dapp_index.get(who) {
+					owners.insert(*job_id, *d);
+				}
+			}
+		}
+		// Each provider is drawn at the start of a block after its job's.
+		let mut assigned: Vec<(u64, AccountId)> = Vec::new();
+		let mut ids: Vec<u64> = owners.keys().copied().collect();
+		ids.sort_unstable();
+		for job_id in ids {
+			if let pallet_jobs::JobStatus::Assigned { provider, .. } =
+				assigned_job(&self.c, job_id).await?.status
+			{
+				assigned.push((job_id, provider));
 			}
 		}
 

@@ -437,3 +437,41 @@ fn false_claims_a_false_report_costs_the_reporter() {
 		assert_eq!(bond_of(liar), BOND - BOND / 5, "the false report cost a fifth of the bond");
 	});
 }
+
+/// Threat model (Trust II, leaks): slashes were put on a per-block agenda searched 64 blocks
+/// ahead; beyond that a decided slash was stored but never run (and its checker's case never
+/// closed). Slashes now wait in a queue: however many are decided at once, each runs once its
+/// appeal delay has passed, never before, at most `MaxDuePerBlock` a block, and a cancelled one
+/// leaves only a gap the queue steps over.
+#[test]
+fn leaks_no_slash_is_dropped_however_many_are_decided_at_once() {
+	build_and_execute(|| {
+		let job = posted_job();
+		let now = System::block_number();
+		let due = now + settings().slash_delay;
+		// 600 slashes in one block: 150 blocks' worth at 4 a block.
+		let per_block: u32 = <Test as crate::Config>::MaxDuePerBlock::get();
+		let n: u32 = 600;
+		for _ in 0..n {
+			Audits::schedule_slash(
+				PROVIDER,
+				crate::SlashFrom::ProviderStake,
+				sp_runtime::Perbill::from_parts(10),
+				None,
+				job,
+				now,
+			);
+		}
+		assert_ok!(Audits::cancel_slash(RuntimeOrigin::signed(ADMIN), 7));
+		let slashed =
+			|| audit_events().iter().filter(|e| matches!(e, Event::Slashed { .. })).count() as u32;
+		run_to_block(due - 1);
+		assert_eq!(slashed(), 0, "nothing runs before the appeal delay ends");
+		run_to_block(due);
+		assert_eq!(slashed(), per_block);
+		run_to_block(due + u64::from(n / per_block) + 1);
+		assert_eq!(slashed(), n - 1, "every slash ran but the cancelled one");
+		assert_eq!(PendingSlashes::<Test>::iter().count(), 0);
+		assert_eq!(crate::NextSlashToExecute::<Test>::get(), n);
+	});
+}
