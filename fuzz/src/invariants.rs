@@ -40,7 +40,8 @@ impl Phase {
 		self == next ||
 			matches!(
 				(self, next),
-				(Queued, Assigned | Expired | Cancelled) |
+				// Drawn at the start of a block, a job can be answered in the same block.
+				(Queued, Assigned | ResultPosted | Expired | Cancelled) |
 					(Assigned, ResultPosted | Expired | Cancelled) |
 					(ResultPosted, Settled | Rejected)
 			)

@@ -188,6 +188,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_jobs_runtime_api::JobsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn quote(
 			model: pallet_jobs::ModelId,
@@ -209,6 +210,26 @@ impl_runtime_apis! {
 			job_id: pallet_jobs::JobId,
 		) -> Option<pallet_jobs::JobView<AccountId, Balance, BlockNumber>> {
 			Jobs::job_view(job_id)
+		}
+
+		fn models() -> Vec<(pallet_jobs::ModelId, pallet_models::ModelInfo)> {
+			pallet_models::Models::<Runtime>::iter().collect()
+		}
+
+		fn settings() -> pallet_audits::MarketSettings<Balance, BlockNumber> {
+			pallet_audits::Settings::<Runtime>::get()
+		}
+
+		fn audit(
+			job_id: pallet_jobs::JobId,
+		) -> Option<pallet_jobs_runtime_api::AuditView<AccountId, Balance, BlockNumber>> {
+			let c = pallet_audits::Checkables::<Runtime>::get(job_id)?;
+			Some(pallet_jobs_runtime_api::AuditView {
+				rate: c.rate,
+				accepts: c.accepts,
+				settle_at: c.settle_at,
+				dispute: pallet_audits::Disputes::<Runtime>::get(job_id),
+			})
 		}
 	}
 

@@ -8,8 +8,13 @@ use attesta_runtime::{
 	RuntimeEvent, UNIT,
 };
 use codec::Encode;
+use jsonrpsee::{
+	core::client::{ClientT, Subscription, SubscriptionClientT},
+	rpc_params,
+};
 use pallet_jobs::{GenParams, JobStatus, JobView};
 use pallet_providers::Price;
+use serde_json::{json, Value};
 use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
 
@@ -39,6 +44,7 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 		runtime_call(&c, "JobsApi_quote", &args).await?;
 	let expected = (prompt.len() as u128 + 32) * price.input + 16 * price.output;
 	assert_eq!(quote, Ok((1, expected)));
+	market_rpc_reads_the_market(&c, prompt.len(), expected).await?;
 
 	let best = best_number(&c).await?;
 	let budget = 10 * UNIT;
@@ -65,6 +71,11 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 			_ => None,
 		})
 		.ok_or("no JobSubmitted event")?;
+	// A dapp without SCALE follows the job's stages as JSON.
+	let mut stages: Subscription<Value> = c
+		.subscribe("attesta_subscribeJob", rpc_params![job_id], "attesta_unsubscribeJob")
+		.await
+		.map_err(|e| e.to_string())?;
 	// The provider is drawn a block later, from a hash that did not exist when Dave signed.
 	let JobStatus::Assigned { provider: assigned, .. } = assigned_job(&c, job_id).await?.status
 	else {
@@ -117,5 +128,74 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 			provider_after <= provider_before + paid
 	);
 	assert_eq!(free_balance(&c, &dapp.to_account_id()).await?, dapp_before + refunded);
+
+	// The same job as JSON: its stage, the amounts as strings, the answer.
+	let job: Value =
+		c.request("attesta_job", rpc_params![job_id]).await.map_err(|e| e.to_string())?;
+	assert_eq!(job["stage"], "settled", "{job}");
+	assert_eq!(job["status"]["paid"], paid.to_string());
+	assert_eq!(job["status"]["provider"], provider.to_account_id().to_string());
+	assert_eq!(job["result"]["text"], "The capital of France is Paris.");
+	assert_eq!(job["result"]["outputTokens"], json!(output));
+	let missing: Value = c
+		.request("attesta_job", rpc_params![9_999u64])
+		.await
+		.map_err(|e| e.to_string())?;
+	assert!(missing.is_null());
+	// The subscription saw the stages in order, the last one marked ended.
+	let mut seen = Vec::new();
+	loop {
+		let update = tokio::time::timeout(Duration::from_secs(30), stages.next())
+			.await
+			.map_err(|_| format!("no update after {seen:?}"))?
+			.ok_or(format!("subscription closed after {seen:?}"))?
+			.map_err(|e| e.to_string())?;
+		let stage = update["stage"].as_str().unwrap_or_default().to_string();
+		if seen.last() != Some(&stage) {
+			seen.push(stage);
+		}
+		if update["ended"] == true {
+			break;
+		}
+	}
+	let order = ["queued", "assigned", "answered", "checked", "settled"];
+	let rank = |s: &String| order.iter().position(|o| o == s);
+	assert!(seen.windows(2).all(|w| rank(&w[0]) < rank(&w[1])), "stages out of order: {seen:?}");
+	assert!(seen.contains(&"answered".to_string()), "{seen:?}");
+	assert_eq!(seen.last().map(String::as_str), Some("settled"), "{seen:?}");
+	Ok(())
+}
+
+/// `attesta_models`, `attesta_settings`, `attesta_providers` and `attesta_quote` as JSON, with
+/// the runtime's named error for a job no one can take.
+async fn market_rpc_reads_the_market(c: &WsClient, prompt_len: usize, cost: Balance) -> Result<()> {
+	let call = |method: &'static str, params| async move {
+		c.request::<Value, _>(method, params).await.map_err(|e| e.to_string())
+	};
+	let models = call("attesta_models", rpc_params![]).await?;
+	assert_eq!(
+		models[0]["weightsSha256"],
+		format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&REFERENCE_MODEL_SHA256))
+	);
+	assert_eq!(models[0]["class"], json!({ "compute": "BlockF32", "engineVersion": 1 }));
+	assert_eq!(models[0]["active"], true);
+	let settings = call("attesta_settings", rpc_params![]).await?;
+	assert_eq!(settings["challengeWindow"], 2);
+	assert_eq!(settings["maxJobBudget"], DefaultMarketSettings::get().max_job_budget.to_string());
+	let providers = call("attesta_providers", rpc_params![0]).await?;
+	assert_eq!(providers[0]["region"], "eu-west");
+	assert_eq!(providers[0]["price"]["input"], PROVIDER_PRICE.input.to_string());
+	let request = json!({ "model": 0, "promptLen": prompt_len, "maxTokens": 16 });
+	let quote = call("attesta_quote", rpc_params![request]).await?;
+	assert_eq!(quote, json!({ "providers": 1, "cost": cost.to_string() }));
+	let refused = c
+		.request::<Value, _>(
+			"attesta_quote",
+			rpc_params![json!({ "model": 7, "promptLen": 4, "maxTokens": 4 })],
+		)
+		.await
+		.err()
+		.ok_or("a quote for an unknown model")?;
+	assert!(refused.to_string().contains("Jobs.UnknownModel"), "{refused}");
 	Ok(())
 }
