@@ -324,6 +324,7 @@ pub fn job_json(
 			"seed": job.params.seed.to_string(),
 		},
 		"budget": amount(job.budget),
+		"deposit": amount(job.deposit),
 		"price": price(&job.price),
 		"providersTried": job.attempts.iter().map(account).collect::<Vec<_>>(),
 		"terms": {

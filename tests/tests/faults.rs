@@ -323,6 +323,9 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	let prompt = b"What is the capital of France?";
 	let deadline = best_number(&c).await? + RESPONSE_BLOCKS + 1;
 	let job1_call = submit_job_call(prompt, GenParams::greedy(16), "eu", BUDGET, deadline);
+	// Held beside each budget until the job's record is pruned, a day after it ends.
+	let deposit1 = pallet_jobs::Pallet::<Runtime>::storage_deposit(prompt.len() as u32, 16);
+	let deposit2 = pallet_jobs::Pallet::<Runtime>::storage_deposit(prompt.len() as u32, 24);
 	let cheat_params = GenParams::greedy(24);
 	let job2_call = submit_job_call(prompt, cheat_params, "cheat", 10 * UNIT, deadline + 40);
 	let (e1, e2) = tokio::join!(
@@ -350,10 +353,10 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	let (killed_who, other_who) = (PROVIDERS[killed], PROVIDERS[1 - killed]);
 	let submit_fee = at(F1, fee_paid(&e1, DAPP))?;
 	let held = account(&c, DAPP, None).await?;
-	check(F1, held.data.reserved == dapp_before.data.reserved + BUDGET, || {
-		format!("budget not held once on submission: {dapp_before:?} -> {held:?}")
+	check(F1, held.data.reserved == dapp_before.data.reserved + BUDGET + deposit1, || {
+		format!("budget and deposit not held once on submission: {dapp_before:?} -> {held:?}")
 	})?;
-	check(F1, held.data.free == dapp_before.data.free - BUDGET - submit_fee, || {
+	check(F1, held.data.free == dapp_before.data.free - BUDGET - deposit1 - submit_fee, || {
 		format!("submission took more than budget and fee: {dapp_before:?} -> {held:?}")
 	})?;
 
@@ -412,8 +415,8 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 		format!("job expired instead of moving: {:?}", moved.status)
 	})?;
 	let held = account(&c, DAPP, None).await?;
-	check(F1, held.data.reserved == BUDGET, || {
-		format!("escrow {} after the failover, not the budget {BUDGET}", held.data.reserved)
+	check(F1, held.data.reserved == BUDGET + deposit1, || {
+		format!("held {} after the failover, not the budget {BUDGET} + deposit", held.data.reserved)
 	})?;
 	progress(&format!("job {job1} moved to {other_who}"));
 
@@ -441,8 +444,8 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 		format!("decided at #{rejected_at}, before the kill at #{killed_at}")
 	})?;
 	let challenger = account(&c, CHALLENGER, None).await?;
-	check(F2, challenger.data.reserved == 0, || {
-		format!("the dapp's budget or bond still held: {challenger:?}")
+	check(F2, challenger.data.reserved == deposit2, || {
+		format!("the dapp's budget or bond still held (only the deposit should be): {challenger:?}")
 	})?;
 	let next_slash: u32 =
 		storage_at(&c, &pallet_audits::NextSlashId::<Runtime>::hashed_key(), None)
@@ -490,7 +493,7 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	}
 	let escrow = at(F3, account(&bob, DAPP, Some(bob_final_hash)).await)?;
 	let expected = account(&c, DAPP, Some(bob_final_hash)).await?;
-	check(F3, escrow == expected && escrow.data.reserved == BUDGET, || {
+	check(F3, escrow == expected && escrow.data.reserved == BUDGET + deposit1, || {
 		format!("the dapp's account at #{bob_final} is {escrow:?}, the network says {expected:?}")
 	})?;
 	for i in (0..nodes.len()).filter(|i| *i != VICTIM) {
@@ -533,12 +536,12 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 		format!("paid {paid} + fee {fee} for a job of {cost}, refunded {refunded} of {BUDGET}")
 	})?;
 	let dapp_after = account(&c, DAPP, None).await?;
-	check(F1, dapp_after.data.reserved == 0, || {
-		format!("escrow still held after settlement: {dapp_after:?}")
+	check(F1, dapp_after.data.reserved == deposit1, || {
+		format!("escrow still held after settlement (only the deposit should be): {dapp_after:?}")
 	})?;
 	let spent = dapp_before.data.free.saturating_sub(dapp_after.data.free);
-	check(F1, spent == submit_fee + cost, || {
-		format!("the dapp spent {spent}: one job costs {cost} plus the {submit_fee} fee")
+	check(F1, spent == submit_fee + cost + deposit1, || {
+		format!("the dapp spent {spent}: one job costs {cost}, the {submit_fee} fee, the deposit")
 	})?;
 	let killed_after = account(&c, killed_who, None).await?;
 	check(F1, killed_after.data.free <= providers_before[killed].data.free, || {

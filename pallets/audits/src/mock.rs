@@ -167,6 +167,8 @@ impl pallet_jobs::Config for Test {
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<40>;
+	type DepositBase = ConstU128<0>;
+	type DepositPerByte = ConstU128<0>;
 	type ProviderSigner = pallet_jobs::ProviderSigner;
 	type WeightInfo = ();
 }

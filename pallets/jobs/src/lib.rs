@@ -152,6 +152,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A dapp's budget for an open job.
 		JobEscrow,
+		/// A dapp's deposit for the storage its job and result take, until pruned.
+		StorageDeposit,
 	}
 
 	#[pallet::config]
@@ -215,6 +217,12 @@ pub mod pallet {
 		/// Blocks a finished job stays readable before it is pruned.
 		#[pallet::constant]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
+		/// Storage deposit held per job, besides the per-byte part.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+		/// Storage deposit held per byte a job and its result may take.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
 		/// The key a provider's off-chain worker signs its transactions with.
 		type ProviderSigner: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 		/// Weights of this pallet's calls and hook, from its benchmarks.
@@ -529,14 +537,18 @@ pub mod pallet {
 			let candidates = T::Providers::candidates(model, &max_price, region.as_ref(), &[]);
 			ensure!(!candidates.is_empty(), Error::<T>::NoEligibleProvider);
 			Self::eligible(input_bound, params.max_tokens, budget, candidates)?;
+			let deposit = Self::storage_deposit(prompt.len() as u32, params.max_tokens);
 			let free =
 				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
-			ensure!(free >= budget, Error::<T>::InsufficientBalance);
+			ensure!(free >= budget.saturating_add(deposit), Error::<T>::InsufficientBalance);
 			let slot =
 				Self::free_slot(now.saturating_add(1u32.into())).ok_or(Error::<T>::AgendaFull)?;
 
 			// Every check passed: from here on, write.
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
+			if !deposit.is_zero() {
+				T::Currency::hold(&HoldReason::StorageDeposit.into(), &who, deposit)?;
+			}
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
 				.map_err(|_| Error::<T>::AgendaFull)?;
 			Jobs::<T>::insert(
@@ -549,6 +561,7 @@ pub mod pallet {
 					max_price,
 					region,
 					budget,
+					deposit,
 					response_window,
 					submitted_at: now,
 					terms: T::Audit::terms(),
@@ -708,6 +721,17 @@ pub mod pallet {
 			T::PalletId::get().into_account_truncating()
 		}
 
+		/// The storage deposit of a job with a prompt of `prompt_len` bytes and at most
+		/// `max_tokens` output tokens: the base plus every byte its record and result may take
+		/// (the prompt, 4 bytes per output token, the longest output text).
+		pub fn storage_deposit(prompt_len: u32, max_tokens: u32) -> BalanceOf<T> {
+			let bytes = prompt_len
+				.saturating_add(max_tokens.saturating_mul(4))
+				.saturating_add(T::MaxOutputLen::get());
+			T::DepositBase::get()
+				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()))
+		}
+
 		/// Most input tokens a prompt of `len` bytes can make, chat template included.
 		pub fn input_token_bound(len: usize) -> u32 {
 			(len as u32).saturating_add(T::PromptOverheadTokens::get())
@@ -844,6 +868,12 @@ pub mod pallet {
 					{
 						Jobs::<T>::remove(job_id);
 						Results::<T>::remove(job_id);
+						let _ = T::Currency::release(
+							&HoldReason::StorageDeposit.into(),
+							&job.owner,
+							job.deposit,
+							Precision::BestEffort,
+						);
 					}
 				},
 			}
@@ -1029,6 +1059,7 @@ pub mod pallet {
 				prompt: job.prompt.into_inner(),
 				params: job.params,
 				budget: job.budget,
+				deposit: job.deposit,
 				price: job.price,
 				attempts: job.attempts.into_inner(),
 				terms: job.terms,
@@ -1044,11 +1075,14 @@ pub mod pallet {
 			use alloc::collections::btree_map::BTreeMap;
 			let reason: T::RuntimeHoldReason = HoldReason::JobEscrow.into();
 			let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut exposure: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 			let mut open_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 			let mut open = 0u32;
 			for (id, job) in Jobs::<T>::iter() {
 				ensure!(id < NextJobId::<T>::get(), "job id at or beyond NextJobId");
+				let d = deposits.entry(job.owner.clone()).or_default();
+				*d = d.saturating_add(job.deposit);
 				if job.status.is_open() {
 					open = open.saturating_add(1);
 					let e = escrow.entry(job.owner.clone()).or_default();
@@ -1079,6 +1113,13 @@ pub mod pallet {
 				ensure!(
 					T::Currency::balance_on_hold(&reason, &who) == amount,
 					"escrow hold differs from open budgets"
+				);
+			}
+			let deposit_reason: T::RuntimeHoldReason = HoldReason::StorageDeposit.into();
+			for (who, amount) in deposits {
+				ensure!(
+					T::Currency::balance_on_hold(&deposit_reason, &who) == amount,
+					"storage deposit hold differs from the deposits of stored jobs"
 				);
 			}
 			for id in Results::<T>::iter_keys() {

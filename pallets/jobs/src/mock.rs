@@ -104,6 +104,9 @@ parameter_types! {
 	pub storage MaxBudget: Balance = MAX_BUDGET;
 	/// The governed minimum stake.
 	pub storage MinimumStake: Balance = 1_000;
+	/// Storage deposits: none unless a test sets them.
+	pub storage DepositBase: Balance = 0;
+	pub storage DepositPerByte: Balance = 0;
 }
 
 impl pallet_models::Config for Test {
@@ -176,6 +179,8 @@ impl pallet_jobs::Config for Test {
 	type MaxAttempts = ConstU32<3>;
 	type MaxResponseWindow = ConstU64<50>;
 	type RetentionPeriod = ConstU64<RETENTION>;
+	type DepositBase = DepositBase;
+	type DepositPerByte = DepositPerByte;
 	type ProviderSigner = crate::ProviderSigner;
 	type WeightInfo = ();
 }

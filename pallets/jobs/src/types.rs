@@ -141,6 +141,9 @@ pub struct Job<AccountId, Balance, BlockNumber, MaxPrompt: Get<u32>, MaxAttempts
 	pub region: Option<Region>,
 	/// Escrow held from the dapp until the job ends.
 	pub budget: Balance,
+	/// Held from the dapp for the storage the job and its result take, until the record is
+	/// pruned ([`crate::Pallet::storage_deposit`]).
+	pub deposit: Balance,
 	/// Blocks each provider gets to answer (from the dapp's deadline at submission).
 	pub response_window: BlockNumber,
 	/// When the dapp submitted it.
@@ -211,6 +214,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub params: GenParams,
 	/// Escrowed budget.
 	pub budget: Balance,
+	/// Held for the record's storage until it is pruned.
+	pub deposit: Balance,
 	/// Price locked with the current (or last) provider.
 	pub price: Price<Balance>,
 	/// Providers tried, the current one last.

@@ -214,6 +214,11 @@ impl pallet_jobs::Config for Runtime {
 	type MaxAttempts = ConstU32<4>;
 	type MaxResponseWindow = ConstU32<HOURS>;
 	type RetentionPeriod = ConstU32<DAYS>;
+	/// A job's record and result, kept a day after it ends, cost their dapp a deposit until
+	/// pruned: 0.01 ATT plus 10 µATT a byte (0.34 ATT for the largest job, 0.17 ATT for a
+	/// short prompt), returned in full when the record goes.
+	type DepositBase = ConstU128<{ UNIT / 100 }>;
+	type DepositPerByte = ConstU128<{ UNIT / 100_000 }>;
 	type ProviderSigner = pallet_jobs::ProviderSigner;
 	type WeightInfo = pallet_jobs::weights::SubstrateWeight<Runtime>;
 }

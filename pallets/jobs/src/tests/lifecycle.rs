@@ -2,7 +2,10 @@
 
 use super::*;
 use crate::{Agenda, Error, Event, OpenJobs, Results};
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
 use sp_runtime::Perbill;
 
 #[test]
@@ -295,5 +298,34 @@ fn missed_deadlines_in_a_row_bench_and_cost_the_provider() {
 		assert!(!eligible(lazy), "benched");
 		run_to_block(32);
 		assert!(eligible(lazy), "back after the bench period");
+	});
+}
+
+/// Threat model (Trust II, leaks): a job's record and result stayed in state a day after it
+/// ended and cost the dapp nothing but the transaction's byte fee. Its deposit is held from
+/// submission until the record is pruned, and must be affordable beside the budget.
+#[test]
+fn leaks_a_job_holds_its_storage_deposit_until_pruned() {
+	build_and_execute(|| {
+		DepositBase::set(&7);
+		DepositPerByte::set(&2);
+		let reason: RuntimeHoldReason = crate::HoldReason::StorageDeposit.into();
+		// "hi" (2 bytes) + 4 tokens × 4 bytes + the longest text (512 bytes), at 2 each, + 7.
+		let deposit = 7 + 2 * (2 + 16 + 512);
+		assert_eq!(crate::Pallet::<Test>::storage_deposit(2, 4), deposit);
+		// A budget the dapp has, but not beside the deposit.
+		DepositBase::set(&(Balances::free_balance(DAPP) - 1_000));
+		assert_noop!(submit(DAPP, b"hi", 4, 1_000), Error::<Test>::InsufficientBalance);
+		DepositBase::set(&7);
+		assert_ok!(submit(DAPP, b"hi", 4, 1_000));
+		assert_eq!(Balances::balance_on_hold(&reason, &DAPP), deposit);
+		assert_eq!(JobsMap::<Test>::get(0).unwrap().deposit, deposit);
+		assert_ok!(answer(0, 3, vec![1]));
+		run_to_block(2 + WINDOW);
+		assert!(matches!(JobsMap::<Test>::get(0).unwrap().status, JobStatus::Settled { .. }));
+		assert_eq!(Balances::balance_on_hold(&reason, &DAPP), deposit, "kept while readable");
+		run_to_block(2 + WINDOW + RETENTION);
+		assert!(!JobsMap::<Test>::contains_key(0));
+		assert_eq!(Balances::balance_on_hold(&reason, &DAPP), 0, "returned with the record");
 	});
 }

@@ -310,7 +310,7 @@ fn assignment_draws_from_a_hash_unknown_when_the_job_was_submitted() {
 				Event::JobAssigned {
 					job_id: 0,
 					provider: drawn,
-					price: price_of(drawn),
+					price: JobsMap::<Test>::get(0).unwrap().price,
 					deadline: 11,
 				}
 				.into(),
