@@ -247,6 +247,48 @@ impl Market {
 		Ok(Submitted { job_id, block: included.number, budget, provider, sent_at })
 	}
 
+	/// Waits for the provider draw of `job` (at the start of a block after its own) and returns
+	/// the provider and the price locked with it; [`Error::JobFailed`] when nobody could take
+	/// the job by then (it is refunded).
+	pub async fn assignment(
+		&self,
+		job: &Submitted,
+		timeout: Duration,
+	) -> Result<(AccountId, Price<Balance>)> {
+		if let Some(drawn) = &job.provider {
+			return Ok(drawn.clone());
+		}
+		let deadline = Instant::now() + timeout;
+		let mut next = job.block.saturating_add(1);
+		while Instant::now() < deadline {
+			let best = chain::best_number(&self.rpc).await?;
+			while next <= best {
+				let Some(hash) = chain::block_hash(&self.rpc, next).await? else { break };
+				for (_, event) in chain::events_at(&self.rpc, hash).await? {
+					match event {
+						RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned {
+							job_id,
+							provider,
+							price,
+							..
+						}) if job_id == job.job_id => return Ok((provider, price)),
+						RuntimeEvent::Jobs(pallet_jobs::Event::JobExpired { job_id, refunded })
+							if job_id == job.job_id =>
+							return Err(Error::JobFailed {
+								job_id,
+								reason: "no provider could take it when it was drawn".into(),
+								refunded,
+							}),
+						_ => {},
+					}
+				}
+				next = next.saturating_add(1);
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+		Err(Error::Timeout(format!("no provider drawn for job {}", job.job_id)))
+	}
+
 	/// Follows `job` block by block from its submission until it ends: calls `on_answer` when
 	/// the provider posts its result, and returns the settlement. A job that ends without an
 	/// answer (no provider delivered, or cancelled) is [`Error::JobFailed`], with its refund.

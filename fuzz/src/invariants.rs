@@ -239,6 +239,8 @@ impl Shadow {
 			.filter(|j| j.status.is_open())
 			.map(|j| j.budget)
 			.sum();
+		let deposits: Balance =
+			pallet_jobs::Jobs::<Runtime>::iter_values().map(|j| j.deposit).sum();
 		let bonds: Balance =
 			pallet_audits::Checkers::<Runtime>::iter_values().map(|c| c.bond).sum();
 		let challenges: Balance = self.challenge_bonds.values().map(|(_, b)| *b).sum();
@@ -252,6 +254,11 @@ impl Shadow {
 				RuntimeHoldReason::Jobs(pallet_jobs::HoldReason::JobEscrow),
 				escrow,
 				"open job budgets",
+			),
+			(
+				RuntimeHoldReason::Jobs(pallet_jobs::HoldReason::StorageDeposit),
+				deposits,
+				"stored jobs' deposits",
 			),
 			(
 				RuntimeHoldReason::Audits(pallet_audits::HoldReason::CheckerBond),
@@ -337,6 +344,15 @@ impl Shadow {
 		for id in pallet_audits::Checkables::<Runtime>::iter_keys() {
 			if !seen.contains_key(&id) {
 				return Err(format!("job {id} is checkable but has no record"));
+			}
+		}
+		// Bought check rates go with their job's end (refunded when it had no result).
+		for id in pallet_audits::BoughtRates::<Runtime>::iter_keys() {
+			if !seen
+				.get(&id)
+				.is_some_and(|p| matches!(p, Phase::Queued | Phase::Assigned | Phase::ResultPosted))
+			{
+				return Err(format!("job {id} is not open but keeps a bought check rate"));
 			}
 		}
 		self.jobs = seen;

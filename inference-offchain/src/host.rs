@@ -206,4 +206,8 @@ impl InferenceHost for EngineHost {
 	fn models(&self) -> Vec<ModelHash> {
 		self.engines.iter().map(Engine::model_hash).collect()
 	}
+
+	fn pending(&self) -> usize {
+		self.engines.iter().map(Engine::pending).sum()
+	}
 }

@@ -8,6 +8,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod market_rpc;
+mod metrics;
 mod rpc;
 mod service;
 

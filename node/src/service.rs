@@ -207,6 +207,14 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
+	if let Some(registry) = config.prometheus_registry().cloned() {
+		task_manager.spawn_handle().spawn(
+			"market-metrics",
+			None,
+			crate::metrics::run(client.clone(), registry, inference.clone()),
+		);
+	}
+
 	if config.offchain_worker.enabled {
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {

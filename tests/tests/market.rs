@@ -22,7 +22,8 @@ type AccountId = attesta_runtime::AccountId;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
-	let node = Node::start("market", &["--dev", "--tmp"]).await?;
+	let log = std::env::temp_dir().join("attesta-e2e-market.log");
+	let node = Node::start_metered("market", &["--dev", "--tmp"], log).await?;
 	let c = node.client().await?;
 	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
 	let info = chain_info(&c).await?;
@@ -142,6 +143,25 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 		.await
 		.map_err(|e| e.to_string())?;
 	assert!(missing.is_null());
+	// Operators see the market in Prometheus, counted on the finalized chain.
+	let counted = wait_for("the settlement in the metrics", Duration::from_secs(60), || async {
+		let text = node.metrics().await?;
+		Ok(load::metric(&text, "attesta_market_events_total", "Jobs.JobSettled")
+			.filter(|n| *n >= 1.0)
+			.map(|_| text))
+	})
+	.await?;
+	let count = |label| load::metric(&counted, "attesta_market_events_total", label);
+	assert_eq!(count("Jobs.JobSubmitted"), Some(1.0), "{counted}");
+	assert_eq!(count("Jobs.ResultSubmitted"), Some(1.0));
+	assert_eq!(count("Providers.ProviderRegistered"), Some(1.0));
+	assert_eq!(
+		load::metric(&counted, "attesta_market_output_tokens_total", ""),
+		Some(output.len() as f64)
+	);
+	assert_eq!(load::metric(&counted, "attesta_market_open_jobs", ""), Some(0.0));
+	assert_eq!(load::metric(&counted, "attesta_engine_tasks", ""), Some(0.0));
+
 	// The subscription saw the stages in order, the last one marked ended.
 	let mut seen = Vec::new();
 	loop {

@@ -281,18 +281,14 @@ async fn run(cli: Cli) -> attesta_client::Result<()> {
 			req.region = region;
 			req.response_blocks = response_blocks;
 			let job = market.submit_job(&signer, req).await?;
-			match &job.provider {
-				Some((p, price)) => println!(
-					"job {} in block #{} (escrow {}), assigned to {p} at {}/{} per in/out token",
-					job.job_id,
-					job.block,
-					att(job.budget),
+			println!("job {} in block #{} (escrow {})", job.job_id, job.block, att(job.budget));
+			if wait {
+				let (p, price) = market.assignment(&job, Duration::from_secs(timeout)).await?;
+				println!(
+					"assigned to {p} at {}/{} per in/out token",
 					att(price.input),
 					att(price.output)
-				),
-				None => println!("job {} in block #{}", job.job_id, job.block),
-			}
-			if wait {
+				);
 				let done = market
 					.follow(&job, Duration::from_secs(timeout), |a| {
 						println!(

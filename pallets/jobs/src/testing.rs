@@ -168,4 +168,8 @@ impl InferenceHost for ScriptedEngine {
 	fn models(&self) -> Vec<ModelHash> {
 		vec![self.model]
 	}
+
+	fn pending(&self) -> usize {
+		self.held()
+	}
 }

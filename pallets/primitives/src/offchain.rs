@@ -168,6 +168,8 @@ pub trait InferenceHost: Send + Sync {
 	fn check_claims(&self, task: &InferenceTask) -> Result<bool, InferenceError>;
 	/// The models this node holds.
 	fn models(&self) -> Vec<ModelHash>;
+	/// Tasks queued or running (for the node's metrics).
+	fn pending(&self) -> usize;
 }
 
 #[cfg(feature = "std")]
