@@ -143,8 +143,9 @@ impl KeyConfig {
 	pub fn secret(&self) -> Result<String, String> {
 		match (&self.suri, &self.suri_env) {
 			(Some(s), _) => Ok(s.clone()),
-			(None, Some(var)) => std::env::var(var)
-				.map_err(|_| format!("environment variable {var} (the key's `suri_env`) is not set")),
+			(None, Some(var)) => std::env::var(var).map_err(|_| {
+				format!("environment variable {var} (the key's `suri_env`) is not set")
+			}),
 			(None, None) => Err("the key has no `suri`".into()),
 		}
 	}

@@ -101,7 +101,8 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
 fn json_response(status: u16, body: &Value) -> Response<Body> {
 	let mut r = Response::new(Body::Full(Some(Bytes::from(body.to_string()))));
 	*r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-	r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+	r.headers_mut()
+		.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
 	cors(r)
 }
 
@@ -139,7 +140,8 @@ async fn route(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> 
 			Err(e) => Err(e),
 		},
 		(&Method::GET, p) if p.starts_with("/v1/models/") => match authorized(&gateway, &req) {
-			Ok(_) => one_model(&gateway, &percent_decode(p.trim_start_matches("/v1/models/"))).await,
+			Ok(_) =>
+				one_model(&gateway, &percent_decode(p.trim_start_matches("/v1/models/"))).await,
 			Err(e) => Err(e),
 		},
 		(_, "/health" | "/v1/models" | "/v1/chat/completions") => Err(ApiError::new(
@@ -167,7 +169,7 @@ fn authorized(gateway: &Gateway, req: &Request<Incoming>) -> Result<usize, ApiEr
 }
 
 async fn health(gateway: &Gateway) -> Result<Value, ApiError> {
-	let best = gateway.best_block().await?;
+	let best = gateway.best_block()?;
 	Ok(json!({"status": "ok", "best_block": best, "spec_version": gateway.spec_version()}))
 }
 
@@ -271,6 +273,8 @@ fn ms(d: Duration) -> f64 {
 /// Everything a reply says about the job, beyond OpenAI's fields.
 struct JobReport {
 	wait: Wait,
+	/// The job's transaction, once in the node's pool.
+	tx: Option<sp_core::H256>,
 	plan: Plan,
 	job: Option<Submitted>,
 	answer: Option<Answered>,
@@ -295,55 +299,64 @@ impl JobReport {
 	fn extras(&self) -> Value {
 		let now = Instant::now();
 		let since = |t: Instant| ms(t.saturating_duration_since(self.clock.received));
-		let amount = |b: u128| b.to_string();
-		let mut x = json!({
-			"stage": self.stage(),
-			"wait": match self.wait { Wait::Answer => "answer", Wait::Settled => "settled" },
-			"model_id": self.plan.model,
-			"params": {
+		let amount = |b: u128| json!(b.to_string());
+		let mut x = serde_json::Map::new();
+		let mut set = |k: &str, v: Value| {
+			x.insert(k.into(), v);
+		};
+		set("stage", json!(self.stage()));
+		set("tx", json!(self.tx.map(|t| hex(t.as_bytes()))));
+		set("wait", json!(if self.wait == Wait::Answer { "answer" } else { "settled" }));
+		set("model_id", json!(self.plan.model));
+		set(
+			"params",
+			json!({
 				"max_tokens": self.plan.params.max_tokens,
 				"temperature_milli": self.plan.params.temperature_milli,
 				"top_p_milli": self.plan.params.top_p_milli,
 				"seed": self.plan.params.seed,
-			},
-			"escrow": amount(self.plan.escrow),
-			"budget_left": self.budget_left.map(amount),
-		});
+			}),
+		);
+		set("escrow", amount(self.plan.escrow));
+		set("budget_left", self.budget_left.map_or(Value::Null, amount));
 		if let Some(job) = &self.job {
-			x["job_id"] = json!(job.job_id);
-			x["submitted_block"] = json!(job.block);
+			set("job_id", json!(job.job_id));
+			set("submitted_block", json!(job.block));
 			if let Some((provider, price)) = &job.provider {
-				x["provider"] = json!(ss58(provider));
-				x["price"] = json!({"input": amount(price.input), "output": amount(price.output)});
+				set("provider", json!(ss58(provider)));
+				set("price", json!({"input": amount(price.input), "output": amount(price.output)}));
 			}
 		}
 		if let Some(a) = &self.answer {
-			x["provider"] = json!(ss58(&a.answer.provider));
-			x["commitment"] = json!(hex(&a.commitment));
-			x["answer_block"] = json!(a.answer.block);
-			x["price"] = json!({"input": amount(a.price.input), "output": amount(a.price.output)});
-			x["cost"] = json!(amount(a.cost()));
-			x["verification"] = json!({"state": "pending", "challengeable_until": a.settle_at});
+			set("provider", json!(ss58(&a.answer.provider)));
+			set("commitment", json!(hex(&a.commitment)));
+			set("answer_block", json!(a.answer.block));
+			set("price", json!({"input": amount(a.price.input), "output": amount(a.price.output)}));
+			set("cost", amount(a.cost()));
+			set("verification", json!({"state": "pending", "challengeable_until": a.settle_at}));
 		}
 		if let Some(s) = &self.settlement {
-			x["settled_block"] = json!(s.block);
-			x["paid"] = json!(amount(s.paid));
-			x["fee"] = json!(amount(s.fee));
-			x["refunded"] = json!(amount(s.refunded));
-			x["cost"] = json!(amount(s.paid.saturating_add(s.fee)));
-			x["verification"] = verdict_json(s.verdict);
+			set("settled_block", json!(s.block));
+			set("paid", amount(s.paid));
+			set("fee", amount(s.fee));
+			set("refunded", amount(s.refunded));
+			set("cost", amount(s.paid.saturating_add(s.fee)));
+			set("verification", verdict_json(s.verdict));
 			if !s.missed.is_empty() {
-				x["missed_deadline"] = json!(s.missed.iter().map(ss58).collect::<Vec<_>>());
+				set("missed_deadline", json!(s.missed.iter().map(ss58).collect::<Vec<_>>()));
 			}
 		}
-		x["timings"] = json!({
-			"gateway_ms": self.clock.overhead(self.wait, now).map(ms),
-			"to_pool_ms": self.clock.in_pool.map(since),
-			"to_answer_ms": self.clock.answer_seen.map(since),
-			"to_settlement_ms": self.clock.settled_seen.map(since),
-			"total_ms": since(now),
-		});
-		x
+		set(
+			"timings",
+			json!({
+				"gateway_ms": self.clock.overhead(self.wait, now).map(ms),
+				"to_pool_ms": self.clock.in_pool.map(since),
+				"to_answer_ms": self.clock.answer_seen.map(since),
+				"to_settlement_ms": self.clock.settled_seen.map(since),
+				"total_ms": since(now),
+			}),
+		);
+		Value::Object(x)
 	}
 
 	fn finish_reason(&self) -> &'static str {
@@ -354,8 +367,10 @@ impl JobReport {
 	}
 
 	fn usage(&self) -> Value {
-		let (prompt, completion) =
-			self.answer.as_ref().map_or((0, 0), |a| (a.input_tokens, a.answer.output_tokens));
+		let (prompt, completion) = self
+			.answer
+			.as_ref()
+			.map_or((0, 0), |a| (a.input_tokens, a.answer.output_tokens));
 		json!({
 			"prompt_tokens": prompt,
 			"completion_tokens": completion,
@@ -380,7 +395,10 @@ impl JobReport {
 				"result_rejected",
 				format!(
 					"the provider's answer was rejected by a dispute ({}); {} refunded",
-					verdict_json(s.verdict)["state"].as_str().unwrap_or_default(),
+					verdict_json(s.verdict)
+						.get("state")
+						.and_then(Value::as_str)
+						.unwrap_or_default(),
 					s.refunded
 				),
 			)
@@ -428,6 +446,7 @@ async fn chat(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> {
 	tokio::spawn(gateway.clone().run(key, plan.clone(), reservation, tx));
 	let mut report = JobReport {
 		wait,
+		tx: None,
 		plan,
 		job: None,
 		answer: None,
@@ -437,7 +456,10 @@ async fn chat(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> {
 	};
 	// Until the node's pool has the transaction, a failure still gets its own HTTP status.
 	match stages.recv().await {
-		Some(Stage::Submitted { at, .. }) => report.clock.in_pool = Some(at),
+		Some(Stage::Submitted { tx, at }) => {
+			report.tx = Some(tx);
+			report.clock.in_pool = Some(at);
+		},
 		Some(Stage::Failed(e)) => return error_response(&e),
 		_ => return error_response(&internal()),
 	}
@@ -517,6 +539,7 @@ fn stream(
 	let (tx, rx) = mpsc::channel::<Bytes>(16);
 	tokio::spawn(async move {
 		let created = unix_now();
+		report.budget_left = gateway.key(key).and_then(|k| k.budget.standing().left());
 		let first = json!({"role": "assistant", "content": ""});
 		if tx.send(chunk(&report, created, first, None)).await.is_err() {
 			return;
@@ -533,6 +556,7 @@ fn stream(
 					continue;
 				},
 			};
+			report.budget_left = gateway.key(key).and_then(|k| k.budget.standing().left());
 			let frame = match stage {
 				Some(Stage::Submitted { .. }) => continue,
 				Some(Stage::Assigned(job)) => {

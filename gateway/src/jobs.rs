@@ -10,6 +10,7 @@ use crate::{
 };
 use attesta_client::{
 	chain::{self, ChainInfo},
+	rpc::Rpc,
 	Answer, Error, Market, RetryPolicy, Settlement, Submitted, Verdict,
 };
 use attesta_primitives::{GenParams, ModelId};
@@ -21,7 +22,10 @@ use serde_json::{json, Value};
 use sp_core::{bytes, crypto::Ss58Codec, sr25519, Pair, H256};
 use std::{
 	collections::HashMap,
-	sync::Arc,
+	sync::{
+		atomic::{AtomicBool, AtomicU32, Ordering},
+		Arc,
+	},
 	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::{mpsc, Mutex};
@@ -30,6 +34,11 @@ use tokio::sync::{mpsc, Mutex};
 const MODELS_TTL: Duration = Duration::from_secs(6);
 /// Longest a submission may take to reach a block.
 const INCLUSION_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often the watchdog asks the node for its best block.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// The model registry, by id.
+type Registry = Vec<(ModelId, ModelInfo)>;
 
 /// An API key from the configuration, with its signing account and budget.
 pub struct ApiKey {
@@ -51,10 +60,21 @@ pub struct Gateway {
 	/// One lock per account: held from reading its next nonce until the node has the
 	/// transaction, so concurrent requests of one account never sign with the same nonce.
 	nonce_locks: std::sync::Mutex<HashMap<AccountId, Arc<Mutex<()>>>>,
-	models: Mutex<Option<(Instant, Vec<(ModelId, ModelInfo)>)>>,
+	models: Mutex<Option<(Instant, Registry)>>,
 	default_max_tokens: u32,
 	response_blocks: u32,
 	job_timeout: Duration,
+	health: Health,
+}
+
+/// Whether the chain answers, as the watchdog last saw it. The market's connection retries a
+/// dead node for minutes (right for following open jobs); new requests are refused at once
+/// instead while the watchdog's own short-fused connection finds no node.
+#[derive(Default)]
+struct Health {
+	down: AtomicBool,
+	best: AtomicU32,
+	last_error: std::sync::Mutex<String>,
 }
 
 /// A job the chain will take: model, parameters and what it may cost.
@@ -127,7 +147,8 @@ impl Gateway {
 		let mut keys = Vec::new();
 		for k in &config.keys {
 			let secret = k.secret()?;
-			let pair = chain::signer(&secret).map_err(|e| format!("key {:?}: {e}", mask(&k.key)))?;
+			let pair =
+				chain::signer(&secret).map_err(|e| format!("key {:?}: {e}", mask(&k.key)))?;
 			let budget = k.budget.as_ref().map(|b| b.value()).transpose()?;
 			keys.push(ApiKey {
 				key: k.key.clone(),
@@ -149,7 +170,57 @@ impl Gateway {
 			default_max_tokens: config.default_max_tokens,
 			response_blocks: config.response_blocks,
 			job_timeout: Duration::from_secs(config.job_timeout_secs),
+			health: Health::default(),
 		})
+	}
+
+	/// Asks the nodes for their best block every [`PROBE_EVERY`] through a connection of its
+	/// own that gives up fast; runs until the process ends.
+	pub async fn watch(self: Arc<Self>, nodes: Vec<String>) {
+		let policy = RetryPolicy {
+			// One try per endpoint, so the probe fails over like the market's connection.
+			attempts: u32::try_from(nodes.len()).unwrap_or(u32::MAX).max(1),
+			base_delay: Duration::from_millis(50),
+			max_delay: Duration::from_millis(200),
+			request_timeout: Duration::from_secs(3),
+		};
+		let mut probe: Option<Rpc> = None;
+		loop {
+			let result = match &probe {
+				Some(rpc) => chain::best_number(rpc).await,
+				None => match Rpc::connect(&nodes, policy).await {
+					Ok(rpc) => {
+						let r = chain::best_number(&rpc).await;
+						probe = Some(rpc);
+						r
+					},
+					Err(e) => Err(e),
+				},
+			};
+			match result {
+				Ok(best) => {
+					self.health.best.store(best, Ordering::Relaxed);
+					self.health.down.store(false, Ordering::Relaxed);
+				},
+				Err(e) => {
+					*self.health.last_error.lock().unwrap_or_else(|e| e.into_inner()) =
+						e.to_string();
+					if !self.health.down.swap(true, Ordering::Relaxed) {
+						eprintln!("chain unreachable: {e}");
+					}
+				},
+			}
+			tokio::time::sleep(PROBE_EVERY).await;
+		}
+	}
+
+	/// Refuses at once (503) while the watchdog finds no node.
+	pub fn ensure_up(&self) -> Result<(), ApiError> {
+		if !self.health.down.load(Ordering::Relaxed) {
+			return Ok(());
+		}
+		let last = self.health.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone();
+		Err(chain_error(Error::Unreachable(last)))
 	}
 
 	/// The configured keys.
@@ -185,9 +256,10 @@ impl Gateway {
 		self.keys.get(index)
 	}
 
-	/// The chain's best block number: is the node there?
-	pub async fn best_block(&self) -> Result<u32, ApiError> {
-		chain::best_number(self.market.rpc()).await.map_err(chain_error)
+	/// The chain's best block number as the watchdog last saw it, if a node answers.
+	pub fn best_block(&self) -> Result<u32, ApiError> {
+		self.ensure_up()?;
+		Ok(self.health.best.load(Ordering::Relaxed))
 	}
 
 	/// The runtime's spec version (the replies' `system_fingerprint`).
@@ -196,7 +268,8 @@ impl Gateway {
 	}
 
 	/// The registry, read at most once per [`MODELS_TTL`].
-	pub async fn models(&self) -> Result<Vec<(ModelId, ModelInfo)>, ApiError> {
+	pub async fn models(&self) -> Result<Registry, ApiError> {
+		self.ensure_up()?;
 		let mut cache = self.models.lock().await;
 		if let Some((at, models)) = cache.as_ref() {
 			if at.elapsed() < MODELS_TTL {
@@ -233,9 +306,11 @@ impl Gateway {
 	/// Checks a request against the chain without sending anything: the model, the limits, a
 	/// provider able to take it (the runtime's quote), and the escrow.
 	pub async fn plan(&self, req: &ChatRequest) -> Result<Plan, ApiError> {
+		self.ensure_up()?;
 		let (model, info) = self.resolve(&req.model).await?;
-		let max_tokens =
-			req.max_tokens.unwrap_or(self.default_max_tokens.min(info.max_output_tokens).max(1));
+		let max_tokens = req
+			.max_tokens
+			.unwrap_or(self.default_max_tokens.min(info.max_output_tokens).max(1));
 		let seed = match req.seed {
 			Some(s) => s,
 			None if req.temperature_milli == 0 => 0,
@@ -437,8 +512,8 @@ impl Gateway {
 		let rpc = self.market.rpc();
 		let mut sent_to = rpc.endpoint().await;
 		let mut next = from;
-		let deadline = Instant::now() + INCLUSION_TIMEOUT;
-		while Instant::now() < deadline {
+		let started = Instant::now();
+		while started.elapsed() < INCLUSION_TIMEOUT {
 			let best = chain::best_number(rpc).await.map_err(chain_error)?;
 			while next <= best {
 				let Some(hash) = chain::block_hash(rpc, next).await.map_err(chain_error)? else {
@@ -446,7 +521,12 @@ impl Gateway {
 				};
 				let body: Value =
 					rpc.request("chain_getBlock", vec![json!(hash)]).await.map_err(chain_error)?;
-				let xts = body["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+				let xts = body
+					.get("block")
+					.and_then(|b| b.get("extrinsics"))
+					.and_then(Value::as_array)
+					.cloned()
+					.unwrap_or_default();
 				let index = xts.iter().position(|x| {
 					chain::from_hex(x.as_str().unwrap_or_default())
 						.is_ok_and(|b| sp_crypto_hashing::blake2_256(&b) == tx.0)
@@ -500,15 +580,20 @@ async fn send(rpc: &attesta_client::rpc::Rpc, encoded: &[u8]) -> Result<(), ApiE
 			"insufficient_balance",
 			format!("the key's account cannot pay the transaction fee: {e}"),
 		)),
-		Err(Error::Rpc(e)) =>
-			Err(ApiError::new(502, "server_error", "transaction_refused", format!("the node refused the job's transaction: {e}"))),
+		Err(Error::Rpc(e)) => Err(ApiError::new(
+			502,
+			"server_error",
+			"transaction_refused",
+			format!("the node refused the job's transaction: {e}"),
+		)),
 		Err(e) => Err(chain_error(e)),
 	}
 }
 
 fn header_number(header: &Value) -> Result<u32, ApiError> {
-	header["number"]
-		.as_str()
+	header
+		.get("number")
+		.and_then(Value::as_str)
 		.and_then(|n| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
 		.ok_or_else(|| ApiError::new(502, "server_error", "chain_error", "a header without number"))
 }
@@ -537,7 +622,8 @@ pub fn dispatch_failed(name: &str) -> ApiError {
 			(400, "invalid_request_error", "the job costs more than the market's largest budget"),
 		"Jobs.InsufficientBalance" =>
 			(402, "insufficient_quota", "the key's account cannot cover the job's escrow"),
-		"Jobs.OutputTooLong" => (400, "invalid_request_error", "max_tokens is above the model's limit"),
+		"Jobs.OutputTooLong" =>
+			(400, "invalid_request_error", "max_tokens is above the model's limit"),
 		"Jobs.PromptTooLong" | "Jobs.ContextTooLong" =>
 			(400, "invalid_request_error", "the prompt is too long for the model"),
 		"Jobs.InvalidParams" =>
@@ -545,7 +631,13 @@ pub fn dispatch_failed(name: &str) -> ApiError {
 		"Jobs.EmptyPrompt" | "Jobs.PromptNotUtf8" => (400, "invalid_request_error", "bad prompt"),
 		_ => (502, "server_error", "the chain refused the job"),
 	};
-	ApiError::new(status, kind, name, format!("{name}: {what}"))
+	// OpenAI's code for a missing model, so clients treat both alike; the message keeps the name.
+	let code = match name {
+		"Jobs.UnknownModel" => "model_not_found",
+		"Jobs.ModelRetired" => "model_retired",
+		other => other,
+	};
+	ApiError::new(status, kind, code, format!("{name}: {what}"))
 }
 
 /// A client error as the caller sees it.
@@ -625,7 +717,8 @@ mod tests {
 	fn runtime_errors_map_to_statuses_a_client_can_act_on() {
 		let e = dispatch_failed("Jobs.NoEligibleProvider");
 		assert_eq!((e.status, e.code.as_str()), (503, "Jobs.NoEligibleProvider"));
-		assert_eq!(dispatch_failed("Jobs.ModelRetired").status, 404);
+		let retired = dispatch_failed("Jobs.ModelRetired");
+		assert_eq!((retired.status, retired.code.as_str()), (404, "model_retired"));
 		assert_eq!(dispatch_failed("Jobs.OutputTooLong").status, 400);
 		assert_eq!(dispatch_failed("Jobs.InsufficientBalance").status, 402);
 		assert_eq!(dispatch_failed("Jobs.TooManyOpenJobsOfAccount").status, 429);

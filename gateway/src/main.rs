@@ -46,6 +46,7 @@ async fn run(args: Args) -> Result<(), String> {
 		eprintln!("warning: no API keys configured: every request will be refused (401)");
 	}
 	let gateway = Arc::new(Gateway::connect(&config).await?);
+	tokio::spawn(gateway.clone().watch(config.nodes.clone()));
 	let listener = tokio::net::TcpListener::bind(config.listen)
 		.await
 		.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

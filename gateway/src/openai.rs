@@ -160,7 +160,8 @@ fn single_user_turn(messages: Option<&Value>) -> Result<String, ApiError> {
 		Some(Value::Array(parts)) => {
 			let mut text = String::new();
 			for (i, p) in parts.iter().enumerate() {
-				match (p.get("type").and_then(Value::as_str), p.get("text").and_then(Value::as_str)) {
+				match (p.get("type").and_then(Value::as_str), p.get("text").and_then(Value::as_str))
+				{
 					(Some("text"), Some(t)) => text.push_str(t),
 					_ =>
 						return Err(ApiError::bad_request(
@@ -282,7 +283,10 @@ impl ApiError {
 	}
 
 	fn missing(param: &str) -> Self {
-		Self { param: Some(param.into()), ..Self::bad_request("missing_required_parameter", format!("`{param}` is required")) }
+		Self {
+			param: Some(param.into()),
+			..Self::bad_request("missing_required_parameter", format!("`{param}` is required"))
+		}
 	}
 
 	fn invalid(param: &str, what: &str) -> Self {
@@ -409,10 +413,22 @@ mod tests {
 			(json!({"model": "m", "messages": []}), "messages"),
 			(json!({"model": "m", "messages": [{"content": "x"}]}), "messages[0].role"),
 			(json!({"model": "m", "messages": [{"role": "user", "content": ""}]}), "content"),
-			(json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}), "max_tokens"),
-			(json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": 3}), "temperature"),
-			(json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "seed": "s"}), "seed"),
-			(json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "attesta": {"wait": "never"}}), "attesta.wait"),
+			(
+				json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}),
+				"max_tokens",
+			),
+			(
+				json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": 3}),
+				"temperature",
+			),
+			(
+				json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "seed": "s"}),
+				"seed",
+			),
+			(
+				json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "attesta": {"wait": "never"}}),
+				"attesta.wait",
+			),
 		];
 		for (body, what) in cases {
 			let e = parse(body).unwrap_err();

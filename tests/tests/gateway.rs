@@ -2,8 +2,8 @@
 //! official `openai` Python package (a client nobody on the project wrote): the model list, a
 //! completion, a streamed one, three at once from one key (settlement asked for in the body and
 //! in a header), and errors in OpenAI's shape (no key, unknown model, system prompt,
-//! conversation, budget, no provider, node down). What the client saw is checked against the
-//! chain.
+//! conversation, budget, no provider, retired model, node down). What the client saw is checked
+//! against the chain.
 
 use attesta_e2e::{
 	gateway::{python, Gateway, KeySpec},
@@ -22,11 +22,8 @@ const MODEL: &str = "SmolLM2-135M-Instruct Q4_1";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openai_client_gets_verified_answers_through_the_gateway() -> Result<()> {
-	if reference_model().is_err() {
-		eprintln!(
-			"skipped: the reference model is absent ({}); run scripts/setup.sh",
-			reference_model().err().unwrap_or_default()
-		);
+	if let Err(e) = reference_model() {
+		eprintln!("skipped: {e}");
 		return Ok(());
 	}
 	// Missing Python or `openai` is a broken set-up, not a reason to skip.
@@ -45,7 +42,8 @@ async fn the_openai_client_gets_verified_answers_through_the_gateway() -> Result
 		],
 	)
 	.await?;
-	let request = |body: &str| gateway.request("POST", "/v1/chat/completions", Some(KEY), Some(body));
+	let request =
+		|body: &str| gateway.request("POST", "/v1/chat/completions", Some(KEY), Some(body));
 	let question = format!(
 		r#"{{"model": "{MODEL}", "messages": [{{"role": "user", "content": "Hi"}}], "max_tokens": 4}}"#
 	);
@@ -96,11 +94,40 @@ async fn the_openai_client_gets_verified_answers_through_the_gateway() -> Result
 	}
 	assert_eq!(checked, 3, "jobs with ids in {seen}");
 
-	// The node goes away: the gateway says so, in OpenAI's shape.
+	// Governance retires the model: new requests get a 404 saying so, and the list drops it.
+	execute(
+		&c,
+		&info,
+		Alice,
+		sudo(attesta_runtime::RuntimeCall::Models(pallet_models::Call::set_active {
+			model_id: 0,
+			active: false,
+		})),
+	)
+	.await?;
+	let (status, body) = request(&question)?;
+	assert_eq!(status, 404, "{body}");
+	assert!(body.contains("model_retired"), "{body}");
+	let listed = wait_for("the retired model to leave the list", Duration::from_secs(30), || {
+		let r = gateway.request("GET", "/v1/models", Some(KEY), None);
+		async move { Ok(r?.1.contains("\"data\":[]").then_some(())) }
+	});
+	listed.await?;
+
+	// The node goes away: within a few seconds the gateway says so, in OpenAI's shape, and
+	// refuses new work at once instead of retrying a dead node.
 	node.kill();
-	let (status, body) = gateway.request("GET", "/health", None, None)?;
+	let body = wait_for("the gateway to notice the node is gone", Duration::from_secs(30), || {
+		let r = gateway.request("GET", "/health", None, None);
+		async move { Ok(r.ok().filter(|(status, _)| *status == 503).map(|(_, body)| body)) }
+	})
+	.await?;
+	assert!(body.contains("node_unreachable"), "{body}");
+	let started = std::time::Instant::now();
+	let (status, body) = request(&question)?;
 	assert_eq!(status, 503, "{body}");
 	assert!(body.contains("node_unreachable"), "{body}");
+	assert!(started.elapsed() < Duration::from_secs(5), "refused after {:?}", started.elapsed());
 	Ok(())
 }
 

@@ -1,13 +1,13 @@
 //! Measures the OpenAI-compatible gateway on a `--dev` node with the reference model (validator,
 //! provider Bob on one inference thread, checker Alice, genesis market settings):
 //!
-//! - the gateway's own time per request, without inference: `GET /v1/models` (registry cached),
-//!   a completion refused for its budget (every check the chain is asked for before a job is
-//!   signed: model, providers, quote, settings), and for real jobs the time from the request to
-//!   the node's pool accepting the job plus from the awaited event to the reply (the reply's
+//! - the gateway's own time per request, without inference: `GET /v1/models` (registry cached), a
+//!   completion refused for its budget (every check the chain is asked for before a job is signed:
+//!   model, providers, quote, settings), and for real jobs the time from the request to the node's
+//!   pool accepting the job plus from the awaited event to the reply (the reply's
 //!   `attesta.timings.gateway_ms`);
-//! - `JOBS` completions, `INFLIGHT` at a time from one key, each waiting for its settlement:
-//!   time to the answer and to the settlement.
+//! - `JOBS` completions, `INFLIGHT` at a time from one key, each waiting for its settlement: time
+//!   to the answer and to the settlement.
 //!
 //! Prints numbers; asserts nothing about them. Usage: `attesta-gateway-bench [JOBS=12]
 //! [INFLIGHT=4] [TOKENS=16]` (needs `scripts/setup.sh`, the node and `attesta-gateway` built).
@@ -68,7 +68,8 @@ async fn main() {
 
 async fn run() -> Result<()> {
 	let (jobs, inflight, tokens) = (arg(1, 12), arg(2, 4).max(1), arg(3, 16));
-	let (node, c, info) = start_market_node("gw-bench", &[("prov", Bob), ("chck", Alice)], "").await?;
+	let (node, c, info) =
+		start_market_node("gw-bench", &[("prov", Bob), ("chck", Alice)], "").await?;
 	register_checker(&c, &info, Alice).await?;
 	register_provider(&c, &info, Bob, "eu", 8).await?;
 	let gateway = Gateway::start(
@@ -171,12 +172,24 @@ async fn run() -> Result<()> {
 	println!("\ngateway overhead (no inference, no block wait)");
 	line("GET /v1/models (registry cached ~1 block)", "ms", models);
 	line("completion refused for budget (all pre-submit checks)", "ms", refused);
-	line("per job: request -> in the node's pool", "ms", field(&["attesta", "timings", "to_pool_ms"]));
-	line("per job: to pool + settlement seen -> reply", "ms", field(&["attesta", "timings", "gateway_ms"]));
+	line(
+		"per job: request -> in the node's pool",
+		"ms",
+		field(&["attesta", "timings", "to_pool_ms"]),
+	);
+	line(
+		"per job: to pool + settlement seen -> reply",
+		"ms",
+		field(&["attesta", "timings", "gateway_ms"]),
+	);
 	println!("\nthrough the gateway, on the dev chain");
 	let secs = |xs: Vec<f64>| xs.into_iter().map(|x| x / 1e3).collect();
 	line("request -> answer seen", "s", secs(field(&["attesta", "timings", "to_answer_ms"])));
-	line("request -> settlement seen", "s", secs(field(&["attesta", "timings", "to_settlement_ms"])));
+	line(
+		"request -> settlement seen",
+		"s",
+		secs(field(&["attesta", "timings", "to_settlement_ms"])),
+	);
 	line("request -> settled reply (client)", "s", secs(field(&["client_ms"])));
 	println!(
 		"\n{} jobs settled ({checked} checked by Alice), {} failed, in {wall:.1} s ({:.2} jobs/min)",
