@@ -6,11 +6,12 @@
 //!   model, providers, quote, settings), and for real jobs the time from the request to the node's
 //!   pool accepting the job plus from the awaited event to the reply (the reply's
 //!   `attesta.timings.gateway_ms`);
-//! - `JOBS` completions, `INFLIGHT` at a time from one key, each waiting for its settlement: time
-//!   to the answer and to the settlement.
+//! - `JOBS` completions, `INFLIGHT` at a time from one key, each waiting for its settlement (or
+//!   only its answer, with `WAIT=answer`): time to the answer and to the settlement.
 //!
 //! Prints numbers; asserts nothing about them. Usage: `attesta-gateway-bench [JOBS=12]
-//! [INFLIGHT=4] [TOKENS=16]` (needs `scripts/setup.sh`, the node and `attesta-gateway` built).
+//! [INFLIGHT=4] [TOKENS=16] [WAIT=settled|answer]` (needs `scripts/setup.sh`, the node and
+//! `attesta-gateway` built).
 
 use attesta_e2e::{
 	gateway::{http, Gateway, KeySpec},
@@ -68,6 +69,8 @@ async fn main() {
 
 async fn run() -> Result<()> {
 	let (jobs, inflight, tokens) = (arg(1, 12), arg(2, 4).max(1), arg(3, 16));
+	let wait =
+		if std::env::args().nth(4).as_deref() == Some("answer") { "answer" } else { "settled" };
 	let (node, c, info) =
 		start_market_node("gw-bench", &[("prov", Bob), ("chck", Alice)], "").await?;
 	register_checker(&c, &info, Alice).await?;
@@ -84,7 +87,8 @@ async fn run() -> Result<()> {
 	let settings = DefaultMarketSettings::get();
 	println!(
 		"dev chain, genesis settings: 6 s blocks, challenge window {} blocks; one provider, one \
-		 inference thread; {jobs} jobs of <= {tokens} tokens, {inflight} in flight from one key",
+		 inference thread; {jobs} jobs of <= {tokens} tokens, {inflight} in flight from one key, \
+		 each until {wait}",
 		settings.challenge_window
 	);
 	let addr = gateway.addr.clone();
@@ -121,6 +125,7 @@ async fn run() -> Result<()> {
 		.map(|_| {
 			let (next, samples, errors, addr, model) =
 				(next.clone(), samples.clone(), errors.clone(), addr.clone(), model.clone());
+			let wait = wait.to_string();
 			std::thread::spawn(move || loop {
 				let i = {
 					let mut n = next.lock().unwrap_or_else(|e| e.into_inner());
@@ -133,7 +138,7 @@ async fn run() -> Result<()> {
 				let body = serde_json::json!({
 					"model": model, "max_tokens": tokens,
 					"messages": [{"role": "user", "content": PROMPTS[i % PROMPTS.len()]}],
-					"attesta": {"wait": "settled"},
+					"attesta": {"wait": wait},
 				})
 				.to_string();
 				let t = Instant::now();
@@ -178,7 +183,7 @@ async fn run() -> Result<()> {
 		field(&["attesta", "timings", "to_pool_ms"]),
 	);
 	line(
-		"per job: to pool + settlement seen -> reply",
+		&format!("per job: to pool + {wait} seen -> reply"),
 		"ms",
 		field(&["attesta", "timings", "gateway_ms"]),
 	);
@@ -190,9 +195,9 @@ async fn run() -> Result<()> {
 		"s",
 		secs(field(&["attesta", "timings", "to_settlement_ms"])),
 	);
-	line("request -> settled reply (client)", "s", secs(field(&["client_ms"])));
+	line(&format!("request -> {wait} reply (client)"), "s", secs(field(&["client_ms"])));
 	println!(
-		"\n{} jobs settled ({checked} checked by Alice), {} failed, in {wall:.1} s ({:.2} jobs/min)",
+		"\n{} jobs {wait} ({checked} checked by Alice), {} failed, in {wall:.1} s ({:.2} jobs/min)",
 		samples.len(),
 		errors.len(),
 		samples.len() as f64 / wall * 60.0
