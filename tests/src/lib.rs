@@ -2,6 +2,7 @@
 //! ports and talks to them over JSON-RPC the way a dapp does, with signed extrinsics built from
 //! the runtime's own types.
 
+pub mod gateway;
 pub mod load;
 pub mod market;
 pub mod png;
