@@ -106,7 +106,7 @@ pub enum Stage {
 		/// When.
 		at: Instant,
 	},
-	/// In a block: the job exists and a provider has it.
+	/// In a block, and a provider drawn for it (a block later).
 	Assigned(Submitted),
 	/// The provider posted its result (still open to checks and disputes).
 	Answered(Box<Answered>),
@@ -377,7 +377,7 @@ impl Gateway {
 		stages: mpsc::UnboundedSender<Stage>,
 	) {
 		let Some(k) = self.keys.get(key) else { return };
-		let job = match self.submit(k, &plan, &stages).await {
+		let mut job = match self.submit(k, &plan, &stages).await {
 			Ok(job) => job,
 			Err(e) => {
 				k.budget.release(reservation);
@@ -385,6 +385,26 @@ impl Gateway {
 				return;
 			},
 		};
+		// The chain draws the provider at the start of a block after the job's.
+		match self.market.assignment(&job, self.job_timeout).await {
+			Ok(drawn) => job.provider = Some(drawn),
+			Err(Error::JobFailed { job_id, reason, refunded }) => {
+				k.budget.settle(reservation, plan.escrow.saturating_sub(refunded));
+				let _ = stages.send(Stage::Failed(ApiError::new(
+					503,
+					"server_error",
+					"no_provider",
+					format!("job {job_id} failed: {reason}; {refunded} refunded to the account"),
+				)));
+				return;
+			},
+			Err(e) => {
+				// Not seen drawn: its escrow stays charged, the safe side.
+				k.budget.settle(reservation, reservation.amount());
+				let _ = stages.send(Stage::Failed(chain_error(e)));
+				return;
+			},
+		}
 		let _ = stages.send(Stage::Assigned(job.clone()));
 		let (answers_tx, mut answers) = mpsc::unbounded_channel::<(Answer, Instant)>();
 		let follow = self.market.follow(&job, self.job_timeout, move |a| {

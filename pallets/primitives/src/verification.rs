@@ -105,7 +105,10 @@ impl VerificationRule {
 
 	/// Failed positions the rule allows out of `checked`.
 	pub fn allowed_failures(&self, checked: u32) -> u32 {
-		let allowed = u64::from(checked) * u64::from(self.max_mismatch_permille) / 1_000;
+		let allowed = u64::from(checked)
+			.saturating_mul(u64::from(self.max_mismatch_permille))
+			.checked_div(1_000)
+			.unwrap_or_default();
 		u32::try_from(allowed).unwrap_or(u32::MAX)
 	}
 }
