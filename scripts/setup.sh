@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and running Attesta needs on a fresh Debian machine with rustup's Rust:
 # apt packages (protoc for litep2p, clang for bindgen, the DejaVu font the chain benchmark's plot
-# is lettered with) and a Wasm-capable toolchain for the runtime. Idempotent: a second run checks
-# and returns in seconds.
+# is lettered with), a Wasm-capable toolchain for the runtime, the reference model, and Node.js with
+# the polkadot.js packages its end-to-end test uses. Idempotent: a second run checks and returns
+# in seconds.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
