@@ -149,3 +149,53 @@ fn real_detection_sweep() {
 	assert_eq!(rep.false_rejects(), 0);
 	assert_eq!(rep.fabricated.accepted, 0);
 }
+
+/// Token ids of varied strings under llama.cpp's tokenizer (`scripts/golden-tokens.py`, run
+/// with llama-cpp-python on the same GGUF), stored as a fixture: ours must give exactly the
+/// same ids, without Python at test time.
+const GOLDEN_TOKENS: &str = include_str!("fixtures/tokenizer_golden.tsv");
+
+fn unhex(s: &str) -> Vec<u8> {
+	(0..s.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+		.collect()
+}
+
+#[test]
+fn real_tokenizer_matches_llama_cpp_golden_ids() {
+	let Some(m) = model() else { return };
+	let t = &m.tokenizer;
+	let sha = GOLDEN_TOKENS
+		.lines()
+		.find_map(|l| l.strip_prefix("# model_sha256\t"))
+		.expect("fixture names its model");
+	assert_eq!(sha, m.id.to_hex(), "the fixture was made for another model file");
+	let (mut cases, mut kinds, mut mismatches) = (0, std::collections::BTreeSet::new(), Vec::new());
+	for line in GOLDEN_TOKENS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+		let [kind, text, ids] = line.split('\t').collect::<Vec<_>>()[..] else {
+			panic!("malformed fixture line {line:?}")
+		};
+		let text = String::from_utf8(unhex(text)).expect("fixture text is UTF-8");
+		let want: Vec<u32> =
+			ids.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+		let ours = match kind {
+			"plain" => t.encode(&text, false),
+			"special" => t.encode(&text, true),
+			"chat" => t.encode_chat(None, &text),
+			other => panic!("unknown fixture kind {other}"),
+		};
+		if ours != want {
+			mismatches.push(format!("{kind} {text:?}:\n  ours  {ours:?}\n  llama {want:?}"));
+		}
+		cases += 1;
+		kinds.insert(kind);
+	}
+	assert!(cases >= 50 && kinds.len() == 3, "{cases} cases of {kinds:?}");
+	assert!(
+		mismatches.is_empty(),
+		"{} of {cases} differ:\n{}",
+		mismatches.len(),
+		mismatches.join("\n")
+	);
+}
