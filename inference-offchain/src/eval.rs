@@ -18,7 +18,7 @@ use candle_core::{
 	Device, Tensor,
 };
 
-use attesta_primitives::{GenParams, VerificationRule};
+use attesta_primitives::GenParams;
 
 use crate::{
 	error::{Error, Result},
@@ -28,6 +28,8 @@ use crate::{
 	sampling::SplitMix64,
 	verify::{verify, verify_each, CheckPlan, Tolerance},
 };
+
+pub use crate::verify::RECOMMENDED_RULE;
 
 /// Writes a copy of a GGUF file whose matrices are re-quantized to `dtype` (when given) after
 /// adding seeded noise of relative std-dev `noise`; 1-D tensors are copied unchanged.
@@ -241,15 +243,6 @@ pub fn sweep(
 	}
 	Ok(rep)
 }
-
-/// The rule recommended for the reference model's genesis, from `attesta-infer calibrate`
-/// (see the crate README).
-pub const RECOMMENDED_RULE: VerificationRule = VerificationRule {
-	top_k: 2,
-	logit_tolerance_milli: 50,
-	sample_tolerance_ppm: 1_000,
-	max_mismatch_permille: 0,
-};
 
 /// One calibration job: a chat prompt (user turn, default system prompt) and its parameters.
 #[derive(Clone, Debug, PartialEq)]

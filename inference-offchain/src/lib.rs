@@ -31,7 +31,7 @@ pub use host::EngineHost;
 pub use load::{LoadedModel, ModelId};
 pub use model::ComputePath;
 pub use tokenizer::Tokenizer;
-pub use verify::{verify, verify_each, CheckPlan, Reason, Tolerance, Verdict};
+pub use verify::{verify, verify_each, CheckPlan, Reason, Tolerance, Verdict, RECOMMENDED_RULE};
 
 /// The engine's numerics version, the `engine_version` of the [`ModelClass`] it implements.
 ///

@@ -4,7 +4,10 @@
 //! and pass as skipped otherwise. The detection sweep is `#[ignore]`d because it takes minutes:
 //! `ATTESTA_MODEL=... cargo test --release --test real_model -- --ignored --nocapture`.
 
-use attesta_inference::{eval, generate, verify, CheckPlan, GenParams, LoadedModel, Tolerance};
+use attesta_inference::{
+	eval, generate, verify, CheckPlan, GenParams, LoadedModel, Tolerance, VerificationRule,
+	RECOMMENDED_RULE,
+};
 use candle_core::quantized::GgmlDType;
 
 /// sha256 of the reference weights file.
@@ -198,4 +201,60 @@ fn real_tokenizer_matches_llama_cpp_golden_ids() {
 		mismatches.len(),
 		mismatches.join("\n")
 	);
+}
+
+/// Writes the reference weights re-quantized to `dtype` and loads them.
+fn requantized(m: &LoadedModel, dtype: GgmlDType) -> LoadedModel {
+	let path = std::env::temp_dir().join(format!("attesta-{dtype:?}-{}.gguf", std::process::id()));
+	eval::rewrite_gguf(&m.path, &path, Some(dtype), 0.0, 1).unwrap();
+	let other = LoadedModel::load(&path).unwrap();
+	let _ = std::fs::remove_file(&path);
+	other
+}
+
+/// The genesis rule, calibrated: no honest job of 200 (greedy and seeded sampling at several
+/// temperatures and top-p, several lengths) is rejected, and each adversary is caught as often
+/// as measured with `attesta-infer calibrate` (outputs kept short here for time; the command
+/// runs long ones). The previous genesis rule is run alongside for comparison.
+#[test]
+fn real_calibration_of_the_recommended_rule() {
+	let Some(m) = model() else { return };
+	let (q4_0, q8_0) = (requantized(&m, GgmlDType::Q4_0), requantized(&m, GgmlDType::Q8_0));
+	let setup = eval::CalibrationSetup {
+		model: &m,
+		quantizations: vec![("Q4_0".into(), &q4_0), ("Q8_0".into(), &q8_0)],
+		cross_path: None,
+		jobs: eval::calibration_jobs(200, 6),
+		adversary_jobs: 24,
+	};
+	let old = VerificationRule {
+		top_k: 8,
+		logit_tolerance_milli: 2_000,
+		sample_tolerance_ppm: 5_000,
+		max_mismatch_permille: 20,
+	};
+	let tols = [Tolerance::from_rule(&RECOMMENDED_RULE), Tolerance::from_rule(&old)];
+	let t = std::time::Instant::now();
+	let reports = eval::calibrate(&setup, &tols, |_, _| {}).unwrap();
+	eprintln!("calibrated in {:.0} s", t.elapsed().as_secs_f64());
+	for r in &reports {
+		eprintln!("{}", r.markdown());
+		assert_eq!(r.honest, 200);
+		assert_eq!(r.false_rejects, 0, "honest jobs rejected");
+	}
+	let report = &reports[0];
+	// (adversary, least distinguishable cheats, least detection rate)
+	let floors: [(&str, u32, f64); 6] = [
+		("runner-up token at one position, continuation re-generated", 24, 1.0),
+		("output of the Q4_0 re-quantization", 16, 1.0),
+		("output of the Q8_0 re-quantization", 4, 1.0),
+		("output for another system prompt", 16, 1.0),
+		("output for the prompt with one word changed", 16, 1.0),
+		("early stop (truncated, EOS claimed)", 20, 1.0),
+	];
+	for (name, least, floor) in floors {
+		let t = report.adversary(name).unwrap_or_else(|| panic!("no adversary {name}"));
+		assert!(t.distinguishable() >= least, "{name}: {t:?}");
+		assert!(t.rate() >= floor, "{name}: detection {:.3} < {floor}: {t:?}", t.rate());
+	}
 }
