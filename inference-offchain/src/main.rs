@@ -10,7 +10,8 @@ use attesta_inference::{
 const USAGE: &str = "\
 usage:
   attesta-infer run    --model PATH --prompt TEXT [--system TEXT] [--raw] [params]
-  attesta-infer verify --model PATH --prompt TEXT --output-tokens 1,2,3 [--sample N] [params]
+  attesta-infer verify --model PATH --prompt TEXT --output-tokens 1,2,3 [--sample N]
+                       [--rule K,MILLI,PPM,PERMILLE] [params]
   attesta-infer bench  --model PATH [--threads N] [--gen-tokens 128] [--prompt-tokens 128] [--reps 3]
   attesta-infer sweep  --model PATH [--prompts 200] [--max-tokens 32] [--threads N]
   attesta-infer calibrate --model PATH [--jobs 240] [--max-tokens 48] [--adversary-jobs N]
@@ -161,8 +162,10 @@ fn cmd_verify(args: &Args) -> CliResult<()> {
 		0 => CheckPlan::All,
 		count => CheckPlan::Sample { count, seed: args.num("sample-seed", 0)? },
 	};
-	let v = verify(&model, &input, &params, &out, &Tolerance::default(), &plan)
-		.map_err(|e| e.to_string())?;
+	let tol = args.str("rule").map_or(Ok(Tolerance::default()), |r| {
+		parse_rule(r).map(|rule| Tolerance::from_rule(&rule))
+	})?;
+	let v = verify(&model, &input, &params, &out, &tol, &plan).map_err(|e| e.to_string())?;
 	println!("accepted: {}", v.accepted);
 	println!("reason: {:?}", v.reason);
 	println!("first_divergence: {:?}", v.first_divergence);
