@@ -284,6 +284,10 @@ pub enum Adversary {
 	/// The model's runner-up token at one random position, the honest continuation
 	/// re-generated after it.
 	RunnerUp,
+	/// Like [`Adversary::RunnerUp`], at the output's closest call: the position and token that
+	/// came nearest to being chosen instead of the honest one ([`closest_call`]), the smallest
+	/// deviation a tolerance can let through.
+	ClosestCall,
 	/// The output of the same weights re-quantized to another format (index into the
 	/// calibration's other models).
 	OtherQuantization(usize),
@@ -361,6 +365,74 @@ pub fn substitute_runner_up(
 	let mut prefix = honest[..j].to_vec();
 	prefix.push(crate::verify::runner_up(&logits, honest[j]));
 	continue_output(model, input, params, &prefix)
+}
+
+/// The closest call of an honest output: the position where another token came nearest to being
+/// chosen, and that token. Greedy: the smallest logit gap between the chosen token and the
+/// runner-up. Seeded sampling: the smallest distance of the step's draw to an edge of the chosen
+/// token's interval, and the token on the other side of that edge. `None` when no position had
+/// an alternative (every nucleus a single token).
+pub fn closest_call(
+	model: &LoadedModel,
+	input: &[u32],
+	params: &GenParams,
+	honest: &[u32],
+) -> Result<Option<(usize, u32)>> {
+	let n = honest.len();
+	let mut seq = input.to_vec();
+	seq.extend_from_slice(&honest[..n - 1]);
+	let hidden = model.llama.forward_hidden(&seq, &mut model.llama.new_cache())?;
+	let mut best: Option<(f64, usize, u32)> = None;
+	for start in (0..n).step_by(16) {
+		let rows: Vec<u32> =
+			(start..(start + 16).min(n)).map(|j| (input.len() - 1 + j) as u32).collect();
+		let idx = Tensor::new(rows.as_slice(), model.llama.device())?;
+		let logits = logits_rows(&model.llama.logits(&hidden.index_select(&idx, 0)?)?)?;
+		for (k, row) in logits.iter().enumerate() {
+			let j = start + k;
+			let c = honest[j] as usize;
+			let call = if params.is_greedy() {
+				let other = crate::verify::runner_up(row, honest[j]);
+				Some((f64::from(row[c] - row[other as usize]), other))
+			} else {
+				sampled_closest_call(row, params, j as u32, c)
+			};
+			if let Some((score, token)) = call {
+				if best.is_none_or(|(b, _, _)| score < b) {
+					best = Some((score, j, token));
+				}
+			}
+		}
+	}
+	Ok(best.map(|(_, j, t)| (j, t)))
+}
+
+/// The id-order neighbour of token `c` across the interval edge nearest to the step's draw, and
+/// that distance in probability mass.
+fn sampled_closest_call(
+	row: &[f32],
+	params: &GenParams,
+	step: u32,
+	c: usize,
+) -> Option<(f64, u32)> {
+	let d = crate::sampling::dist(
+		row,
+		crate::sampling::temperature(params),
+		crate::sampling::top_p(params),
+	);
+	let u = crate::sampling::step_draw(params.seed, step);
+	let members: Vec<usize> = match d.cut {
+		Some(cut) => d.members(cut),
+		None => (0..d.weights.len()).filter(|&i| d.weights[i] > 0.0).collect(),
+	};
+	let at = members.binary_search(&c).ok()?;
+	let (lo, hi) = d.interval(d.cut.map(|_| members.as_slice()), c)?;
+	let below = at.checked_sub(1).map(|i| (u - lo, members[i] as u32));
+	let above = members.get(at + 1).map(|&t| (hi - u, t as u32));
+	match (below, above) {
+		(Some(b), Some(a)) => Some(if b.0 <= a.0 { b } else { a }),
+		(b, a) => b.or(a),
+	}
 }
 
 /// Detection counts of one adversary under one rule.
@@ -460,6 +532,8 @@ pub struct CalibrationSetup<'a> {
 pub fn adversary_name(setup: &CalibrationSetup<'_>, a: Adversary) -> String {
 	match a {
 		Adversary::RunnerUp => "runner-up token at one position, continuation re-generated".into(),
+		Adversary::ClosestCall =>
+			"runner-up token at the closest call, continuation re-generated".into(),
 		Adversary::OtherQuantization(i) => format!(
 			"output of the {} re-quantization",
 			setup.quantizations.get(i).map_or("?", |(n, _)| n.as_str())
@@ -481,7 +555,7 @@ pub fn calibrate(
 ) -> Result<Vec<Calibration>> {
 	let model = setup.model;
 	let eos = model.tokenizer.eos_id();
-	let mut adversaries = vec![Adversary::RunnerUp];
+	let mut adversaries = vec![Adversary::RunnerUp, Adversary::ClosestCall];
 	adversaries.extend((0..setup.quantizations.len()).map(Adversary::OtherQuantization));
 	adversaries.extend([Adversary::SystemPrompt, Adversary::TamperedPrompt, Adversary::EarlyStop]);
 	let mut out: Vec<Calibration> = tols
@@ -527,6 +601,14 @@ pub fn calibrate(
 					Adversary::RunnerUp => {
 						let j = (rng.next_u64() % honest.len() as u64) as usize;
 						substitute_runner_up(model, &input, params, &honest, j)?
+					},
+					Adversary::ClosestCall => match closest_call(model, &input, params, &honest)? {
+						Some((j, token)) => {
+							let mut prefix = honest[..j].to_vec();
+							prefix.push(token);
+							continue_output(model, &input, params, &prefix)?
+						},
+						None => substitute_runner_up(model, &input, params, &honest, 0)?,
 					},
 					Adversary::OtherQuantization(q) =>
 						generate(setup.quantizations[q].1, &input, params)?.output_tokens,

@@ -215,7 +215,9 @@ fn requantized(m: &LoadedModel, dtype: GgmlDType) -> LoadedModel {
 /// The genesis rule, calibrated: no honest job of 200 (greedy and seeded sampling at several
 /// temperatures and top-p, several lengths) is rejected, and each adversary is caught as often
 /// as measured with `attesta-infer calibrate` (outputs kept short here for time; the command
-/// runs long ones). The previous genesis rule is run alongside for comparison.
+/// runs long ones): every cheat, except a few substitutions at the output's closest call (a
+/// near-tie within the rule's margins, which only a full forward pass finds). The previous
+/// genesis rule is run alongside for comparison.
 #[test]
 fn real_calibration_of_the_recommended_rule() {
 	let Some(m) = model() else { return };
@@ -244,8 +246,9 @@ fn real_calibration_of_the_recommended_rule() {
 	}
 	let report = &reports[0];
 	// (adversary, least distinguishable cheats, least detection rate)
-	let floors: [(&str, u32, f64); 6] = [
+	let floors: [(&str, u32, f64); 7] = [
 		("runner-up token at one position, continuation re-generated", 24, 1.0),
+		("runner-up token at the closest call, continuation re-generated", 24, 0.8),
 		("output of the Q4_0 re-quantization", 16, 1.0),
 		("output of the Q8_0 re-quantization", 4, 1.0),
 		("output for another system prompt", 16, 1.0),
