@@ -227,7 +227,7 @@ fn real_calibration_of_the_recommended_rule() {
 		quantizations: vec![("Q4_0".into(), &q4_0), ("Q8_0".into(), &q8_0)],
 		cross_path: None,
 		jobs: eval::calibration_jobs(200, 6),
-		adversary_jobs: 24,
+		adversary_jobs: 16,
 	};
 	let old = VerificationRule {
 		top_k: 8,
@@ -247,13 +247,13 @@ fn real_calibration_of_the_recommended_rule() {
 	let report = &reports[0];
 	// (adversary, least distinguishable cheats, least detection rate)
 	let floors: [(&str, u32, f64); 7] = [
-		("runner-up token at one position, continuation re-generated", 24, 1.0),
-		("runner-up token at the closest call, continuation re-generated", 24, 0.8),
-		("output of the Q4_0 re-quantization", 16, 1.0),
-		("output of the Q8_0 re-quantization", 4, 1.0),
-		("output for another system prompt", 16, 1.0),
-		("output for the prompt with one word changed", 16, 1.0),
-		("early stop (truncated, EOS claimed)", 20, 1.0),
+		("runner-up token at one position, continuation re-generated", 16, 1.0),
+		("runner-up token at the closest call, continuation re-generated", 16, 0.8),
+		("output of the Q4_0 re-quantization", 12, 1.0),
+		("output of the Q8_0 re-quantization", 2, 1.0),
+		("output for another system prompt", 9, 1.0),
+		("output for the prompt with one word changed", 10, 1.0),
+		("early stop (truncated, EOS claimed)", 14, 1.0),
 	];
 	for (name, least, floor) in floors {
 		let t = report.adversary(name).unwrap_or_else(|| panic!("no adversary {name}"));
