@@ -16,6 +16,7 @@ use std::{
 use attesta_primitives::{GenParams, VerificationRule};
 
 use crate::{
+	device::InferenceDevice,
 	error::{Error, Result},
 	generate::{generate, Generation},
 	load::LoadedModel,
@@ -107,6 +108,8 @@ pub struct EngineConfig {
 	pub compute_threads: Option<usize>,
 	/// Matrix compute path (part of the model class).
 	pub compute: ComputePath,
+	/// Where the model is loaded (the block kernels of the default path are CPU-only).
+	pub device: InferenceDevice,
 }
 
 impl EngineConfig {
@@ -117,6 +120,7 @@ impl EngineConfig {
 			workers: 1,
 			compute_threads: None,
 			compute: ComputePath::default(),
+			device: InferenceDevice::Cpu,
 		}
 	}
 }
@@ -183,11 +187,7 @@ impl Engine {
 		if let Some(n) = cfg.compute_threads {
 			set_compute_threads(n);
 		}
-		let model = Arc::new(LoadedModel::load_with(
-			&cfg.model_path,
-			&candle_core::Device::Cpu,
-			cfg.compute,
-		)?);
+		let model = Arc::new(LoadedModel::load_on(&cfg.model_path, cfg.device, cfg.compute)?);
 		Self::with_model(model, cfg.workers)
 	}
 

@@ -17,6 +17,10 @@ pub enum Error {
 	/// The model uses a feature this engine does not implement.
 	#[error("unsupported model: {0}")]
 	Unsupported(String),
+	/// The inference device cannot be used (no CUDA support in this build, no such GPU), or
+	/// cannot run the requested compute path.
+	#[error("inference device {0}")]
+	Device(String),
 	/// A tensor operation failed inside candle.
 	#[error("tensor computation failed: {0}")]
 	Candle(#[from] candle_core::Error),

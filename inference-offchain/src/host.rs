@@ -25,6 +25,7 @@ use attesta_primitives::{
 };
 
 use crate::{
+	device::InferenceDevice,
 	engine::{Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus},
 	error::Result,
 };
@@ -52,11 +53,27 @@ pub struct EngineHost {
 }
 
 impl EngineHost {
-	/// Loads each model file (one engine, `workers` threads each).
+	/// Loads each model file on the CPU (one engine, `workers` threads each), with the default
+	/// compute path (class `BlockF32`).
 	pub fn load(models: &[PathBuf], workers: usize) -> Result<Self> {
+		Self::load_on(models, workers, InferenceDevice::Cpu)
+	}
+
+	/// Loads each model file on `device` with that device's default compute path
+	/// ([`InferenceDevice::default_compute`]: `BlockF32` on the CPU, `DequantizedF32` on a CUDA
+	/// GPU), so the host serves the models whose class pins that path. Fails with a clear
+	/// message when CUDA is asked for without the `cuda` feature or without a GPU.
+	pub fn load_on(models: &[PathBuf], workers: usize, device: InferenceDevice) -> Result<Self> {
 		let engines = models
 			.iter()
-			.map(|path| Engine::new(EngineConfig { workers, ..EngineConfig::new(path) }))
+			.map(|path| {
+				Engine::new(EngineConfig {
+					workers,
+					device,
+					compute: device.default_compute(),
+					..EngineConfig::new(path)
+				})
+			})
 			.collect::<Result<Vec<_>>>()?;
 		Ok(Self::new(engines))
 	}

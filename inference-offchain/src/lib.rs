@@ -7,6 +7,7 @@
 //! function. Everything runs on the CPU by default (the `cuda` feature forwards
 //! to candle's CUDA backend) and never touches the network.
 
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod eval;
@@ -22,6 +23,7 @@ pub mod tokenizer;
 pub mod verify;
 
 pub use attesta_primitives::{commitment, GenParams, ModelClass, VerificationRule};
+pub use device::InferenceDevice;
 pub use engine::{Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus};
 pub use error::{Error, Result};
 pub use generate::{generate, Generation};
@@ -29,7 +31,7 @@ pub use host::EngineHost;
 pub use load::{LoadedModel, ModelId};
 pub use model::ComputePath;
 pub use tokenizer::Tokenizer;
-pub use verify::{verify, CheckPlan, Reason, Tolerance, Verdict};
+pub use verify::{verify, verify_each, CheckPlan, Reason, Tolerance, Verdict, RECOMMENDED_RULE};
 
 /// The engine's numerics version, the `engine_version` of the [`ModelClass`] it implements.
 ///

@@ -12,6 +12,7 @@ use candle_core::{quantized::gguf_file, Device};
 use sha2::{Digest, Sha256};
 
 use crate::{
+	device::InferenceDevice,
 	error::{Error, Result},
 	model::{ComputePath, Config, Llama},
 	tokenizer::Tokenizer,
@@ -77,6 +78,24 @@ impl LoadedModel {
 	/// Loads a llama GGUF file from a local path onto the CPU with the default compute path.
 	pub fn load(path: impl AsRef<Path>) -> Result<Self> {
 		Self::load_with(path, &Device::Cpu, ComputePath::default())
+	}
+
+	/// Loads a llama GGUF file onto an [`InferenceDevice`] with the given compute path, after
+	/// checking the device can run it (the block kernels are CPU-only) and opening the device
+	/// (a clear error for CUDA without the `cuda` feature or without a GPU).
+	pub fn load_on(
+		path: impl AsRef<Path>,
+		device: InferenceDevice,
+		compute: ComputePath,
+	) -> Result<Self> {
+		if !device.supports(compute) {
+			return Err(Error::Device(format!(
+				"{device} cannot run compute path {compute:?} (CPU only); use {:?} (a model \
+				 class of that compute path)",
+				device.default_compute()
+			)));
+		}
+		Self::load_with(path, &device.open()?, compute)
 	}
 
 	/// Loads a llama GGUF file from a local path onto `device` (no network access).

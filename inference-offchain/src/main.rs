@@ -4,21 +4,26 @@ use std::{collections::HashMap, path::PathBuf, process::ExitCode, time::Instant}
 
 use attesta_inference::{
 	commitment, engine::set_compute_threads, eval, generate, load::hex, sampling, tiny, verify,
-	CheckPlan, ComputePath, GenParams, LoadedModel, Tolerance,
+	CheckPlan, ComputePath, GenParams, InferenceDevice, LoadedModel, Tolerance, VerificationRule,
 };
 
 const USAGE: &str = "\
 usage:
   attesta-infer run    --model PATH --prompt TEXT [--system TEXT] [--raw] [params]
-  attesta-infer verify --model PATH --prompt TEXT --output-tokens 1,2,3 [--sample N] [params]
+  attesta-infer verify --model PATH --prompt TEXT --output-tokens 1,2,3 [--sample N]
+                       [--rule K,MILLI,PPM,PERMILLE] [params]
   attesta-infer bench  --model PATH [--threads N] [--gen-tokens 128] [--prompt-tokens 128] [--reps 3]
   attesta-infer sweep  --model PATH [--prompts 200] [--max-tokens 32] [--threads N]
+  attesta-infer calibrate --model PATH [--jobs 240] [--max-tokens 48] [--adversary-jobs N]
+                       [--rule K,MILLI,PPM,PERMILLE[;...]] [--cross-path f32]
   attesta-infer tokenize --model PATH --text TEXT [--chat]
   attesta-infer make-tiny --out PATH [--seed S] [--dtype q4_0|q4_1|q8_0|f32]
   attesta-infer ppl    --model PATH [--text-file PATH] [--window 512] [--threads N]
-common: --compute blocks|f32|quantized (blocks, the default: block-quantized weights against f32
-        activations in one fixed summation order; f32: weights dequantized at load; part of
-        the model class)
+common: --compute blocks|f32|quantized (blocks, the default on the CPU: block-quantized weights
+        against f32 activations in one fixed summation order; f32: weights dequantized at load,
+        the default on a GPU; part of the model class)
+        --inference-device cpu|cuda[:N] (cpu; cuda needs a build with --features cuda, and
+        serves the f32/quantized classes only: the block kernels are CPU-only)
 params: --max-tokens N (64) --temperature T (0 = greedy) --top-p P (1.0) --seed S (0) --threads N";
 
 type CliResult<T> = std::result::Result<T, String>;
@@ -77,15 +82,22 @@ impl Args {
 	}
 }
 
+fn device(args: &Args) -> CliResult<InferenceDevice> {
+	args.str("inference-device").map_or(Ok(InferenceDevice::Cpu), str::parse)
+}
+
 fn load(args: &Args) -> CliResult<LoadedModel> {
 	let path = PathBuf::from(args.req("model")?);
-	let compute = match args.str("compute").unwrap_or("blocks") {
-		"blocks" => ComputePath::BlockF32,
-		"f32" => ComputePath::DequantizedF32,
-		"quantized" => ComputePath::Quantized,
-		other => return Err(format!("--compute `{other}`: expected blocks, f32 or quantized")),
+	let device = device(args)?;
+	let compute = match args.str("compute") {
+		None => device.default_compute(),
+		Some("blocks") => ComputePath::BlockF32,
+		Some("f32") => ComputePath::DequantizedF32,
+		Some("quantized") => ComputePath::Quantized,
+		Some(other) =>
+			return Err(format!("--compute `{other}`: expected blocks, f32 or quantized")),
 	};
-	LoadedModel::load_with(&path, &candle_core::Device::Cpu, compute).map_err(|e| e.to_string())
+	LoadedModel::load_on(&path, device, compute).map_err(|e| e.to_string())
 }
 
 fn prompt_tokens(model: &LoadedModel, args: &Args) -> CliResult<Vec<u32>> {
@@ -150,8 +162,10 @@ fn cmd_verify(args: &Args) -> CliResult<()> {
 		0 => CheckPlan::All,
 		count => CheckPlan::Sample { count, seed: args.num("sample-seed", 0)? },
 	};
-	let v = verify(&model, &input, &params, &out, &Tolerance::default(), &plan)
-		.map_err(|e| e.to_string())?;
+	let tol = args.str("rule").map_or(Ok(Tolerance::default()), |r| {
+		parse_rule(r).map(|rule| Tolerance::from_rule(&rule))
+	})?;
+	let v = verify(&model, &input, &params, &out, &tol, &plan).map_err(|e| e.to_string())?;
 	println!("accepted: {}", v.accepted);
 	println!("reason: {:?}", v.reason);
 	println!("first_divergence: {:?}", v.first_divergence);
@@ -257,7 +271,7 @@ fn cmd_bench(args: &Args) -> CliResult<()> {
 	println!("model: {} ({})", model.path.display(), model.id);
 	println!("prefill_prompt: {}", join(&long));
 	println!("chat_prompt: {}", join(&chat));
-	println!("compute: {:?}", model.compute);
+	println!("compute: {:?} on {}", model.compute, device(args)?);
 	println!("threads: {}", attesta_inference::kernels::threads());
 	println!("prefill_tok_s: {:.1}  ({} prompt tokens)", median(prefill), long.len());
 	println!(
@@ -351,8 +365,7 @@ fn cmd_sweep(args: &Args) -> CliResult<()> {
 	let noise: f32 = args.num("noise", 0.0)?;
 	let tmp = std::env::temp_dir().join(format!("attesta-sweep-other-{}.gguf", std::process::id()));
 	eval::rewrite_gguf(&model.path, &tmp, Some(dtype), noise, 1).map_err(|e| e.to_string())?;
-	let other = LoadedModel::load_with(&tmp, &candle_core::Device::Cpu, model.compute)
-		.map_err(|e| e.to_string());
+	let other = LoadedModel::load_on(&tmp, device(args)?, model.compute).map_err(|e| e.to_string());
 	let _ = std::fs::remove_file(&tmp);
 	let other = other?;
 	let prompts: Vec<Vec<u32>> = eval::sweep_prompts(n)
@@ -387,6 +400,88 @@ fn cmd_sweep(args: &Args) -> CliResult<()> {
 			rep.other_model.rejected,
 		t.elapsed().as_secs_f64()
 	);
+	Ok(())
+}
+
+/// Parses `top_k,logit_tolerance_milli,sample_tolerance_ppm,max_mismatch_permille`.
+fn parse_rule(s: &str) -> CliResult<VerificationRule> {
+	let v: Vec<u32> = s
+		.split(',')
+		.map(|x| x.trim().parse().map_err(|_| format!("--rule: `{x}` is not a number")))
+		.collect::<CliResult<_>>()?;
+	let [top_k, logit_tolerance_milli, sample_tolerance_ppm, max_mismatch_permille] = v[..] else {
+		return Err(format!("--rule `{s}`: expected four numbers K,MILLI,PPM,PERMILLE"));
+	};
+	let rule = VerificationRule {
+		top_k,
+		logit_tolerance_milli,
+		sample_tolerance_ppm,
+		max_mismatch_permille,
+	};
+	if !rule.is_valid() {
+		return Err(format!("--rule `{s}` is outside the chain's bounds"));
+	}
+	Ok(rule)
+}
+
+fn cmd_calibrate(args: &Args) -> CliResult<()> {
+	let model = load(args)?;
+	let n: usize = args.num("jobs", 240)?;
+	let max_tokens: u32 = args.num("max-tokens", 48)?;
+	let rules = args
+		.str("rule")
+		.map_or(Ok(vec![eval::RECOMMENDED_RULE]), |s| s.split(';').map(parse_rule).collect())?;
+	let tols: Vec<Tolerance> = rules.iter().map(Tolerance::from_rule).collect();
+	let e = |e: attesta_inference::Error| e.to_string();
+	let mut others = Vec::new();
+	for (name, dtype) in [("Q4_0", "q4_0"), ("Q8_0", "q8_0")] {
+		let tmp = std::env::temp_dir()
+			.join(format!("attesta-calibrate-{dtype}-{}.gguf", std::process::id()));
+		eval::rewrite_gguf(&model.path, &tmp, Some(candle_core_dtype(dtype)?), 0.0, 1)
+			.map_err(e)?;
+		let other = LoadedModel::load_on(&tmp, device(args)?, model.compute);
+		let _ = std::fs::remove_file(&tmp);
+		others.push((name.to_string(), other.map_err(e)?));
+	}
+	let cross = match args.str("cross-path") {
+		None => None,
+		Some("f32") => Some(
+			LoadedModel::load_with(
+				&model.path,
+				&candle_core::Device::Cpu,
+				ComputePath::DequantizedF32,
+			)
+			.map_err(e)?,
+		),
+		Some(other) => return Err(format!("--cross-path `{other}`: only f32 is supported")),
+	};
+	let jobs = eval::calibration_jobs(n, max_tokens);
+	let setup = eval::CalibrationSetup {
+		model: &model,
+		quantizations: others.iter().map(|(n, m)| (n.clone(), m)).collect(),
+		cross_path: cross.as_ref(),
+		adversary_jobs: args.num("adversary-jobs", n)?,
+		jobs,
+	};
+	let t = Instant::now();
+	let reports = eval::calibrate(&setup, &tols, |done, total| {
+		if done % 20 == 0 || done == total {
+			eprintln!("{done}/{total} jobs, {:.0} s", t.elapsed().as_secs_f64());
+		}
+	})
+	.map_err(e)?;
+	println!(
+		"{n} honest jobs (max_tokens up to {max_tokens}; samplers (temperature, top-p) in \
+		 thousandths: {:?}), model {} ({:?}, engine version {})\n",
+		eval::CALIBRATION_SAMPLERS,
+		model.id,
+		model.compute,
+		attesta_inference::ENGINE_VERSION
+	);
+	for r in &reports {
+		println!("{}", r.markdown());
+	}
+	println!("calibrate_s: {:.0}", t.elapsed().as_secs_f64());
 	Ok(())
 }
 
@@ -448,6 +543,7 @@ fn main() -> ExitCode {
 		"verify" => cmd_verify(&args),
 		"bench" => cmd_bench(&args),
 		"sweep" => cmd_sweep(&args),
+		"calibrate" => cmd_calibrate(&args),
 		"ppl" => cmd_ppl(&args),
 		"make-tiny" => cmd_make_tiny(&args),
 		"tokenize" => cmd_tokenize(&args),

@@ -6,7 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use attesta_inference::{verify::check_sampled, Engine, EngineHost, Tolerance, ENGINE_VERSION};
+use attesta_inference::{
+	verify::check_sampled, Engine, EngineHost, InferenceDevice, Tolerance, ENGINE_VERSION,
+};
 use attesta_primitives::{
 	commitment,
 	offchain::{
@@ -334,4 +336,18 @@ fn the_tasks_rule_decides_the_verdict() {
 			!check(&forged, VerificationRule { sample_tolerance_ppm: ppm / 2, ..loose }).accepted
 		);
 	});
+}
+
+/// The node's constructor on a device: CUDA without the `cuda` feature is a clear error, the CPU
+/// serves the block class.
+#[test]
+fn hosts_load_on_a_chosen_device() {
+	let path = common::base_path();
+	let host = EngineHost::load_on(std::slice::from_ref(&path), 1, InferenceDevice::Cpu).unwrap();
+	assert_eq!(host.classes(), vec![(common::base().id.0, class())]);
+	assert_eq!(InferenceDevice::Cuda(0).default_class().compute, ComputePath::DequantizedF32);
+	if !cfg!(feature = "cuda") {
+		let err = EngineHost::load_on(&[path], 1, InferenceDevice::Cuda(0)).err().unwrap();
+		assert!(err.to_string().contains("no CUDA support"), "{err}");
+	}
 }

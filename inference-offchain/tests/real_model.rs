@@ -4,7 +4,10 @@
 //! and pass as skipped otherwise. The detection sweep is `#[ignore]`d because it takes minutes:
 //! `ATTESTA_MODEL=... cargo test --release --test real_model -- --ignored --nocapture`.
 
-use attesta_inference::{eval, generate, verify, CheckPlan, GenParams, LoadedModel, Tolerance};
+use attesta_inference::{
+	eval, generate, verify, CheckPlan, GenParams, LoadedModel, Tolerance, VerificationRule,
+	RECOMMENDED_RULE,
+};
 use candle_core::quantized::GgmlDType;
 
 /// sha256 of the reference weights file.
@@ -148,4 +151,113 @@ fn real_detection_sweep() {
 	);
 	assert_eq!(rep.false_rejects(), 0);
 	assert_eq!(rep.fabricated.accepted, 0);
+}
+
+/// Token ids of varied strings under llama.cpp's tokenizer (`scripts/golden-tokens.py`, run
+/// with llama-cpp-python on the same GGUF), stored as a fixture: ours must give exactly the
+/// same ids, without Python at test time.
+const GOLDEN_TOKENS: &str = include_str!("fixtures/tokenizer_golden.tsv");
+
+fn unhex(s: &str) -> Vec<u8> {
+	(0..s.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+		.collect()
+}
+
+#[test]
+fn real_tokenizer_matches_llama_cpp_golden_ids() {
+	let Some(m) = model() else { return };
+	let t = &m.tokenizer;
+	let sha = GOLDEN_TOKENS
+		.lines()
+		.find_map(|l| l.strip_prefix("# model_sha256\t"))
+		.expect("fixture names its model");
+	assert_eq!(sha, m.id.to_hex(), "the fixture was made for another model file");
+	let (mut cases, mut kinds, mut mismatches) = (0, std::collections::BTreeSet::new(), Vec::new());
+	for line in GOLDEN_TOKENS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+		let [kind, text, ids] = line.split('\t').collect::<Vec<_>>()[..] else {
+			panic!("malformed fixture line {line:?}")
+		};
+		let text = String::from_utf8(unhex(text)).expect("fixture text is UTF-8");
+		let want: Vec<u32> =
+			ids.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+		let ours = match kind {
+			"plain" => t.encode(&text, false),
+			"special" => t.encode(&text, true),
+			"chat" => t.encode_chat(None, &text),
+			other => panic!("unknown fixture kind {other}"),
+		};
+		if ours != want {
+			mismatches.push(format!("{kind} {text:?}:\n  ours  {ours:?}\n  llama {want:?}"));
+		}
+		cases += 1;
+		kinds.insert(kind);
+	}
+	assert!(cases >= 50 && kinds.len() == 3, "{cases} cases of {kinds:?}");
+	assert!(
+		mismatches.is_empty(),
+		"{} of {cases} differ:\n{}",
+		mismatches.len(),
+		mismatches.join("\n")
+	);
+}
+
+/// Writes the reference weights re-quantized to `dtype` and loads them.
+fn requantized(m: &LoadedModel, dtype: GgmlDType) -> LoadedModel {
+	let path = std::env::temp_dir().join(format!("attesta-{dtype:?}-{}.gguf", std::process::id()));
+	eval::rewrite_gguf(&m.path, &path, Some(dtype), 0.0, 1).unwrap();
+	let other = LoadedModel::load(&path).unwrap();
+	let _ = std::fs::remove_file(&path);
+	other
+}
+
+/// The genesis rule, calibrated: no honest job of 200 (greedy and seeded sampling at several
+/// temperatures and top-p, several lengths) is rejected, and each adversary is caught as often
+/// as measured with `attesta-infer calibrate` (outputs kept short here for time; the command
+/// runs long ones): every cheat, except a few substitutions at the output's closest call (a
+/// near-tie within the rule's margins, which only a full forward pass finds). The previous
+/// genesis rule is run alongside for comparison.
+#[test]
+fn real_calibration_of_the_recommended_rule() {
+	let Some(m) = model() else { return };
+	let (q4_0, q8_0) = (requantized(&m, GgmlDType::Q4_0), requantized(&m, GgmlDType::Q8_0));
+	let setup = eval::CalibrationSetup {
+		model: &m,
+		quantizations: vec![("Q4_0".into(), &q4_0), ("Q8_0".into(), &q8_0)],
+		cross_path: None,
+		jobs: eval::calibration_jobs(200, 6),
+		adversary_jobs: 16,
+	};
+	let old = VerificationRule {
+		top_k: 8,
+		logit_tolerance_milli: 2_000,
+		sample_tolerance_ppm: 5_000,
+		max_mismatch_permille: 20,
+	};
+	let tols = [Tolerance::from_rule(&RECOMMENDED_RULE), Tolerance::from_rule(&old)];
+	let t = std::time::Instant::now();
+	let reports = eval::calibrate(&setup, &tols, |_, _| {}).unwrap();
+	eprintln!("calibrated in {:.0} s", t.elapsed().as_secs_f64());
+	for r in &reports {
+		eprintln!("{}", r.markdown());
+		assert_eq!(r.honest, 200);
+		assert_eq!(r.false_rejects, 0, "honest jobs rejected");
+	}
+	let report = &reports[0];
+	// (adversary, least distinguishable cheats, least detection rate)
+	let floors: [(&str, u32, f64); 7] = [
+		("runner-up token at one position, continuation re-generated", 16, 1.0),
+		("runner-up token at the closest call, continuation re-generated", 16, 0.8),
+		("output of the Q4_0 re-quantization", 12, 1.0),
+		("output of the Q8_0 re-quantization", 2, 1.0),
+		("output for another system prompt", 9, 1.0),
+		("output for the prompt with one word changed", 10, 1.0),
+		("early stop (truncated, EOS claimed)", 14, 1.0),
+	];
+	for (name, least, floor) in floors {
+		let t = report.adversary(name).unwrap_or_else(|| panic!("no adversary {name}"));
+		assert!(t.distinguishable() >= least, "{name}: {t:?}");
+		assert!(t.rate() >= floor, "{name}: detection {:.3} < {floor}: {t:?}", t.rate());
+	}
 }
