@@ -58,6 +58,12 @@ pub struct InferenceParams {
 	/// so block authoring and import always have a core).
 	#[arg(long = "inference-threads", value_name = "N")]
 	pub threads: Option<usize>,
+
+	/// Where inference runs: `cpu`, or `cuda` / `cuda:N` on a node built with `--features
+	/// cuda`. The CPU serves the block-kernel model class; a GPU serves the f32 class, so it
+	/// executes and checks only models the chain pins to that class.
+	#[arg(long = "inference-device", value_name = "DEVICE", default_value = "cpu")]
+	pub device: attesta_inference::InferenceDevice,
 }
 
 /// The node's command line.

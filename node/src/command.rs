@@ -193,7 +193,7 @@ fn start_inference(params: &InferenceParams) -> sc_cli::Result<Option<Arc<dyn In
 		log::info!("🧠 No --inference-model given: this node neither executes nor checks jobs");
 		return Ok(None);
 	}
-	let host = EngineHost::load(&params.models, params.workers.max(1))
+	let host = EngineHost::load_on(&params.models, params.workers.max(1), params.device)
 		.map_err(|e| sc_cli::Error::Input(format!("--inference-model: {e}")))?;
 	for model in host.models() {
 		log::info!(

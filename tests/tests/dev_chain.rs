@@ -146,3 +146,13 @@ async fn metadata_hash(c: &WsClient, info: &ChainInfo) -> Result<[u8; 32]> {
 		.map_err(|e| format!("cannot merkleize the metadata: {e}"))?;
 	Ok(digest.hash())
 }
+
+/// The genesis registry pins the reference model to what the engine implements and to the rule
+/// the engine's calibration recommends (a new engine version or rule must change both).
+#[test]
+fn the_genesis_model_is_pinned_to_the_engine_class_and_calibrated_rule() {
+	let (.., rule, class) = attesta_runtime::genesis_config_presets::reference_model();
+	assert_eq!(rule, attesta_inference::RECOMMENDED_RULE);
+	assert_eq!(class, attesta_inference::InferenceDevice::Cpu.default_class());
+	assert!(rule.is_valid());
+}
