@@ -1,7 +1,6 @@
 //! Builds the runtime to Wasm (the form the node executes) when the `std` feature is on; with
-//! `metadata-hash` (the node turns it on) the Wasm carries the hash of its metadata with the
-//! token's symbol and decimals, so `CheckMetadataHash` can verify what a hardware wallet
-//! showed its user.
+//! `metadata-hash` the Wasm carries the hash of its metadata with the token's symbol and
+//! decimals, so `CheckMetadataHash` can verify what a hardware wallet showed its user.
 
 #[cfg(all(feature = "std", feature = "metadata-hash"))]
 fn main() {

@@ -14,7 +14,7 @@
 
 use crate::service::FullClient;
 use attesta_primitives::offchain::InferenceHost;
-use attesta_runtime::{opaque::Block, Hash, Runtime, RuntimeEvent};
+use attesta_runtime::{Hash, Runtime, RuntimeEvent};
 use codec::Decode;
 use futures::StreamExt;
 use sc_client_api::{BlockchainEvents, StorageProvider};
@@ -124,7 +124,10 @@ fn observe<S>(metrics: &Metrics, storage: &S, hash: Hash)
 where
 	S: Fn(Hash, &StorageKey) -> Option<Vec<u8>>,
 {
-	let events_key = StorageKey(frame_system::Events::<Runtime>::hashed_key().to_vec());
+	// `System.Events`, as `frame_system` lays it out (the storage item itself is private).
+	let events_key = StorageKey(
+		[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat(),
+	);
 	let events = storage(hash, &events_key)
 		.and_then(|raw| {
 			Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &raw[..]).ok()

@@ -141,14 +141,6 @@ pub fn tx_extension(era: generic::Era, nonce: Nonce) -> TxExtension {
 	)
 }
 
-/// [`tx_extension`] committing to the runtime's metadata (`CheckMetadataHash` enabled): what a
-/// hardware wallet sends, whose signed payload carries the metadata hash it showed its user.
-pub fn tx_extension_with_metadata_hash(era: generic::Era, nonce: Nonce) -> TxExtension {
-	let mut extension = tx_extension(era, nonce);
-	extension.9 = frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(true);
-	extension
-}
-
 /// An extrinsic as it arrives from outside.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;

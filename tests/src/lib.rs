@@ -370,40 +370,6 @@ pub fn sign_claiming(
 	attesta_client::chain::sign_as(call, sender, &signer.pair(), nonce, info, None)
 }
 
-/// Like [`sign`], in metadata-hash mode (`CheckMetadataHash` enabled, as hardware wallets
-/// sign): the signed payload carries `metadata_hash`, which the runtime must recognise.
-pub fn sign_with_metadata_hash(
-	call: RuntimeCall,
-	signer: Sr25519Keyring,
-	nonce: u32,
-	info: &ChainInfo,
-	metadata_hash: [u8; 32],
-) -> UncheckedExtrinsic {
-	let tx_ext =
-		attesta_runtime::tx_extension_with_metadata_hash(sp_runtime::generic::Era::Immortal, nonce);
-	let implicit = (
-		(),
-		(),
-		info.spec_version,
-		info.tx_version,
-		info.genesis,
-		info.genesis,
-		(),
-		(),
-		(),
-		Some(metadata_hash),
-		(),
-	);
-	let payload = attesta_runtime::SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| sp_core::Pair::sign(&signer.pair(), bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		sp_runtime::MultiAddress::Id(signer.to_account_id()),
-		sp_runtime::MultiSignature::Sr25519(signature),
-		tx_ext,
-	)
-}
-
 /// Submits `xt` and waits until it is in a block; returns that block's hash.
 pub async fn submit_and_wait_in_block(c: &WsClient, xt: &UncheckedExtrinsic) -> Result<H256> {
 	let hex = bytes::to_hex(&xt.encode(), false);

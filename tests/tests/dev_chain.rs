@@ -83,37 +83,6 @@ async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()
 		"{err}"
 	);
 
-	// A hardware wallet signs in metadata-hash mode: the payload carries the hash of the
-	// metadata it showed (token ATT, 12 decimals); the runtime checks it against its own.
-	let hash = metadata_hash(&c, &info).await?;
-	let to_charlie = |value| {
-		RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
-			dest: Sr25519Keyring::Charlie.to_account_id().into(),
-			value,
-		})
-	};
-	let nonce = next_nonce(&c, &alice.to_account_id()).await?;
-	let xt = sign_with_metadata_hash(to_charlie(UNIT), alice, nonce, &info, hash);
-	let block = submit_and_wait_in_block(&c, &xt).await?;
-	assert!(
-		events_at(&c, block).await?.iter().any(|e| matches!(
-			e,
-			RuntimeEvent::Balances(pallet_balances::Event::Transfer { amount, .. }) if *amount == UNIT
-		)),
-		"the metadata-hash transfer did not land"
-	);
-	// Signed against other metadata (a wallet showing the wrong token or a stale runtime): refused.
-	let mut wrong = hash;
-	wrong[0] ^= 1;
-	let xt = sign_with_metadata_hash(to_charlie(UNIT), alice, nonce + 1, &info, wrong);
-	let refused = c
-		.request::<String, _>(
-			"author_submitExtrinsic",
-			rpc_params![bytes::to_hex(&codec::Encode::encode(&xt), false)],
-		)
-		.await;
-	assert!(refused.is_err(), "a transfer signed against the wrong metadata was accepted");
-
 	// The node keeps going after the rejections.
 	let before = best_number(&c).await?;
 	wait_for("a new block after the rejections", Duration::from_secs(60), || async {
@@ -121,30 +90,6 @@ async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()
 	})
 	.await?;
 	Ok(())
-}
-
-/// The metadata hash a wallet computes (RFC-0078): the merkleized V15 metadata, with the chain's
-/// spec, SS58 prefix, token symbol and decimals.
-async fn metadata_hash(c: &WsClient, info: &ChainInfo) -> Result<[u8; 32]> {
-	let raw: Option<Vec<u8>> =
-		runtime_call(c, "Metadata_metadata_at_version", &codec::Encode::encode(&15u32)).await?;
-	let raw = raw.ok_or("no V15 metadata")?;
-	let meta = RuntimeMetadataPrefixed::decode(&mut &raw[..])
-		.map_err(|e| format!("V15 metadata does not decode: {e}"))?;
-	let version: serde_json::Value = c
-		.request("state_getRuntimeVersion", rpc_params![])
-		.await
-		.map_err(|e| e.to_string())?;
-	let extra = merkleized_metadata::ExtraInfo {
-		spec_version: info.spec_version,
-		spec_name: version["specName"].as_str().ok_or("no specName")?.to_string(),
-		base58_prefix: 42,
-		decimals: 12,
-		token_symbol: "ATT".into(),
-	};
-	let digest = merkleized_metadata::generate_metadata_digest(&meta.1, extra)
-		.map_err(|e| format!("cannot merkleize the metadata: {e}"))?;
-	Ok(digest.hash())
 }
 
 /// The genesis registry pins the reference model to what the engine implements and to the rule
