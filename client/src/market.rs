@@ -261,10 +261,8 @@ impl Market {
 		let deadline = Instant::now() + timeout;
 		let mut next = job.block.saturating_add(1);
 		while Instant::now() < deadline {
-			let best = chain::best_number(&self.rpc).await?;
-			while next <= best {
-				let Some(hash) = chain::block_hash(&self.rpc, next).await? else { break };
-				for (_, event) in chain::events_at(&self.rpc, hash).await? {
+			for (_, _, events) in self.blocks_since(&mut next).await? {
+				for event in events {
 					match event {
 						RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned {
 							job_id,
@@ -282,7 +280,6 @@ impl Market {
 						_ => {},
 					}
 				}
-				next = next.saturating_add(1);
 			}
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
@@ -306,10 +303,8 @@ impl Market {
 		let mut verdict = Verdict::Unchecked;
 		let mut missed = Vec::new();
 		while Instant::now() < deadline {
-			let best = chain::best_number(&self.rpc).await?;
-			while next <= best {
-				let Some(hash) = chain::block_hash(&self.rpc, next).await? else { break };
-				for (_, event) in chain::events_at(&self.rpc, hash).await? {
+			for (number, hash, events) in self.blocks_since(&mut next).await? {
+				for event in events {
 					match event {
 						RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted {
 							job_id,
@@ -322,7 +317,7 @@ impl Market {
 								provider,
 								text,
 								output_tokens,
-								block: next,
+								block: number,
 								latency: job.sent_at.elapsed(),
 							};
 							on_answer(&a);
@@ -362,7 +357,7 @@ impl Market {
 								refunded,
 								verdict,
 								missed,
-								block: next,
+								block: number,
 								latency: job.sent_at.elapsed(),
 							}),
 						RuntimeEvent::Jobs(pallet_jobs::Event::ResultRejected {
@@ -383,7 +378,7 @@ impl Market {
 									Verdict::FoundBad
 								},
 								missed,
-								block: next,
+								block: number,
 								latency: job.sent_at.elapsed(),
 							}),
 						RuntimeEvent::Jobs(pallet_jobs::Event::JobExpired { job_id, refunded })
@@ -408,11 +403,24 @@ impl Market {
 						_ => {},
 					}
 				}
-				next = next.saturating_add(1);
 			}
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 		Err(Error::Timeout(format!("job {id} did not end within {timeout:?}")))
+	}
+
+	/// The blocks from `*next` to the best one, each with its number, hash and events; moves
+	/// `*next` past them.
+	async fn blocks_since(&self, next: &mut u32) -> Result<Vec<(u32, H256, Vec<RuntimeEvent>)>> {
+		let best = chain::best_number(&self.rpc).await?;
+		let mut blocks = Vec::new();
+		while *next <= best {
+			let Some(hash) = chain::block_hash(&self.rpc, *next).await? else { break };
+			let events = chain::events_at(&self.rpc, hash).await?;
+			blocks.push((*next, hash, events.into_iter().map(|(_, e)| e).collect()));
+			*next = next.saturating_add(1);
+		}
+		Ok(blocks)
 	}
 
 	/// The result text of job `id` as of block `at`.
