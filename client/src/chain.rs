@@ -4,7 +4,7 @@
 
 use crate::{rpc::Rpc, Error, Result};
 use attesta_runtime::{
-	AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, UncheckedExtrinsic,
+	AccountId, Hash, RuntimeCall, RuntimeEvent, SignedPayload, UncheckedExtrinsic,
 };
 use codec::{Decode, Encode};
 use serde_json::{json, Value};
@@ -134,14 +134,7 @@ pub async fn events_at(rpc: &Rpc, at: H256) -> Result<Vec<(Option<u32>, RuntimeE
 
 /// A dispatch error by name (`Jobs.NoEligibleProvider`), as the runtime's metadata calls it.
 pub fn describe(error: DispatchError) -> String {
-	match RuntimeError::from_dispatch_error(error) {
-		Some(e) => {
-			// `Jobs(NoEligibleProvider)` → `Jobs.NoEligibleProvider`.
-			let s = format!("{e:?}");
-			s.replacen('(', ".", 1).trim_end_matches(')').to_string()
-		},
-		None => format!("{error:?}"),
-	}
+	attesta_runtime::error_name(error)
 }
 
 /// Signs `call` as `signer` with `nonce`, mortal from the finalized block `birth`: the

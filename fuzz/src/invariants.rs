@@ -71,18 +71,8 @@ pub struct Shadow {
 	pub event_counts: BTreeMap<String, u64>,
 }
 
-/// `Pallet.Variant` from the `Debug` text of a runtime-level enum value (an event, a call, an
-/// error): `Jobs(Call::submit_job { .. })` gives `Jobs.submit_job`.
-pub fn variant_name(debug: &str) -> String {
-	let mut parts = debug.split(['(', ')', ' ', '{', ',']).filter(|p| !p.is_empty());
-	let pallet = parts.next().unwrap_or_default();
-	let variant = parts.next().unwrap_or_default();
-	let variant = variant.rsplit("::").next().unwrap_or_default();
-	format!("{pallet}.{variant}")
-}
-
 fn event_name(e: &RuntimeEvent) -> String {
-	variant_name(&format!("{e:?}"))
+	attesta_runtime::variant_name(e)
 }
 
 impl Shadow {

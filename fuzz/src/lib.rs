@@ -11,7 +11,7 @@ pub mod invariants;
 pub mod rng;
 
 use actions::Sender;
-use attesta_runtime::{Runtime, RuntimeCall, RuntimeError, RuntimeEvent};
+use attesta_runtime::{Runtime, RuntimeCall, RuntimeEvent};
 use sp_runtime::DispatchError;
 use std::{
 	collections::BTreeMap,
@@ -56,15 +56,12 @@ pub struct Stats {
 
 /// `Pallet.call` of a call (`Sudo(sudo(...))` counts as the wrapped call).
 fn call_name(call: &RuntimeCall) -> String {
-	invariants::variant_name(&format!("{call:?}"))
+	attesta_runtime::variant_name(call)
 }
 
 /// `Pallet.Error` of a failed dispatch, when a pallet's error.
 fn error_name(error: &DispatchError) -> String {
-	match RuntimeError::from_dispatch_error(*error) {
-		Some(e) => invariants::variant_name(&format!("{e:?}")),
-		None => format!("{error:?}"),
-	}
+	attesta_runtime::error_name(*error)
 }
 
 fn new_events(from: &mut usize) -> Vec<RuntimeEvent> {

@@ -6,7 +6,7 @@
 //! else (a web page, `curl`, a script). Every method takes an optional block hash; the default
 //! is the best block.
 
-use attesta_runtime::{opaque::Block, AccountId, Balance, BlockNumber, RuntimeError};
+use attesta_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use futures::StreamExt;
 use jsonrpsee::{
 	core::{async_trait, RpcResult, SubscriptionResult},
@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::Ss58Codec, H256};
-use sp_runtime::{DispatchError, Perbill};
+use sp_runtime::Perbill;
 use std::sync::Arc;
 
 /// JSON-RPC error codes of this namespace.
@@ -105,14 +105,6 @@ fn call_failed(e: impl std::fmt::Display) -> ErrorObjectOwned {
 
 fn refused(message: String) -> ErrorObjectOwned {
 	ErrorObject::owned(REFUSED, message, None::<()>)
-}
-
-/// A dispatch error by its name in the metadata: `Jobs.NoEligibleProvider`.
-fn error_name(error: DispatchError) -> String {
-	match RuntimeError::from_dispatch_error(error) {
-		Some(e) => format!("{e:?}").replacen('(', ".", 1).trim_end_matches(')').to_string(),
-		None => format!("{error:?}"),
-	}
 }
 
 fn amount(a: Balance) -> Value {
@@ -406,7 +398,7 @@ where
 			.map_err(call_failed)?;
 		match quote {
 			Ok((providers, cost)) => Ok(json!({ "providers": providers, "cost": amount(cost) })),
-			Err(e) => Err(refused(error_name(e))),
+			Err(e) => Err(refused(attesta_runtime::error_name(e))),
 		}
 	}
 

@@ -75,20 +75,14 @@ impl Metrics {
 
 /// `Pallet.Event` of a market event, `None` for other pallets': `Jobs.JobSettled`.
 fn event_name(event: &RuntimeEvent) -> Option<String> {
-	let pallet = match event {
-		RuntimeEvent::Jobs(_) => "Jobs",
-		RuntimeEvent::Audits(_) => "Audits",
-		RuntimeEvent::Providers(_) => "Providers",
-		RuntimeEvent::Models(_) => "Models",
-		_ => return None,
-	};
-	// `Jobs(Event::JobSettled { .. })`: the variant follows `Event::`.
-	let text = format!("{event:?}");
-	let variant = text.split("Event::").nth(1)?;
-	let end = variant
-		.find(|c: char| !c.is_alphanumeric() && c != '_')
-		.unwrap_or(variant.len());
-	Some(format!("{pallet}.{}", variant.get(..end)?))
+	matches!(
+		event,
+		RuntimeEvent::Jobs(_) |
+			RuntimeEvent::Audits(_) |
+			RuntimeEvent::Providers(_) |
+			RuntimeEvent::Models(_)
+	)
+	.then(|| attesta_runtime::variant_name(event))
 }
 
 /// Follows finality and updates the metrics until the node stops.

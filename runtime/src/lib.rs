@@ -147,6 +147,30 @@ pub type UncheckedExtrinsic =
 /// The payload a transaction's signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+/// `Pallet.Variant` from the `Debug` text of a runtime-level enum value (an event, a call, an
+/// error), as the metadata names them: `Jobs(Event::JobSettled { .. })` gives
+/// `Jobs.JobSettled`, `Jobs(Call::submit_job { .. })` gives `Jobs.submit_job`. For clients,
+/// the node's RPC and metrics, and the fuzzer's reports.
+#[cfg(feature = "std")]
+pub fn variant_name(value: &impl core::fmt::Debug) -> String {
+	let debug = format!("{value:?}");
+	let mut parts = debug.split(['(', ')', ' ', '{', ',']).filter(|p| !p.is_empty());
+	let pallet = parts.next().unwrap_or_default();
+	let variant = parts.next().unwrap_or_default();
+	let variant = variant.rsplit("::").next().unwrap_or_default();
+	format!("{pallet}.{variant}")
+}
+
+/// A dispatch error by its name in the metadata (`Jobs.NoEligibleProvider`), or its `Debug`
+/// text when it is not a pallet's error.
+#[cfg(feature = "std")]
+pub fn error_name(error: sp_runtime::DispatchError) -> String {
+	match RuntimeError::from_dispatch_error(error) {
+		Some(e) => variant_name(&e),
+		None => format!("{error:?}"),
+	}
+}
+
 /// Storage migrations run at the next runtime upgrade, beside those of the pallets.
 type Migrations = ();
 

@@ -160,19 +160,22 @@ async function run(api) {
 
 	const header = await api.rpc.chain.getHeader();
 	const prompt = 'What is the capital of France?';
-	const submitted = await submit(
-		api,
-		api.tx.jobs.submitJob(
-			0,
-			prompt,
-			{ maxTokens: 16, temperatureMilli: 0, topPMilli: 1000, seed: 0 },
-			PROVIDER.price,
-			null,
-			10n * UNIT,
-			header.number.toNumber() + 50,
-		),
-		alice,
-	);
+	// Alice's job for `model`: 16 greedy tokens, a 10 ATT budget, 50 blocks to answer.
+	const submitJob = (model) =>
+		submit(
+			api,
+			api.tx.jobs.submitJob(
+				model,
+				prompt,
+				{ maxTokens: 16, temperatureMilli: 0, topPMilli: 1000, seed: 0 },
+				PROVIDER.price,
+				null,
+				10n * UNIT,
+				header.number.toNumber() + 50,
+			),
+			alice,
+		);
+	const submitted = await submitJob(0);
 	check(!submitted.dispatchError, `jobs.submitJob failed: ${submitted.dispatchError && errorName(api, submitted.dispatchError)}`);
 	const event = submitted.events.map(({ event }) => event).find((e) => api.events.jobs.JobSubmitted.is(e));
 	check(event, 'no jobs.JobSubmitted event in the block');
@@ -205,19 +208,7 @@ async function run(api) {
 	log(`attesta_job agrees: stage ${json.stage}, provider ${json.status.provider}`);
 
 	// 5. A failing call: an unknown model fails in its block with a named module error.
-	const failed = await submit(
-		api,
-		api.tx.jobs.submitJob(
-			7,
-			prompt,
-			{ maxTokens: 16, temperatureMilli: 0, topPMilli: 1000, seed: 0 },
-			PROVIDER.price,
-			null,
-			10n * UNIT,
-			header.number.toNumber() + 50,
-		),
-		alice,
-	);
+	const failed = await submitJob(7);
 	check(failed.dispatchError, 'jobs.submitJob for model 7 succeeded');
 	check(
 		failed.events.some(({ event }) => api.events.system.ExtrinsicFailed.is(event)),
