@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and running Attesta needs on a fresh Debian machine with rustup's Rust:
 # apt packages (protoc for litep2p, clang for bindgen, the DejaVu font the chain benchmark's plot
-# is lettered with), a Wasm-capable toolchain for the runtime, the reference model, and Node.js with
-# the polkadot.js packages its end-to-end test uses. Idempotent: a second run checks and returns
+# is lettered with, chromium for the web page's browser test), a Wasm-capable toolchain for the
+# runtime, the reference model, and Node.js with the npm packages its end-to-end tests use
+# (polkadot.js, playwright-core). Idempotent: a second run checks and returns
 # in seconds.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 need=()
-for p in protobuf-compiler clang libclang-dev fonts-dejavu-core; do
+for p in protobuf-compiler clang libclang-dev fonts-dejavu-core chromium; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,7 +20,8 @@ fi
 
 "$here/wasm-toolchain.sh"
 
-# polkadot.js for tests/tests/polkadot_js.rs: Node.js (Debian's, if none is installed) and the
+# polkadot.js for tests/tests/polkadot_js.rs and playwright-core for the web page's test in
+# tests/tests/gateway.rs: Node.js (Debian's, if none is installed) and the
 # pinned packages of tests/js from npm, reinstalled only when package-lock.json changes (a
 # stamp holds the hash of the lock file they were installed from).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -31,7 +33,7 @@ js="$here/../tests/js"
 stamp="$js/node_modules/.attesta-lock.sha256"
 lock_hash="$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
-	echo "setup: npm ci in tests/js (polkadot.js)"
+	echo "setup: npm ci in tests/js (polkadot.js, playwright-core)"
 	npm ci --prefix "$js" --no-audit --no-fund --loglevel=error >/dev/null
 	echo "$lock_hash" >"$stamp"
 fi

@@ -5,11 +5,10 @@
 use crate::{actors::Actor, rng::Rng};
 use attesta_primitives::{
 	selection::{self, VrfProof},
-	GenParams, JobId,
+	witness, GenParams, JobId,
 };
 use attesta_runtime::{AccountId, Balance, Runtime, RuntimeCall, UNIT};
 use codec::{Decode, Encode};
-use frame_support::BoundedVec;
 use pallet_jobs::JobStatus;
 use pallet_providers::{HardwareClass, Price};
 use sp_core::{crypto::VrfSecret, Pair};
@@ -45,6 +44,19 @@ pub fn honest_output(prompt: &[u8], params: &GenParams) -> Vec<u32> {
 		.collect()
 }
 
+/// The work witness an honest checker of `job` computes (the fuzzer's stand-in for the
+/// runner-up tokens of a real forward pass: a fixed function of the job).
+pub fn honest_witness(job: JobId) -> Option<[u8; 32]> {
+	let job = pallet_jobs::Jobs::<Runtime>::get(job)?;
+	Some(witness::digest(&honest_output(&job.prompt, &job.params)))
+}
+
+/// The witness a lazy checker guesses instead of running the model: its own, so lazy checkers
+/// never agree with each other by chance.
+fn lazy_witness(job: JobId, who: &AccountId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(b"lazy", job, who).encode())
+}
+
 /// Picks the next action in the current state (call inside externalities).
 pub fn next(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	let who = rng.below(actors.len() as u64) as usize;
@@ -74,6 +86,7 @@ pub fn next(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		}),
 		86..=87 => Some(Action { sender: Sender::Root, call: governance(rng), nonce_offset: 0 }),
 		88..=90 => raw_call(rng).and_then(signed),
+		91..=95 => reveal(rng, actors),
 		_ => None,
 	};
 	action.map(|mut a| {
@@ -382,13 +395,50 @@ fn verdict(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	let result = pallet_jobs::Results::<Runtime>::get(job_id)?;
 	let honest = result.output_tokens.into_inner() == honest_output(&job.prompt, &job.params);
 	let accepted = if rng.chance(85) { honest } else { !honest };
+	let account = actors[who].id.clone();
+	// Mostly a checker that ran the model; else a lazy one guessing its witness, or one
+	// copying another verdict's commitment.
+	let copied = pallet_audits::Verdicts::<Runtime>::iter_prefix_values(job_id).next();
+	let witness = match rng.below(100) {
+		0..=79 => witness::commitment(&account.encode(), job_id, &honest_witness(job_id)?),
+		80..=94 => witness::commitment(&account.encode(), job_id, &lazy_witness(job_id, &account)),
+		_ => copied.map_or([0; 32], |v| v.witness),
+	};
 	let call = RuntimeCall::Audits(pallet_audits::Call::submit_verdict {
 		job_id,
 		round,
 		proof,
 		accepted,
-		probes: BoundedVec::default(),
+		witness,
 	});
+	Some(Action { sender: Sender::Signed(who), call, nonce_offset: 0 })
+}
+
+/// A checker reveals its witness on a closed job: the one its verdict committed to when it can
+/// (honest or lazy), else the honest one (a copier, refused); sometimes at the wrong job.
+fn reveal(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
+	let revealing: Vec<JobId> = pallet_audits::Reveals::<Runtime>::iter_keys().collect();
+	let job_id = if revealing.is_empty() || rng.chance(5) {
+		rng.below(pallet_jobs::NextJobId::<Runtime>::get().saturating_add(2))
+	} else {
+		*rng.pick(&revealing)
+	};
+	// Mostly one not yet revealed.
+	let unrevealed = rng.chance(90);
+	let verdicts: Vec<(AccountId, pallet_audits::Verdict)> =
+		pallet_audits::Verdicts::<Runtime>::iter_prefix(job_id)
+			.filter(|(_, v)| !unrevealed || v.revealed.is_none())
+			.collect();
+	let (account, verdict) = if verdicts.is_empty() { return None } else { rng.pick(&verdicts) };
+	let who = index_of(actors, account)?;
+	let honest = honest_witness(job_id).unwrap_or_default();
+	let lazy = lazy_witness(job_id, account);
+	let witness = if witness::commitment(&account.encode(), job_id, &lazy) == verdict.witness {
+		lazy
+	} else {
+		honest
+	};
+	let call = RuntimeCall::Audits(pallet_audits::Call::reveal_witness { job_id, witness });
 	Some(Action { sender: Sender::Signed(who), call, nonce_offset: 0 })
 }
 

@@ -65,6 +65,8 @@ pub struct Shadow {
 	found_bad: BTreeSet<JobId>,
 	/// Slashes executed.
 	executed: BTreeSet<u32>,
+	/// Checkers that revealed the honest witness of a job: never to be slashed for it.
+	honest_reveals: BTreeSet<(JobId, AccountId)>,
 	/// Fees paid and dust burned in the current block: all that may leave the issuance.
 	burned: Balance,
 	/// How often each event happened: what the run reached.
@@ -134,6 +136,23 @@ impl Shadow {
 				RuntimeEvent::Audits(pallet_audits::Event::Slashed { id, .. })
 					if !self.executed.insert(*id) =>
 					return Err(format!("slash {id} executed twice")),
+				RuntimeEvent::Audits(pallet_audits::Event::WitnessRevealed { job_id, checker }) => {
+					let revealed = pallet_audits::Verdicts::<Runtime>::get(job_id, checker)
+						.and_then(|v| v.revealed);
+					if revealed.is_some() && revealed == crate::actions::honest_witness(*job_id) {
+						self.honest_reveals.insert((*job_id, checker.clone()));
+					}
+				},
+				RuntimeEvent::Audits(pallet_audits::Event::WitnessFailed {
+					job_id,
+					checker,
+					..
+				}) if self.honest_reveals.contains(&(*job_id, checker.clone())) =>
+					return Err(format!(
+						"{checker:?} slashed for job {job_id} though it revealed the honest witness"
+					)),
+				RuntimeEvent::Audits(pallet_audits::Event::WitnessesTallied { job_id, .. }) =>
+					self.honest_reveals.retain(|(job, _)| job != job_id),
 				_ => {},
 			}
 		}

@@ -2,6 +2,7 @@
 //! server-sent events of a streamed completion.
 
 use crate::{
+	explorer,
 	jobs::{hex, ss58, unix_now, verdict_json, Answered, Gateway, Plan, Stage},
 	openai::{ApiError, ChatRequest, Wait},
 };
@@ -132,8 +133,11 @@ async fn route(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> 
 		*r.status_mut() = StatusCode::NO_CONTENT;
 		return r;
 	}
+	let query = req.uri().query().map(parse_query).unwrap_or_default();
 	let result = match (&method, path.as_str()) {
+		(&Method::GET, "" | "/index.html") => return page(),
 		(&Method::GET, "/health") => health(&gateway).await,
+		(&Method::GET, p) if p.starts_with("/v1/attesta/") => explore(&gateway, p, &query).await,
 		(&Method::POST, "/v1/chat/completions") => return chat(gateway, req).await,
 		(&Method::GET, "/v1/models") => match authorized(&gateway, &req) {
 			Ok(_) => list_models(&gateway).await,
@@ -161,6 +165,82 @@ async fn route(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> 
 		Ok(body) => json_response(200, &body),
 		Err(e) => error_response(&e),
 	}
+}
+
+/// The read-only `GET /v1/attesta/*` views ([`explorer`]).
+async fn explore(
+	gateway: &Gateway,
+	path: &str,
+	query: &std::collections::HashMap<String, String>,
+) -> Result<Value, ApiError> {
+	match path {
+		"/v1/attesta/models" => explorer::models(gateway).await,
+		"/v1/attesta/providers" => explorer::providers(gateway, &param(query, "model")?).await,
+		"/v1/attesta/quote" =>
+			explorer::quote(
+				gateway,
+				&param(query, "model")?,
+				number(query, "prompt_len")?,
+				number(query, "max_tokens")?,
+			)
+			.await,
+		"/v1/attesta/activity" => {
+			let limit = if query.contains_key("limit") { number(query, "limit")? } else { 20 };
+			explorer::activity(gateway, u64::from(limit)).await
+		},
+		p => match p.strip_prefix("/v1/attesta/jobs/").map(str::parse::<u64>) {
+			Some(Ok(id)) => explorer::job(gateway, id).await,
+			Some(Err(_)) => Err(ApiError::bad_request("invalid_job_id", "a job id is a number")),
+			None => Err(ApiError::new(
+				404,
+				"invalid_request_error",
+				"unknown_url",
+				format!(
+					"no route GET {p}: the views are /v1/attesta/models, providers?model=, \
+					 quote?model=&prompt_len=&max_tokens=, jobs/{{id}} and activity?limit="
+				),
+			)),
+		},
+	}
+}
+
+/// The web page: one static file, no build step.
+fn page() -> Response<Body> {
+	let mut r = Response::new(Body::Full(Some(Bytes::from_static(PAGE.as_bytes()))));
+	r.headers_mut()
+		.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+	r
+}
+
+/// The page [`page`] serves.
+const PAGE: &str = include_str!("page.html");
+
+/// A query string's parameters, percent-decoded.
+fn parse_query(q: &str) -> std::collections::HashMap<String, String> {
+	q.split('&')
+		.filter(|p| !p.is_empty())
+		.map(|p| {
+			let (k, v) = p.split_once('=').unwrap_or((p, ""));
+			(percent_decode(k), percent_decode(v))
+		})
+		.collect()
+}
+
+/// A required query parameter.
+fn param(
+	query: &std::collections::HashMap<String, String>,
+	name: &str,
+) -> Result<String, ApiError> {
+	query.get(name).cloned().ok_or_else(|| {
+		ApiError::bad_request("missing_parameter", format!("the query needs `{name}`"))
+	})
+}
+
+/// A required query parameter that is a number.
+fn number(query: &std::collections::HashMap<String, String>, name: &str) -> Result<u32, ApiError> {
+	param(query, name)?.parse().map_err(|_| {
+		ApiError::bad_request("invalid_parameter", format!("`{name}` must be a whole number"))
+	})
 }
 
 fn authorized(gateway: &Gateway, req: &Request<Incoming>) -> Result<usize, ApiError> {

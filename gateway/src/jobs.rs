@@ -262,6 +262,11 @@ impl Gateway {
 		Ok(self.health.best.load(Ordering::Relaxed))
 	}
 
+	/// The market connection (for the read-only explorer endpoints).
+	pub fn market(&self) -> &Market {
+		&self.market
+	}
+
 	/// The runtime's spec version (the replies' `system_fingerprint`).
 	pub fn spec_version(&self) -> u32 {
 		self.info.spec_version

@@ -214,7 +214,7 @@ impl InferenceHost for EngineHost {
 				first_divergence: v.first_divergence,
 				failed_positions: v.failed_positions,
 				checked_positions: v.checked_positions,
-				probes: v.probes,
+				witness: attesta_primitives::witness::digest(&v.runner_ups),
 			}),
 			Outcome::Failed(why) => TaskState::Failed(InferenceError::Failed(why.into_bytes())),
 		}

@@ -17,10 +17,7 @@
 
 use std::time::Instant;
 
-use attesta_primitives::{
-	offchain::{Probe, MAX_WITNESS_PROBES},
-	GenParams, VerificationRule,
-};
+use attesta_primitives::{GenParams, VerificationRule};
 use candle_core::Tensor;
 
 use crate::{
@@ -178,9 +175,9 @@ pub struct Verdict {
 	pub min_margin: f32,
 	/// Up to [`MAX_EVIDENCE`] failed positions, earliest first.
 	pub evidence: Vec<PositionEvidence>,
-	/// Work witness: the best token other than the claimed one at the first checked
-	/// positions; only a forward pass yields it.
-	pub probes: Vec<Probe>,
+	/// Work witness: the best token other than the claimed one at every checked position, in
+	/// order; only a forward pass yields it (see `attesta_primitives::witness`).
+	pub runner_ups: Vec<u32>,
 	/// Wall time of the check in microseconds (informational).
 	pub micros: u64,
 }
@@ -198,7 +195,7 @@ impl Verdict {
 			checked_positions: 0,
 			min_margin: f32::NEG_INFINITY,
 			evidence: Vec::new(),
-			probes: Vec::new(),
+			runner_ups: Vec::new(),
 			micros: 0,
 		}
 	}
@@ -240,7 +237,7 @@ pub fn verify(
 }
 
 /// [`verify`] under each of `tols` at the cost of one forward pass (the same positions, logits
-/// and probes for all): one verdict per tolerance, in order. Used to calibrate rules.
+/// and runner-ups for all): one verdict per tolerance, in order. Used to calibrate rules.
 pub fn verify_each(
 	model: &LoadedModel,
 	input: &[u32],
@@ -279,7 +276,7 @@ pub fn verify_each(
 			checked_positions: positions.len() as u32,
 			min_margin: f32::INFINITY,
 			evidence: Vec::new(),
-			probes: Vec::new(),
+			runner_ups: Vec::new(),
 			micros: 0,
 		};
 		tols.len()
@@ -308,12 +305,9 @@ pub fn verify_each(
 		}
 		let row = &logits[k % VERIFY_HEAD_ROWS];
 		let claimed = output[j];
-		let probe = (k < MAX_WITNESS_PROBES)
-			.then(|| Probe { position: j as u32, runner_up: runner_up(row, claimed) });
+		let runner = runner_up(row, claimed);
 		for (verdict, tol) in verdicts.iter_mut().zip(tols) {
-			if let Some(probe) = probe {
-				verdict.probes.push(probe);
-			}
+			verdict.runner_ups.push(runner);
 			let (expected, margin) = if params.is_greedy() {
 				check_greedy(row, claimed, tol)
 			} else {

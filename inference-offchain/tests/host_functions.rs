@@ -158,12 +158,14 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 		}
 		let honest = check(output_tokens.clone());
 		assert!(honest.accepted, "{honest:?}");
-		assert!(!honest.probes.is_empty());
+		// Every honest check of the same result gives the same witness; another output another.
+		assert_eq!(honest.witness, check(output_tokens.clone()).witness);
 		let mut forged = output_tokens.clone();
 		forged[0] = (forged[0] + 1) % 250;
 		let report = check(forged);
 		assert!(!report.accepted);
 		assert_eq!(report.first_divergence, Some(0));
+		assert_ne!(report.witness, honest.witness);
 	});
 }
 

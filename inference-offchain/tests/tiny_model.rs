@@ -8,7 +8,6 @@ use attesta_inference::{
 	generate, verify, CheckPlan, Engine, GenParams, Input, LoadedModel, Outcome, Reason, Request,
 	TaskStatus, Tolerance,
 };
-use attesta_primitives::offchain::MAX_WITNESS_PROBES;
 use candle_core::quantized::GgmlDType;
 
 fn chat(m: &LoadedModel, p: &str) -> Vec<u32> {
@@ -119,12 +118,13 @@ fn honest_claims_are_accepted_and_commitments_match() {
 		assert_eq!(v.reason, Reason::Consistent);
 		assert_eq!(v.checked_positions, g.output_tokens.len() as u32);
 		assert!(v.min_margin > 0.0);
-		// The work witness: the runner-up at the first positions, never the claimed token.
-		assert_eq!(v.probes.len(), g.output_tokens.len().min(MAX_WITNESS_PROBES));
-		for (k, p) in v.probes.iter().enumerate() {
-			assert_eq!(p.position, k as u32);
-			assert_ne!(p.runner_up, g.output_tokens[k]);
+		// The work witness: the runner-up at every position, never the claimed token, and the
+		// same on a second pass.
+		assert_eq!(v.runner_ups.len(), g.output_tokens.len());
+		for (runner, claimed) in v.runner_ups.iter().zip(&g.output_tokens) {
+			assert_ne!(runner, claimed);
 		}
+		assert_eq!(v.runner_ups, check(&m, &input, &params, &g.output_tokens).runner_ups);
 		let sampled = CheckPlan::Sample { count: 5, seed: 3 };
 		let vs =
 			verify(&m, &input, &params, &g.output_tokens, &Tolerance::default(), &sampled).unwrap();

@@ -3,6 +3,7 @@
 //! the runtime's own types.
 
 pub mod gateway;
+pub mod js;
 pub mod load;
 pub mod market;
 pub mod png;

@@ -130,7 +130,8 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 			round: dispute.round,
 			proof,
 			accepted,
-			probes: Default::default(),
+			// Eve never ran the model: she has no witness to commit to.
+			witness: [0; 32],
 		})
 	};
 
@@ -151,6 +152,7 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 	// without running the model.
 	let eve_before = free_balance(&c, &Eve.to_account_id()).await?;
 	execute(&c, &info, Eve, verdict(committee_proof(Eve)?, true)).await?;
+	let watch_from = best_number(&c).await?;
 
 	// The committee re-executes on the real model and rejects Dave's result.
 	let rejected = wait_for("the committee to reject job 1", Duration::from_secs(240), || async {
@@ -209,6 +211,36 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 		Some(PROVIDER_STAKE),
 		"the honest provider keeps its stake"
 	);
+
+	// Once job 1 closed, Alice's and Bob's workers revealed their work witnesses: computed
+	// independently on the real model, they agree, so the tally compares them and slashes
+	// nobody (Eve is answered for by her voucher slash already).
+	let (mut tallied, mut failed, mut next) = (None, Vec::new(), watch_from);
+	let deadline = std::time::Instant::now() + Duration::from_secs(240);
+	while tallied.is_none() {
+		if std::time::Instant::now() > deadline {
+			return Err(format!("job 1 never tallied\nnode log:\n{}", node.log_tail()).into());
+		}
+		let best = best_number(&c).await?;
+		while next <= best {
+			for e in events_at(&c, block_hash(&c, next).await?).await? {
+				match e {
+					RuntimeEvent::Audits(pallet_audits::Event::WitnessesTallied {
+						job_id: 1,
+						compared,
+					}) => tallied = Some(compared),
+					RuntimeEvent::Audits(pallet_audits::Event::WitnessFailed {
+						checker, ..
+					}) => failed.push(checker),
+					_ => {},
+				}
+			}
+			next += 1;
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+	assert_eq!(tallied, Some(true), "Alice's and Bob's witnesses agree");
+	assert!(failed.is_empty(), "no honest checker fails its witness: {failed:?}");
 	Ok(())
 }
 

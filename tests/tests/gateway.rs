@@ -3,10 +3,12 @@
 //! completion, a streamed one, three at once from one key (settlement asked for in the body and
 //! in a header), and errors in OpenAI's shape (no key, unknown model, system prompt,
 //! conversation, budget, no provider, retired model, node down). What the client saw is checked
-//! against the chain.
+//! against the chain. Then a person's view: the gateway's web page in headless chromium, with
+//! screenshots saved.
 
 use attesta_e2e::{
 	gateway::{python, Gateway, KeySpec},
+	js,
 	market::*,
 	*,
 };
@@ -93,6 +95,27 @@ async fn the_openai_client_gets_verified_answers_through_the_gateway() -> Result
 		checked += 1;
 	}
 	assert_eq!(checked, 3, "jobs with ids in {seen}");
+
+	// A person uses the gateway's web page in a real headless browser, on the same node.
+	js::check_js_installed()?;
+	let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-page");
+	std::fs::create_dir_all(&shots).map_err(|e| format!("{}: {e}", shots.display()))?;
+	let chromium = js::chromium()?;
+	let args = [&gateway.url(), KEY, &chromium.display().to_string(), &shots.display().to_string()];
+	let output = js::run_script("web_page.mjs", &args, Duration::from_secs(300))
+		.await
+		.map_err(|e| format!("{e}\ngateway log:\n{}", gateway.log_text()))?;
+	let page: Value = output
+		.lines()
+		.last()
+		.and_then(|l| serde_json::from_str(l).ok())
+		.ok_or_else(|| format!("no summary from web_page.mjs: {output}"))?;
+	let id = page["evidence"]["job"].as_str().and_then(|j| j.parse().ok()).ok_or("job id")?;
+	let view = job_view(&c, id).await?.ok_or(format!("job {id} is not on chain"))?;
+	let result = view.result.ok_or(format!("job {id} has no result"))?;
+	assert_eq!(page["answer"], String::from_utf8_lossy(&result.output_text).trim());
+	assert_eq!(page["evidence"]["commitment"], bytes_hex(&result.commitment));
+	println!("web page: {page}\nscreenshots in {}", shots.display());
 
 	// Governance retires the model: new requests get a 404 saying so, and the list drops it.
 	execute(

@@ -5,16 +5,12 @@
 use super::*;
 use attesta_primitives::{
 	keys::CHECKER_KEY_TYPE,
-	offchain::{Probe, MAX_WITNESS_PROBES},
 	selection::{checker_vrf, VrfProof},
-	JobId,
+	witness, JobId,
 };
 use codec::Encode;
 use frame_benchmarking::v2::*;
-use frame_support::{
-	traits::{fungible::Mutate, ConstU32, EnsureOrigin, Get, Hooks},
-	BoundedVec,
-};
+use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get, Hooks};
 use frame_system::RawOrigin;
 use pallet_jobs::AuditedJobs;
 use sp_runtime::{
@@ -60,12 +56,9 @@ fn job<T: Config>(owner: &T::AccountId, answered: bool) -> Result<JobId, Benchma
 	T::Jobs::benchmark_job(owner, answered).ok_or(BenchmarkError::Stop("cannot set up a job"))
 }
 
-fn probes() -> BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>> {
-	BoundedVec::truncate_from(
-		(0..MAX_WITNESS_PROBES as u32)
-			.map(|i| Probe { position: i, runner_up: i })
-			.collect(),
-	)
+/// A checker's commitment to a witness digest.
+fn committed<T: Config>(who: &T::AccountId, id: JobId, digest: &[u8; 32]) -> [u8; 32] {
+	witness::commitment(&who.encode(), id, digest)
 }
 
 #[benchmarks]
@@ -115,8 +108,33 @@ mod benches {
 			.ok_or(BenchmarkError::Stop("vrf"))?;
 		// A disagreeing verdict: verifies the VRF, records the verdict and opens a dispute.
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, 0, proof, false, probes());
+		_(RawOrigin::Signed(who.clone()), id, 0, proof, false, committed::<T>(&who, id, &[1; 32]));
 		assert!(Disputes::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reveal_witness() -> Result<(), BenchmarkError> {
+		let who = funded::<T>("checker", 0);
+		let id: JobId = 7;
+		let digest = [3u8; 32];
+		Verdicts::<T>::insert(
+			id,
+			&who,
+			Verdict {
+				round: 0,
+				accepted: true,
+				witness: committed::<T>(&who, id, &digest),
+				revealed: None,
+				slashed: false,
+			},
+		);
+		VerdictCount::<T>::insert(id, 1);
+		let due = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+		Reveals::<T>::insert(id, Reveal { due, earners: Earners::Accepters });
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id, digest);
+		assert_eq!(Verdicts::<T>::get(id, &who).and_then(|v| v.revealed), Some(digest));
 		Ok(())
 	}
 
@@ -204,7 +222,13 @@ mod benches {
 				Verdicts::<T>::insert(
 					id,
 					voucher,
-					Verdict { round: 0, accepted: true, probes: probes() },
+					Verdict {
+						round: 0,
+						accepted: true,
+						witness: [0; 32],
+						revealed: None,
+						slashed: false,
+					},
 				);
 			}
 			VerdictCount::<T>::insert(id, vouchers);

@@ -92,9 +92,8 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use attesta_primitives::{
-		offchain::{Probe, MAX_WITNESS_PROBES},
 		selection::{is_selected, verified_draw, verify_key_proof, VrfProof},
-		JobId,
+		witness, JobId,
 	};
 	use frame_support::{
 		pallet_prelude::*,
@@ -169,6 +168,10 @@ pub mod pallet {
 		/// Most challenges one dapp may have open at once.
 		#[pallet::constant]
 		type MaxOpenChallenges: Get<u32>;
+		/// Blocks after a job closes during which its checkers reveal their work witnesses; then
+		/// the witnesses are compared and the checkers paid or slashed.
+		#[pallet::constant]
+		type RevealWindow: Get<BlockNumberFor<Self>>;
 		/// Longest challenge window governance may set (shorter than the jobs pallet's
 		/// retention, so a job is never pruned before it settles).
 		#[pallet::constant]
@@ -209,7 +212,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type BoughtRates<T: Config> = StorageMap<_, Twox64Concat, JobId, BoughtCheck<BalanceOf<T>>>;
 
-	/// Verdicts given on open jobs, by job and checker.
+	/// Verdicts by job and checker: on open jobs, and on closed jobs until their witnesses are
+	/// tallied.
 	#[pallet::storage]
 	pub type Verdicts<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, Verdict>;
@@ -248,6 +252,24 @@ pub mod pallet {
 	/// busier queue, or behind a slash scheduled under a longer delay, runs later.
 	#[pallet::storage]
 	pub type NextSlashToExecute<T: Config> = StorageValue<_, SlashId, ValueQuery>;
+
+	/// Closed jobs whose checkers are revealing their witnesses.
+	#[pallet::storage]
+	pub type Reveals<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, Reveal<T::AccountId, BlockNumberFor<T>>>;
+
+	/// The witness tallies in closing order, which is the order they fall due in: a queue, like
+	/// the slashes', so no tally is ever dropped for lack of room.
+	#[pallet::storage]
+	pub type TallyQueue<T: Config> = StorageMap<_, Twox64Concat, u64, JobId>;
+
+	/// The position the next tally takes in [`TallyQueue`].
+	#[pallet::storage]
+	pub type NextTally<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// The oldest position of [`TallyQueue`] not yet tallied.
+	#[pallet::storage]
+	pub type NextTallyToRun<T: Config> = StorageValue<_, u64, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -355,6 +377,31 @@ pub mod pallet {
 			/// Paid to the wronged or exposing party.
 			to_beneficiary: BalanceOf<T>,
 		},
+		/// A checker revealed the work witness its verdict committed to.
+		WitnessRevealed {
+			/// The job.
+			job_id: JobId,
+			/// The checker.
+			checker: T::AccountId,
+		},
+		/// A checker's witness differs from the one its peers agree on, or was never revealed
+		/// while they agree on one: it did not do the work its verdict claims, and its bond is
+		/// slashed.
+		WitnessFailed {
+			/// The job.
+			job_id: JobId,
+			/// The checker.
+			checker: T::AccountId,
+			/// Whether it revealed one at all.
+			revealed: bool,
+		},
+		/// The witnesses of a closed job were compared and its checkers paid.
+		WitnessesTallied {
+			/// The job.
+			job_id: JobId,
+			/// Whether at least two agreeing reveals gave a witness to compare against.
+			compared: bool,
+		},
 		/// A dapp bought a higher check probability for its job.
 		ChecksBought {
 			/// The job.
@@ -423,6 +470,14 @@ pub mod pallet {
 		UnknownSlash,
 		/// Too many disputes or slashes fall due in the coming blocks; try later.
 		AgendaFull,
+		/// The job is not closed, or its witnesses were already tallied.
+		NotRevealing,
+		/// The caller gave no verdict on this job.
+		NoVerdict,
+		/// The witness was already revealed.
+		AlreadyRevealed,
+		/// The witness is not the one the verdict committed to.
+		WitnessMismatch,
 		/// Settings: the floor check rate must be positive and at most the initial rate.
 		InvalidCheckRates,
 		/// Settings: the committee must have 1 or more members, 1 to 10 rounds of at least one
@@ -453,11 +508,15 @@ pub mod pallet {
 				Self::end_round(job, now);
 			}
 			let s = Self::execute_due_slashes(now);
-			if r == 0 && s == 0 {
-				// Nothing due: the round agenda, the slash queue's ends and its head.
-				return T::DbWeight::get().reads_writes(4, 1);
+			let v = Self::run_due_tallies(now);
+			if r == 0 && s == 0 && v == 0 {
+				// Nothing due: the round agenda, both queues' ends and heads.
+				return T::DbWeight::get().reads_writes(7, 1);
 			}
-			T::WeightInfo::on_initialize(r, s)
+			// A tallied verdict costs at most what a slash execution does (a hold transfer or a
+			// reward transfer, plus its records): weighed as one.
+			T::WeightInfo::on_initialize(r, s.saturating_add(v))
+				.saturating_add(T::DbWeight::get().reads_writes(3, 1))
 		}
 
 		/// Checks the results this node's checker keys are drawn for (see [`crate::offchain`]).
@@ -539,8 +598,9 @@ pub mod pallet {
 		}
 
 		/// A checker's verdict on `job_id` in `round` (0: sample check; from 1: the dispute's
-		/// committee rounds), with the VRF proof that it was drawn and its work witness. One
-		/// verdict per checker and job: it is final.
+		/// committee rounds), with the VRF proof that it was drawn and its commitment to its work
+		/// witness (`attesta_primitives::witness::commitment`), revealed with `reveal_witness`
+		/// once the job closes. One verdict per checker and job: it is final.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
 		pub fn submit_verdict(
@@ -549,7 +609,7 @@ pub mod pallet {
 			round: u32,
 			proof: VrfProof,
 			accepted: bool,
-			probes: BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>>,
+			witness: [u8; 32],
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -582,7 +642,11 @@ pub mod pallet {
 			}
 
 			VerdictCount::<T>::insert(job_id, count.saturating_add(1));
-			Verdicts::<T>::insert(job_id, &who, Verdict { round, accepted, probes });
+			Verdicts::<T>::insert(
+				job_id,
+				&who,
+				Verdict { round, accepted, witness, revealed: None, slashed: false },
+			);
 			// Until the job closes, the bond answers for this verdict.
 			Self::case_opened(&who);
 			match dispute {
@@ -697,6 +761,32 @@ pub mod pallet {
 				SlashFrom::ProviderStake => T::Providers::reinstate(&slash.offender),
 			}
 			Self::deposit_event(Event::SlashCancelled { id });
+			Ok(())
+		}
+
+		/// Reveals the witness digest the caller's verdict on `job_id` committed to
+		/// (`attesta_primitives::witness`), after the job closed and before its reveal window
+		/// ends. Its node's worker does this by itself. Then the witnesses are compared: a
+		/// checker whose witness differs from the one at least two peers agree on, or that does
+		/// not reveal while they agree, is slashed; the others are paid if their verdict stood.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::reveal_witness())]
+		pub fn reveal_witness(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			witness: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Reveals::<T>::contains_key(job_id), Error::<T>::NotRevealing);
+			let mut verdict = Verdicts::<T>::get(job_id, &who).ok_or(Error::<T>::NoVerdict)?;
+			ensure!(verdict.revealed.is_none(), Error::<T>::AlreadyRevealed);
+			ensure!(
+				witness::commitment(&who.encode(), job_id, &witness) == verdict.witness,
+				Error::<T>::WitnessMismatch
+			);
+			verdict.revealed = Some(witness);
+			Verdicts::<T>::insert(job_id, &who, verdict);
+			Self::deposit_event(Event::WitnessRevealed { job_id, checker: who });
 			Ok(())
 		}
 	}
@@ -957,10 +1047,17 @@ pub mod pallet {
 			let s = Settings::<T>::get();
 			let accuser = &dispute.accuser;
 			let provider = &checkable.provider;
-			// Read before the job closes: closing it clears its verdicts.
-			let verdicts: Vec<(T::AccountId, Verdict)> =
-				Verdicts::<T>::iter_prefix(job_id).collect();
 			let _ = T::Jobs::reject_result(job_id);
+			// Those who rejected the result earn their reward once their witnesses are tallied.
+			let except = match accuser {
+				Accuser::Checker(c) => Some(c.clone()),
+				Accuser::Dapp(_) => None,
+			};
+			Reveals::<T>::mutate(job_id, |r| {
+				if let Some(r) = r {
+					r.earners = Earners::Rejecters { except };
+				}
+			});
 			T::Providers::check_failed(provider);
 			Self::schedule_slash(
 				provider.clone(),
@@ -971,19 +1068,20 @@ pub mod pallet {
 				now,
 			);
 			Self::return_bond(dispute);
-			for (checker, verdict) in verdicts {
-				if verdict.accepted {
-					Self::schedule_slash(
-						checker,
-						SlashFrom::CheckerBond,
-						s.checker_slash,
-						None,
-						job_id,
-						now,
-					);
-				} else if &checker != accuser.account() {
-					Self::reward(&checker);
-				}
+			let vouchers: Vec<T::AccountId> = Verdicts::<T>::iter_prefix(job_id)
+				.filter(|(_, v)| v.accepted)
+				.map(|(checker, _)| checker)
+				.collect();
+			for checker in vouchers {
+				Self::verdict_slashed(job_id, &checker);
+				Self::schedule_slash(
+					checker,
+					SlashFrom::CheckerBond,
+					s.checker_slash,
+					None,
+					job_id,
+					now,
+				);
 			}
 			Self::deposit_event(Event::ResultFoundBad { job_id, provider: provider.clone() });
 		}
@@ -997,14 +1095,17 @@ pub mod pallet {
 		) {
 			let s = Settings::<T>::get();
 			match &dispute.accuser {
-				Accuser::Checker(checker) => Self::schedule_slash(
-					checker.clone(),
-					SlashFrom::CheckerBond,
-					s.checker_slash,
-					Some(provider.clone()),
-					job_id,
-					now,
-				),
+				Accuser::Checker(checker) => {
+					Self::verdict_slashed(job_id, checker);
+					Self::schedule_slash(
+						checker.clone(),
+						SlashFrom::CheckerBond,
+						s.checker_slash,
+						Some(provider.clone()),
+						job_id,
+						now,
+					)
+				},
 				Accuser::Dapp(dapp) => {
 					let _ = T::Currency::transfer_on_hold(
 						&HoldReason::ChallengeBond.into(),
@@ -1017,7 +1118,7 @@ pub mod pallet {
 					);
 				},
 			}
-			// The accepting checkers are paid when the job settles (`job_closed`).
+			// The accepting checkers are paid when the job settles and their witnesses hold.
 			Self::deposit_event(Event::ResultUpheld { job_id, provider: provider.clone() });
 		}
 
@@ -1113,6 +1214,89 @@ pub mod pallet {
 				amount,
 				to_beneficiary,
 			});
+		}
+
+		/// Marks `checker`'s verdict on `job` as answered for by a slash already decided.
+		fn verdict_slashed(job: JobId, checker: &T::AccountId) {
+			Verdicts::<T>::mutate(job, checker, |v| {
+				if let Some(v) = v {
+					v.slashed = true;
+				}
+			});
+		}
+
+		/// Tallies the witnesses of closed jobs whose reveal window ended, in closing order, at
+		/// most `MaxDuePerBlock`; returns the verdicts tallied.
+		fn run_due_tallies(now: BlockNumberFor<T>) -> u32 {
+			let end = NextTally::<T>::get();
+			let mut head = NextTallyToRun::<T>::get();
+			let (mut tallies, mut verdicts) = (0u32, 0u32);
+			let max = T::MaxDuePerBlock::get();
+			while head != end && tallies < max {
+				let Some(job) = TallyQueue::<T>::get(head) else {
+					// Never left behind; stepped over, and counted, all the same.
+					head = head.wrapping_add(1);
+					tallies = tallies.saturating_add(1);
+					continue;
+				};
+				if Reveals::<T>::get(job).is_some_and(|r| r.due > now) {
+					break;
+				}
+				TallyQueue::<T>::remove(head);
+				verdicts = verdicts.saturating_add(Self::tally(job, now));
+				tallies = tallies.saturating_add(1);
+				head = head.wrapping_add(1);
+			}
+			NextTallyToRun::<T>::put(head);
+			verdicts
+		}
+
+		/// Compares the revealed witnesses of `job` and settles its verdicts: each stands when
+		/// its witness matches the one its peers agree on (or there is none to compare with)
+		/// and is paid if it is an earner; one that differs, or was not revealed while peers
+		/// agree, is slashed unless already slashed for the job. Returns the verdicts tallied.
+		fn tally(job: JobId, now: BlockNumberFor<T>) -> u32 {
+			let Some(reveal) = Reveals::<T>::take(job) else { return 0 };
+			let verdicts: Vec<(T::AccountId, Verdict)> = Verdicts::<T>::drain_prefix(job).collect();
+			VerdictCount::<T>::remove(job);
+			let agreed = witness::consensus(verdicts.iter().filter_map(|(_, v)| v.revealed));
+			let checker_slash = Settings::<T>::get().checker_slash;
+			for (checker, v) in &verdicts {
+				Self::case_closed(checker);
+				let holds = match (v.revealed, agreed) {
+					(Some(mine), Some(agreed)) => mine == agreed,
+					(Some(_), None) => true,
+					(None, _) => false,
+				};
+				let earns = match &reveal.earners {
+					Earners::Accepters => v.accepted,
+					Earners::Rejecters { except } =>
+						!v.accepted && except.as_ref() != Some(checker),
+					Earners::Nobody => false,
+				};
+				if holds && earns {
+					Self::reward(checker);
+				} else if !holds && agreed.is_some() && !v.slashed {
+					Self::deposit_event(Event::WitnessFailed {
+						job_id: job,
+						checker: checker.clone(),
+						revealed: v.revealed.is_some(),
+					});
+					Self::schedule_slash(
+						checker.clone(),
+						SlashFrom::CheckerBond,
+						checker_slash,
+						None,
+						job,
+						now,
+					);
+				}
+			}
+			Self::deposit_event(Event::WitnessesTallied {
+				job_id: job,
+				compared: agreed.is_some(),
+			});
+			verdicts.len() as u32
 		}
 
 		/// Pays a checker whose verdict stood, if the pool can.
@@ -1216,7 +1400,25 @@ pub mod pallet {
 					Verdicts::<T>::iter_prefix(job).count() as u32 == n,
 					"verdict count out of sync"
 				);
+				ensure!(
+					Checkables::<T>::contains_key(job) != Reveals::<T>::contains_key(job),
+					"verdicts on a job that is neither open nor revealing"
+				);
 			}
+			let (head, end) = (NextTallyToRun::<T>::get(), NextTally::<T>::get());
+			let mut queued = 0u32;
+			for (at, job) in TallyQueue::<T>::iter() {
+				ensure!(
+					at.wrapping_sub(head) < end.wrapping_sub(head),
+					"a tally outside its queue"
+				);
+				ensure!(Reveals::<T>::contains_key(job), "a queued tally without its reveal");
+				queued = queued.saturating_add(1);
+			}
+			ensure!(
+				queued as usize == Reveals::<T>::iter().count(),
+				"a reveal off the tally queue"
+			);
 			Ok(())
 		}
 	}
@@ -1288,17 +1490,19 @@ pub mod pallet {
 				}
 			}
 			Disputes::<T>::remove(job);
-			// The result is final now: its verdicts stop holding their checkers, and those that
-			// accepted a result that is paid earn their reward.
-			let mut passed = false;
-			for (checker, verdict) in Verdicts::<T>::drain_prefix(job) {
-				Self::case_closed(&checker);
-				if settled && verdict.accepted {
-					passed = true;
-					Self::reward(&checker);
-				}
+			// The result is final now: its checkers reveal their witnesses, and the tally pays
+			// them (those that accepted a result that is paid, unless a dispute decides others).
+			if VerdictCount::<T>::get(job) == 0 {
+				return;
 			}
-			VerdictCount::<T>::remove(job);
+			let passed = settled && Verdicts::<T>::iter_prefix_values(job).any(|v| v.accepted);
+			let due =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::RevealWindow::get());
+			let earners = if settled { Earners::Accepters } else { Earners::Nobody };
+			Reveals::<T>::insert(job, Reveal { due, earners });
+			let at = NextTally::<T>::get();
+			TallyQueue::<T>::insert(at, job);
+			NextTally::<T>::put(at.wrapping_add(1));
 			if let Some(c) = checkable.filter(|_| passed) {
 				T::Providers::check_passed(&c.provider);
 			}

@@ -86,6 +86,8 @@ pub const STAKE: Balance = 10 * MIN_STAKE;
 pub const BOND: Balance = 10_000;
 /// Challenge window of the jobs pallet.
 pub const WINDOW: u64 = 5;
+/// Blocks after a job closes for its checkers to reveal their witnesses.
+pub const REVEAL_WINDOW: u64 = 3;
 /// Checkers 20..=24; their VRF keys come from `//Checker<n>`.
 pub const CHECKERS: [u64; 5] = [20, 21, 22, 23, 24];
 /// Funded accounts that are not checkers at first: attackers and latecomers.
@@ -185,6 +187,7 @@ impl pallet_audits::Config for Test {
 	type MaxCheckers = ConstU32<8>;
 	type MaxVerdictsPerJob = ConstU32<32>;
 	type MaxChallengeWindow = ConstU64<30>;
+	type RevealWindow = ConstU64<REVEAL_WINDOW>;
 	type MaxDuePerBlock = ConstU32<4>;
 	type MaxOpenChallenges = ConstU32<3>;
 	type WeightInfo = ();

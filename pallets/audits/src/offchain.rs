@@ -7,9 +7,11 @@
 //! drawn ones go to the engine in order of deadline (settlement, or the end of the dispute
 //! round), so when the engine is busy the most urgent wait least. Per (job, round) the worker
 //! keeps its progress in the node's persistent off-chain storage: not drawn; checking (an
-//! engine ticket and the VRF proof); verdict sent (resent if it has not landed after
-//! [`RESEND_AFTER`] blocks). Work never blocks the worker: the engine runs on its own threads.
-//! Records of closed jobs are removed.
+//! engine ticket and the VRF proof); verdict sent, with the work witness it committed to
+//! (resent if it has not landed after [`RESEND_AFTER`] blocks). Work never blocks the worker: the
+//! engine runs on its own threads. Once a job closes, the witness of each verdict this node gave
+//! on it is revealed (`reveal_witness`, resent like verdicts until it lands); records of closed
+//! jobs are then removed.
 //!
 //! Besides its draws, the worker checks the claims of every open result (its text is its tokens
 //! detokenized, its billed input the templated prompt's token count): deterministic and cheap,
@@ -21,10 +23,9 @@ use alloc::{vec, vec::Vec};
 use attesta_primitives::{
 	offchain::{inference, InferenceError, TaskState, Ticket},
 	selection::{checker_vrf, is_selected, verified_draw, VrfProof},
-	JobId,
+	witness, JobId,
 };
 use codec::{Decode, Encode};
-use frame_support::BoundedVec;
 use frame_system::{
 	offchain::{AppCrypto, SendSignedTransaction, Signer},
 	pallet_prelude::BlockNumberFor,
@@ -59,6 +60,15 @@ pub enum Progress<BlockNumber> {
 	Sent {
 		/// When.
 		at: BlockNumber,
+		/// The witness digest the verdict committed to, revealed once the job closes.
+		witness: [u8; 32],
+	},
+	/// The job closed; the witness went to the pool at this block.
+	Revealing {
+		/// When.
+		at: BlockNumber,
+		/// The witness digest.
+		witness: [u8; 32],
 	},
 	/// The engine could not check it.
 	Failed,
@@ -135,18 +145,38 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		}
 	}
 	ledger.retain(|(job, round, key)| {
-		let open = checks.iter().any(|(j, _)| j == job);
-		if !open {
-			let storage_key = progress_key(*job, *round, key);
-			let mut store = StorageValueRef::persistent(&storage_key);
-			let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
-			// A check of a closed job is no longer wanted: free the engine of it.
-			if let Some(Progress::Checking { ticket, .. }) = progress {
-				inference::cancel(ticket);
-			}
-			store.clear();
+		if checks.iter().any(|(j, _)| j == job) {
+			return true;
 		}
-		open
+		let storage_key = progress_key(*job, *round, key);
+		let mut store = StorageValueRef::persistent(&storage_key);
+		let progress: Option<Progress<BlockNumberFor<T>>> = store.get().ok().flatten();
+		// The witness of a verdict given, and when it was last sent (never, after `Sent`).
+		let witness = match progress {
+			// A check of a closed job is no longer wanted: free the engine of it.
+			Some(Progress::Checking { ticket, .. }) => {
+				inference::cancel(ticket);
+				None
+			},
+			Some(Progress::Sent { witness, .. }) => Some((None, witness)),
+			Some(Progress::Revealing { at, witness }) => Some((Some(at), witness)),
+			_ => None,
+		};
+		let local = locals.iter().find(|l| l.key == *key);
+		if let (Some((sent_at, witness)), Some(local)) = (witness, local) {
+			let unrevealed = Reveals::<T>::contains_key(job) &&
+				Verdicts::<T>::get(job, &local.account).is_some_and(|v| v.revealed.is_none());
+			if unrevealed {
+				let at = match sent_at {
+					Some(at) if now <= at.saturating_add(RESEND_AFTER.into()) => at,
+					_ => reveal::<T>(local, *job, witness, now),
+				};
+				store.set(&Progress::Revealing { at, witness });
+				return true;
+			}
+		}
+		store.clear();
+		false
 	});
 	StorageValueRef::persistent(LEDGER_KEY).set(&ledger);
 }
@@ -222,17 +252,15 @@ fn work_on<T: Config>(
 		Some(Progress::Checking { ticket, proof }) => match inference::poll(ticket) {
 			TaskState::Pending => Ok(()),
 			TaskState::Checked(report) => {
-				let mut probes = report.probes;
-				probes.truncate(attesta_primitives::offchain::MAX_WITNESS_PROBES);
 				let call = Call::submit_verdict {
 					job_id: job,
 					round,
 					proof,
 					accepted: report.accepted,
-					probes: BoundedVec::truncate_from(probes),
+					witness: witness::commitment(&local.account.encode(), job, &report.witness),
 				};
 				send::<T>(&local.public, call)?;
-				store.set(&Progress::Sent { at: now });
+				store.set(&Progress::Sent { at: now, witness: report.witness });
 				log::info!(
 					target: LOG_TARGET,
 					"job {job} round {round}: verdict sent ({})",
@@ -247,8 +275,28 @@ fn work_on<T: Config>(
 				Err("the engine could not check the result")
 			},
 		},
-		Some(Progress::Sent { at }) if now > at.saturating_add(RESEND_AFTER.into()) => start(),
+		Some(Progress::Sent { at, .. }) if now > at.saturating_add(RESEND_AFTER.into()) => start(),
 		Some(_) => Ok(()),
+	}
+}
+
+/// Sends `local`'s witness on the closed `job`; returns the block it counts as sent at (`now`,
+/// or earlier when the pool refused it, so it is tried again at the next block).
+fn reveal<T: Config>(
+	local: &LocalChecker<T>,
+	job: JobId,
+	witness: [u8; 32],
+	now: BlockNumberFor<T>,
+) -> BlockNumberFor<T> {
+	match send::<T>(&local.public, Call::reveal_witness { job_id: job, witness }) {
+		Ok(()) => {
+			log::info!(target: LOG_TARGET, "job {job}: witness revealed");
+			now
+		},
+		Err(why) => {
+			log::warn!(target: LOG_TARGET, "job {job}: witness not revealed: {why}");
+			now.saturating_sub((RESEND_AFTER + 1).into())
+		},
 	}
 }
 

@@ -1,8 +1,6 @@
 //! Stored types of the audits pallet.
 
-use attesta_primitives::offchain::{Probe, MAX_WITNESS_PROBES};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
 use sp_runtime::{traits::AtLeast32BitUnsigned, Perbill, Saturating};
 
@@ -203,7 +201,7 @@ pub struct Dispute<AccountId, Balance, BlockNumber> {
 	pub innocent: u32,
 }
 
-/// A checker's verdict on a result, kept until the job closes so a dispute can test it. A
+/// A checker's verdict on a result, kept until its witness is tallied after the job closes. A
 /// checker gives at most one verdict per job: once cast it is final.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
@@ -213,8 +211,41 @@ pub struct Verdict {
 	pub round: u32,
 	/// Whether the checker found the result to be what the model produces.
 	pub accepted: bool,
-	/// Its work witness (see `attesta_primitives::offchain::Probe`).
-	pub probes: BoundedVec<Probe, ConstU32<{ MAX_WITNESS_PROBES as u32 }>>,
+	/// Its commitment to its work witness (`attesta_primitives::witness::commitment`).
+	pub witness: [u8; 32],
+	/// The witness digest it revealed once the job closed.
+	pub revealed: Option<[u8; 32]>,
+	/// A slash for this verdict is already decided (a voucher of a bad result, a false
+	/// accuser): the tally does not slash it again.
+	pub slashed: bool,
+}
+
+/// Who earns a reward for its verdict on a closed job, once its witness holds.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub enum Earners<AccountId> {
+	/// The result was paid: those who accepted it.
+	Accepters,
+	/// The result was found bad: those who rejected it, except the accuser (paid from the
+	/// slash as whistleblower).
+	Rejecters {
+		/// The accusing checker, if a checker accused.
+		except: Option<AccountId>,
+	},
+	/// No verdict decided anything (the dispute was undecided, or the job ended otherwise).
+	Nobody,
+}
+
+/// A closed job whose checkers are revealing their witnesses.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Reveal<AccountId, BlockNumber> {
+	/// The first block at which the witnesses are tallied (reveals close).
+	pub due: BlockNumber,
+	/// Whose verdicts earn a reward.
+	pub earners: Earners<AccountId>,
 }
 
 /// Whose funds a slash takes.

@@ -3,8 +3,8 @@
 //! with real keys; and a scripted inference engine.
 
 use attesta_primitives::offchain::{
-	CheckReport, Execution, InferenceError, InferenceHost, InferenceTask, ModelHash, Probe,
-	TaskState, Ticket,
+	CheckReport, Execution, InferenceError, InferenceHost, InferenceTask, ModelHash, TaskState,
+	Ticket,
 };
 use sp_core::sr25519;
 use sp_runtime::traits::IdentifyAccount;
@@ -160,7 +160,7 @@ impl InferenceHost for ScriptedEngine {
 				first_divergence: (!self.accept).then_some(0),
 				failed_positions: u32::from(!self.accept),
 				checked_positions: u32::try_from(output_tokens.len()).unwrap_or(u32::MAX),
-				probes: vec![Probe { position: 0, runner_up: 1 }],
+				witness: attesta_primitives::witness::digest(&output_tokens),
 			}),
 		}
 	}

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod offchain;
 pub mod selection;
 pub mod verification;
+pub mod witness;
 
 pub use verification::{ComputePath, ModelClass, VerificationRule};
 

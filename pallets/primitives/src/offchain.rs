@@ -11,7 +11,7 @@
 //! [`InferenceError::Unavailable`] instead of failing the worker.
 
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 use sp_runtime_interface::{
 	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode},
@@ -27,9 +27,6 @@ pub type ModelHash = [u8; 32];
 
 /// Names a task queued on the node's engine, unique for the engine's lifetime.
 pub type Ticket = u64;
-
-/// Most witness probes a check report carries.
-pub const MAX_WITNESS_PROBES: usize = 8;
 
 /// Work an off-chain worker hands to the engine.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
@@ -80,29 +77,6 @@ pub struct Execution {
 	pub commitment: [u8; 32],
 }
 
-/// What the checker's model predicts at one output position, besides the claimed token.
-///
-/// Producing it needs the checker's own forward pass, so a verdict carrying probes shows the
-/// work was done; a dispute re-runs the positions and tests them.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-pub struct Probe {
-	/// Output position.
-	pub position: u32,
-	/// The highest-scoring token other than the claimed one.
-	pub runner_up: TokenId,
-}
-
 /// A checker's verdict on a claimed output.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub struct CheckReport {
@@ -114,8 +88,8 @@ pub struct CheckReport {
 	pub failed_positions: u32,
 	/// Positions evaluated.
 	pub checked_positions: u32,
-	/// Work witness: up to [`MAX_WITNESS_PROBES`] probes, earliest positions first.
-	pub probes: Vec<Probe>,
+	/// Work witness: [`crate::witness::digest`] of the runner-up token at every output position.
+	pub witness: [u8; 32],
 }
 
 /// Why the engine could not take or finish a task.

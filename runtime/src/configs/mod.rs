@@ -277,5 +277,8 @@ impl pallet_audits::Config for Runtime {
 	type MaxOpenChallenges = ConstU32<16>;
 	/// An hour, far below the day a finished job is kept (`RetentionPeriod` of `Jobs`).
 	type MaxChallengeWindow = ConstU32<HOURS>;
+	/// Two minutes: a checker's node reveals at the next block; the rest is for a node that
+	/// restarts meanwhile.
+	type RevealWindow = ConstU32<{ 2 * MINUTES }>;
 	type WeightInfo = pallet_audits::weights::SubstrateWeight<Runtime>;
 }

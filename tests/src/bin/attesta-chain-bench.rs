@@ -989,7 +989,7 @@ impl Bench {
 						round: 0,
 						proof,
 						accepted: true,
-						probes: Default::default(),
+						witness: [0; 32],
 					}),
 				});
 				owner.push(i);

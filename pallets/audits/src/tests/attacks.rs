@@ -19,7 +19,7 @@ fn verdict_with(
 		round,
 		proof,
 		accepted,
-		Default::default(),
+		committed(who, job, HONEST),
 	)
 }
 
@@ -151,7 +151,190 @@ fn lazy_checkers_a_checker_with_a_verdict_on_an_open_job_cannot_leave() {
 		);
 		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
 		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
+		// Its witness still answers for the verdict until it is tallied.
+		assert_noop!(
+			Audits::deregister_checker(RuntimeOrigin::signed(d[0])),
+			Error::<Test>::CheckerBusy
+		);
+		reveal_and_tally(job);
 		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(d[0])));
+	});
+}
+
+/// A posted result every checker is drawn to check.
+fn job_checked_by_all() -> u64 {
+	let job = posted_job();
+	Checkables::<Test>::mutate(job, |c| c.as_mut().unwrap().chance = 1_000_000_000);
+	job
+}
+
+/// A verdict of `who` committing to the witness `digest`.
+fn verdict_committing(who: u64, job: u64, accepted: bool, digest: [u8; 32]) {
+	assert_ok!(Audits::submit_verdict(
+		RuntimeOrigin::signed(who),
+		job,
+		0,
+		proof(who, job, 0),
+		accepted,
+		committed(who, job, digest),
+	));
+}
+
+/// Attack 3: a lazy checker vouches without running the model and commits to a guessed
+/// witness; its two honest peers reveal the witness the model gives.
+#[test]
+fn lazy_checkers_a_guessed_witness_is_slashed_and_earns_nothing() {
+	build_and_execute(|| {
+		let job = job_checked_by_all();
+		let (honest, lazy) = ([20, 21], 22);
+		for c in honest {
+			assert_ok!(verdict(c, job, 0, true));
+		}
+		let guess = [0x22; 32];
+		verdict_committing(lazy, job, true, guess);
+		// No reveal before the job closes: reveals would let others copy.
+		assert_noop!(
+			Audits::reveal_witness(RuntimeOrigin::signed(20), job, HONEST),
+			Error::<Test>::NotRevealing
+		);
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		let before = [20, 21, 22].map(Balances::free_balance);
+		for c in honest {
+			assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(c), job, HONEST));
+		}
+		// The lazy checker cannot reveal the honest witness (its commitment is to its guess).
+		assert_noop!(
+			Audits::reveal_witness(RuntimeOrigin::signed(lazy), job, HONEST),
+			Error::<Test>::WitnessMismatch
+		);
+		assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(lazy), job, guess));
+		assert_noop!(
+			Audits::reveal_witness(RuntimeOrigin::signed(lazy), job, guess),
+			Error::<Test>::AlreadyRevealed
+		);
+		assert_noop!(
+			Audits::reveal_witness(RuntimeOrigin::signed(23), job, HONEST),
+			Error::<Test>::NoVerdict
+		);
+		run_to_block(System::block_number() + REVEAL_WINDOW);
+		System::assert_has_event(
+			Event::WitnessFailed { job_id: job, checker: lazy, revealed: true }.into(),
+		);
+		System::assert_has_event(Event::WitnessesTallied { job_id: job, compared: true }.into());
+		assert_eq!(Balances::free_balance(20), before[0] + 7);
+		assert_eq!(Balances::free_balance(21), before[1] + 7);
+		assert_eq!(Balances::free_balance(lazy), before[2], "no reward");
+		run_to_block(System::block_number() + settings().slash_delay);
+		assert_eq!(bond_of(lazy), BOND - settings().checker_slash * BOND);
+		assert_eq!(bond_of(20), BOND);
+		assert_noop!(
+			Audits::reveal_witness(RuntimeOrigin::signed(20), job, HONEST),
+			Error::<Test>::NotRevealing
+		);
+	});
+}
+
+/// Attack 3: a lazy checker copies an honest verdict's witness commitment from the chain.
+/// The commitment names the honest checker's account, so it can never be revealed from the
+/// copier's: silent, it is slashed as soon as two peers agree.
+#[test]
+fn lazy_checkers_a_copied_witness_cannot_be_revealed() {
+	build_and_execute(|| {
+		let job = job_checked_by_all();
+		let (honest, copier) = ([20, 21], 22);
+		for c in honest {
+			assert_ok!(verdict(c, job, 0, true));
+		}
+		let copied = Verdicts::<Test>::get(job, 20).unwrap().witness;
+		assert_ok!(Audits::submit_verdict(
+			RuntimeOrigin::signed(copier),
+			job,
+			0,
+			proof(copier, job, 0),
+			true,
+			copied,
+		));
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		for c in honest {
+			assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(c), job, HONEST));
+		}
+		assert_noop!(
+			Audits::reveal_witness(RuntimeOrigin::signed(copier), job, HONEST),
+			Error::<Test>::WitnessMismatch
+		);
+		let before = Balances::free_balance(copier);
+		run_to_block(System::block_number() + REVEAL_WINDOW);
+		System::assert_has_event(
+			Event::WitnessFailed { job_id: job, checker: copier, revealed: false }.into(),
+		);
+		assert_eq!(Balances::free_balance(copier), before);
+		run_to_block(System::block_number() + settings().slash_delay);
+		assert_eq!(bond_of(copier), BOND - settings().checker_slash * BOND);
+	});
+}
+
+/// Attack 3: a lone lazy checker's witness meets no peer. It earns nothing unless it reveals,
+/// and nothing can be said against a lone reveal, nor against silence without agreeing peers.
+#[test]
+fn lazy_checkers_an_unrevealed_witness_earns_nothing() {
+	build_and_execute(|| {
+		let job = job_checked_by_all();
+		let (silent, lone) = (20, 21);
+		assert_ok!(verdict(silent, job, 0, true));
+		assert_ok!(verdict(lone, job, 0, true));
+		let before = [silent, lone].map(Balances::free_balance);
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(lone), job, HONEST));
+		run_to_block(System::block_number() + REVEAL_WINDOW);
+		System::assert_has_event(Event::WitnessesTallied { job_id: job, compared: false }.into());
+		assert_eq!(Balances::free_balance(silent), before[0], "no reveal, no reward");
+		assert_eq!(Balances::free_balance(lone), before[1] + 7);
+		assert_eq!(PendingSlashes::<Test>::iter().count(), 0);
+		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(silent)));
+	});
+}
+
+/// Attack 3: a voucher for a result found bad that also guessed its witness answers for the
+/// verdict once, not twice; the committee that found it bad is paid once its witnesses agree.
+#[test]
+fn lazy_checkers_a_voucher_of_a_bad_result_is_slashed_once() {
+	build_and_execute(|| {
+		let job = job_checked_by_all();
+		let (lazy, accuser) = (20, 21);
+		verdict_committing(lazy, job, true, [0x22; 32]);
+		assert_ok!(verdict(accuser, job, 0, false));
+		Disputes::<Test>::mutate(job, |d| d.as_mut().unwrap().chance = 1_000_000_000);
+		let dispute = Disputes::<Test>::get(job).unwrap();
+		for c in [22, 23, 24] {
+			assert_ok!(verdict(c, job, dispute.round, false));
+		}
+		run_to_block(dispute.round_ends);
+		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Rejected { .. }));
+		let before = [22, 23, 24].map(Balances::free_balance);
+		let accuser_before = Balances::free_balance(accuser);
+		for c in [accuser, 22, 23, 24] {
+			assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(c), job, HONEST));
+		}
+		assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(lazy), job, [0x22; 32]));
+		run_to_block(System::block_number() + REVEAL_WINDOW);
+		let lazy_slashes = audit_events()
+			.into_iter()
+			.filter(|e| matches!(e, Event::SlashScheduled { offender, .. } if *offender == lazy))
+			.count();
+		assert_eq!(lazy_slashes, 1, "the voucher slash only");
+		for (c, b) in [22, 23, 24].into_iter().zip(before) {
+			assert_eq!(Balances::free_balance(c), b + 7, "committee member {c} paid");
+		}
+		// The accuser is paid from the provider's slash instead, not as a checker.
+		let share: Balance = audit_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::Slashed { offender: PROVIDER, to_beneficiary, .. } => Some(to_beneficiary),
+				_ => None,
+			})
+			.sum();
+		assert!(share > 0);
+		assert_eq!(Balances::free_balance(accuser), accuser_before + share);
 	});
 }
 

@@ -10,12 +10,20 @@ use crate::{mock::*, *};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{fungible::InspectHold, Get},
-	BoundedVec,
 };
 use pallet_jobs::{JobAudit, JobStatus, Jobs as JobsMap};
 use sp_core::Pair;
 use sp_runtime::{DispatchError, Perbill};
 
+/// The witness digest every honest checker of the mock's results computes.
+const HONEST: [u8; 32] = [0x11; 32];
+
+/// `who`'s commitment to the witness `digest` on `job`.
+fn committed(who: u64, job: u64, digest: [u8; 32]) -> [u8; 32] {
+	attesta_primitives::witness::commitment(&codec::Encode::encode(&who), job, &digest)
+}
+
+/// An honest verdict: `who`'s draw proof and its commitment to the honest witness.
 fn verdict(who: u64, job: u64, round: u32, accepted: bool) -> sp_runtime::DispatchResult {
 	Audits::submit_verdict(
 		RuntimeOrigin::signed(who),
@@ -23,8 +31,19 @@ fn verdict(who: u64, job: u64, round: u32, accepted: bool) -> sp_runtime::Dispat
 		round,
 		proof(who, job, round),
 		accepted,
-		BoundedVec::default(),
+		committed(who, job, HONEST),
 	)
+}
+
+/// Every checker with a verdict on the closed `job` reveals the honest witness, and the reveal
+/// window passes: the verdicts are tallied.
+fn reveal_and_tally(job: u64) {
+	let checkers: Vec<u64> = Verdicts::<Test>::iter_prefix(job).map(|(c, _)| c).collect();
+	for c in checkers {
+		assert_ok!(Audits::reveal_witness(RuntimeOrigin::signed(c), job, HONEST));
+	}
+	run_to_block(System::block_number() + REVEAL_WINDOW);
+	assert!(!Reveals::<Test>::contains_key(job), "tallied");
 }
 
 fn audit_events() -> Vec<Event<Test>> {
@@ -171,7 +190,7 @@ fn an_agreeing_check_is_rewarded_when_the_job_settles() {
 				0,
 				proof(d[1], job, 0),
 				true,
-				BoundedVec::default()
+				[0; 32]
 			),
 			Error::<Test>::BadVrfProof
 		);
@@ -183,26 +202,21 @@ fn an_agreeing_check_is_rewarded_when_the_job_settles() {
 				0,
 				proof(21, job, 0),
 				true,
-				BoundedVec::default()
+				[0; 32]
 			),
 			Error::<Test>::NotChecker
 		);
 		let late = proof(d[1], job, 0);
 		run_to_block(System::block_number() + WINDOW);
 		assert!(matches!(JobsMap::<Test>::get(job).unwrap().status, JobStatus::Settled { .. }));
+		assert_eq!(Balances::free_balance(d[0]), checker_before, "paid once its witness holds");
+		reveal_and_tally(job);
 		assert_eq!(Balances::free_balance(d[0]), checker_before + 7, "reward from the pool");
 		assert_noop!(
-			Audits::submit_verdict(
-				RuntimeOrigin::signed(d[1]),
-				job,
-				0,
-				late,
-				true,
-				BoundedVec::default()
-			),
+			Audits::submit_verdict(RuntimeOrigin::signed(d[1]), job, 0, late, true, [0; 32]),
 			Error::<Test>::NotCheckable
 		);
-		assert_eq!(VerdictCount::<Test>::get(job), 0, "verdicts cleared with the job");
+		assert_eq!(VerdictCount::<Test>::get(job), 0, "verdicts cleared by the tally");
 	});
 }
 
@@ -367,6 +381,8 @@ fn a_silent_committee_is_replaced_then_the_undecided_dispute_refunds_the_dapp() 
 		assert_eq!(Balances::free_balance(DAPP), dapp_before + 1_000);
 		assert_eq!(Balances::free_balance(PROVIDER), provider_before);
 		assert_eq!(bond_of(accuser), BOND);
+		reveal_and_tally(job);
+		assert_eq!(bond_of(accuser), BOND, "a lone witness is compared with nothing");
 		assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(accuser)));
 	});
 }
@@ -513,7 +529,7 @@ fn every_call_weight_comes_from_weight_info() {
 				round: 0,
 				proof,
 				accepted: true,
-				probes: BoundedVec::default(),
+				witness: [0; 32],
 			}),
 			<() as WeightInfo>::submit_verdict().saturating_add(Audits::agenda_search_weight()),
 		),

@@ -123,8 +123,26 @@ fn a_drawn_checker_re_executes_and_posts_a_verdict_the_chain_accepts() {
 		System::assert_last_event(Event::CheckPassed { job_id: job, checker }.into());
 		run_to_block(7);
 	});
-	// Voted: nothing more to do.
+	// Voted: nothing more to do until the job closes.
 	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+	let before = ext.execute_with(|| {
+		run_to_block(Checkables::<Test>::get(job).unwrap().settle_at);
+		Balances::free_balance(checker)
+	});
+	// Closed: the worker reveals the witness its verdict committed to, the engine's own.
+	let sent = run_worker(&mut ext, &pool, checker);
+	let [Call::reveal_witness { job_id, witness }] = &sent[..] else { panic!("{sent:?}") };
+	assert_eq!((*job_id, *witness), (job, attesta_primitives::witness::digest(&[1, 2, 3])));
+	// Not landed yet: sent again only after `RESEND_AFTER` blocks.
+	ext.execute_with(|| run_to_block(System::block_number() + 1));
+	assert!(run_worker(&mut ext, &pool, checker).is_empty());
+	ext.execute_with(|| {
+		assert_ok!(RuntimeCall::Audits(sent[0].clone()).dispatch(RuntimeOrigin::signed(checker)));
+		run_to_block(System::block_number() + REVEAL_WINDOW);
+		System::assert_has_event(Event::WitnessesTallied { job_id: job, compared: false }.into());
+		assert_eq!(Balances::free_balance(checker), before + settings().checker_reward);
+	});
+	assert!(run_worker(&mut ext, &pool, checker).is_empty(), "nothing left to do");
 }
 
 #[test]
