@@ -20,6 +20,7 @@
 //! ([`rpc`]); a transaction is re-sent through the new endpoint and found in its block either way
 //! ([`chain::submit`]).
 
+pub mod amount;
 pub mod chain;
 pub mod market;
 pub mod rpc;

@@ -98,6 +98,20 @@ pub enum Verdict {
 	Undecided,
 }
 
+impl Verdict {
+	/// As JSON: `{"state": "unchecked" | "passed" | "upheld" | "found_bad" | "undecided"}`,
+	/// with `checks` when passed (what the gateway's replies and the CLI's `--json` carry).
+	pub fn json(self) -> serde_json::Value {
+		match self {
+			Self::Unchecked => serde_json::json!({"state": "unchecked"}),
+			Self::Passed(n) => serde_json::json!({"state": "passed", "checks": n}),
+			Self::Upheld => serde_json::json!({"state": "upheld"}),
+			Self::FoundBad => serde_json::json!({"state": "found_bad"}),
+			Self::Undecided => serde_json::json!({"state": "undecided"}),
+		}
+	}
+}
+
 /// How a job ended.
 #[derive(Clone, Debug)]
 pub struct Settlement {

@@ -3,7 +3,7 @@
 
 use crate::{
 	explorer,
-	jobs::{hex, ss58, unix_now, verdict_json, Answered, Gateway, Plan, Stage},
+	jobs::{hex, ss58, unix_now, Answered, Gateway, Plan, Stage},
 	openai::{ApiError, ChatRequest, Wait},
 };
 use attesta_client::{Settlement, Submitted, Verdict};
@@ -421,7 +421,7 @@ impl JobReport {
 			set("fee", amount(s.fee));
 			set("refunded", amount(s.refunded));
 			set("cost", amount(s.paid.saturating_add(s.fee)));
-			set("verification", verdict_json(s.verdict));
+			set("verification", s.verdict.json());
 			if !s.missed.is_empty() {
 				set("missed_deadline", json!(s.missed.iter().map(ss58).collect::<Vec<_>>()));
 			}
@@ -475,10 +475,7 @@ impl JobReport {
 				"result_rejected",
 				format!(
 					"the provider's answer was rejected by a dispute ({}); {} refunded",
-					verdict_json(s.verdict)
-						.get("state")
-						.and_then(Value::as_str)
-						.unwrap_or_default(),
+					s.verdict.json().get("state").and_then(Value::as_str).unwrap_or_default(),
 					s.refunded
 				),
 			)

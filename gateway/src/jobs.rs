@@ -11,7 +11,7 @@ use crate::{
 use attesta_client::{
 	chain::{self, ChainInfo},
 	rpc::Rpc,
-	Answer, Error, Market, RetryPolicy, Settlement, Submitted, Verdict,
+	Answer, Error, Market, RetryPolicy, Settlement, Submitted,
 };
 use attesta_primitives::{GenParams, ModelId};
 use attesta_runtime::{AccountId, Balance, Runtime, RuntimeCall, RuntimeEvent};
@@ -721,17 +721,6 @@ pub fn ss58(a: &AccountId) -> String {
 /// `0x…` hex.
 pub fn hex(data: &[u8]) -> String {
 	bytes::to_hex(data, false)
-}
-
-/// What the extras call a verdict.
-pub fn verdict_json(v: Verdict) -> Value {
-	match v {
-		Verdict::Unchecked => json!({"state": "unchecked"}),
-		Verdict::Passed(n) => json!({"state": "passed", "checks": n}),
-		Verdict::Upheld => json!({"state": "upheld"}),
-		Verdict::FoundBad => json!({"state": "found_bad"}),
-		Verdict::Undecided => json!({"state": "undecided"}),
-	}
 }
 
 #[cfg(test)]

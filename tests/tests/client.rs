@@ -69,33 +69,119 @@ async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
 	);
 	assert_eq!(held(&c).await?, deposit, "only the storage deposit is held after settlement");
 
-	// The same through the command line.
-	let out = cli()
-		.args(["--url", &url(&node), "--suri", "//Ferdie", "job", "submit", "--model", "0"])
-		.args(["--prompt", "Name a colour.", "--max-tokens", "8", "--wait"])
-		.output()
-		.map_err(|e| format!("cannot run attesta: {e}"))?;
-	let stdout = String::from_utf8_lossy(&out.stdout);
-	assert!(
-		out.status.success(),
-		"attesta failed: {stdout}{}",
-		String::from_utf8_lossy(&out.stderr)
-	);
-	for expected in ["assigned to", "answer after", "settled in block", "checked, passed"] {
+	// The same through the command line: the prompt as an argument, progress on stderr, the
+	// answer and the settlement on stdout.
+	let attesta = |args: &[&str]| {
+		let mut cmd = cli();
+		cmd.args(["--url", &url(&node)]).args(args);
+		cmd.output().map_err(|e| format!("cannot run attesta: {e}"))
+	};
+	let code = |out: std::process::Output| {
+		(out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+	};
+	// Eve, whose node never answers, unbonds all her stake, taking no new jobs (so the jobs
+	// below go to Bob); she cannot leave before it is withdrawn.
+	let (exit, stderr) = code(attesta(&["--suri", "//Eve", "provider", "leave"])?);
+	assert_eq!(exit, Some(1), "{stderr}");
+	assert!(stderr.contains("Providers.StillBonded"), "{stderr}");
+	let stake = (PROVIDER_STAKE / attesta_runtime::UNIT).to_string();
+	let out = attesta(&["--suri", "//Eve", "provider", "unbond", &stake])?;
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	assert!(String::from_utf8_lossy(&out.stdout).contains("unbonding"));
+	let out = attesta(&[
+		"--suri",
+		"//Ferdie",
+		"job",
+		"submit",
+		"Name a colour.",
+		"--max-tokens",
+		"8",
+		"--wait",
+	])?;
+	let (stdout, stderr) =
+		(String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+	assert!(out.status.success(), "attesta failed: {stdout}{stderr}");
+	for stage in ["submitted: job", "assigned: to", "answered: block", "settled: block"] {
+		assert!(stderr.contains(stage), "no {stage:?} in the progress:\n{stderr}");
+	}
+	for expected in ["settled in block", "checked, passed"] {
 		assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
 	}
-	let out = cli()
-		.args(["--url", &url(&node), "providers", "--model", "0"])
-		.output()
-		.map_err(|e| e.to_string())?;
+	// `--json`: one document, amounts exact (strings of plancks) and adding up; the prompt from
+	// stdin.
+	let mut child = cli()
+		.args(["--url", &url(&node), "--suri", "//Ferdie", "--json", "job", "submit"])
+		.args(["--max-tokens", "8", "--temperature", "0.7", "--seed", "42", "--wait"])
+		.stdin(std::process::Stdio::piped())
+		.stdout(std::process::Stdio::piped())
+		.stderr(std::process::Stdio::piped())
+		.spawn()
+		.map_err(|e| format!("cannot run attesta: {e}"))?;
+	{
+		use std::io::Write;
+		let mut stdin = child.stdin.take().ok_or("no stdin")?;
+		stdin.write_all(b"Name a fruit.").map_err(|e| e.to_string())?;
+	}
+	let out = child.wait_with_output().map_err(|e| e.to_string())?;
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+	let doc: serde_json::Value =
+		serde_json::from_str(stdout.trim()).map_err(|e| format!("{e}: {stdout}"))?;
+	let amount = |v: &serde_json::Value| v.as_str().and_then(|s| s.parse::<u128>().ok());
+	let s = &doc["settlement"];
+	let (paid, fee, refunded, escrow) =
+		(amount(&s["paid"]), amount(&s["fee"]), amount(&s["refunded"]), amount(&doc["escrow"]));
+	assert_eq!(
+		paid.zip(fee).zip(refunded).map(|((p, f), r)| p + f + r),
+		escrow,
+		"paid + fee + refunded = escrow in {doc}"
+	);
+	let id = doc["jobId"].as_u64().ok_or(format!("no job id in {doc}"))?;
+	let view = job_view(&c, id).await?.ok_or("no such job")?;
+	assert_eq!(view.params.temperature_milli, 700);
+	assert_eq!(view.params.seed, 42);
+	assert_eq!(view.prompt.to_vec(), b"Name a fruit.".to_vec());
+	assert_eq!(
+		doc["answer"]["text"],
+		String::from_utf8_lossy(&view.result.ok_or("no result")?.output_text).as_ref()
+	);
+	// The same job through the node's JSON (`job status --json` passes `attesta_job` on).
+	let out = attesta(&["--json", "job", "status", &id.to_string()])?;
+	let status: serde_json::Value =
+		serde_json::from_slice(&out.stdout).map_err(|e| format!("job status --json: {e}"))?;
+	assert_eq!((status["id"].as_u64(), status["stage"].as_str()), (Some(id), Some("settled")));
+	let out = attesta(&["providers", "--model", "0"])?;
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	assert!(stdout.contains(&Bob.to_account_id().to_string()), "providers:\n{stdout}");
-	// A bad account is refused before anything is sent.
-	let out = cli()
-		.args(["--url", &url(&node), "--suri", "not a key", "job", "submit", "--prompt", "x"])
-		.output()
-		.map_err(|e| e.to_string())?;
-	assert!(!out.status.success());
-	assert!(String::from_utf8_lossy(&out.stderr).contains("not a secret phrase"));
+	let out = attesta(&["--json", "balance", &Ferdie.to_account_id().to_string()])?;
+	let balance: serde_json::Value =
+		serde_json::from_slice(&out.stdout).map_err(|e| format!("balance --json: {e}"))?;
+	assert_eq!(amount(&balance["held"]), Some(held(&c).await?), "{balance}");
+
+	// Exit codes a script can act on.
+	// No account named, outside --dev: nothing signs as //Alice by default.
+	let (exit, stderr) = code(attesta(&["job", "cancel", "0"])?);
+	assert_eq!(exit, Some(2), "{stderr}");
+	assert!(stderr.contains("--suri"), "{stderr}");
+	// A bad account, a bad amount: refused before anything is sent.
+	let (exit, stderr) = code(attesta(&["--suri", "not a key", "job", "submit", "x"])?);
+	assert_eq!(exit, Some(2), "{stderr}");
+	assert!(stderr.contains("not a secret phrase"), "{stderr}");
+	let (exit, stderr) =
+		code(attesta(&["--dev", "job", "submit", "x", "--budget", "1.0000000000001"])?);
+	assert_eq!(exit, Some(2), "{stderr}");
+	assert!(stderr.contains("at most 12 decimals"), "{stderr}");
+	// A call the chain refuses: its named error, exit code 1.
+	let (exit, stderr) = code(attesta(&["--suri", "//Ferdie", "job", "cancel", &id.to_string()])?);
+	assert_eq!(exit, Some(1), "{stderr}");
+	assert!(stderr.contains("Jobs."), "{stderr}");
+	// No node: exit code 3.
+	let (exit, stderr) = code(
+		cli()
+			.args(["--url", "ws://127.0.0.1:1", "models"])
+			.output()
+			.map_err(|e| e.to_string())?,
+	);
+	assert_eq!(exit, Some(3), "{stderr}");
 	Ok(())
 }

@@ -1,24 +1,39 @@
 //! `attesta`: the market from the command line.
 //!
 //! ```text
-//! attesta models
-//! attesta providers --model 0
-//! attesta quote --model 0 --prompt "..." [--max-tokens N]
-//! attesta job submit --model 0 --prompt "..." [--max-tokens N] [--budget ATT] [--wait]
-//! attesta job status <id>
+//! attesta models | providers [--model 0] | quote [PROMPT] | balance [ACCOUNT]
+//! attesta job submit [PROMPT] [--max-tokens N] [--temperature T] [--top-p P] [--seed S] [--budget ATT] [--wait]
+//! attesta job status|cancel|challenge <id>          attesta job buy-checks <id> --rate PERCENT
 //! attesta provider register --stake ATT --price-in ATT --price-out ATT [--model 0] [--region eu] [--capacity 4]
-//! attesta checker register --bond ATT
+//! attesta provider update [--price-in ATT] [--price-out ATT] [--region R] [--capacity N] [--model M]
+//! attesta provider bond-extra|unbond ATT           attesta provider withdraw|leave
+//! attesta checker register --bond ATT              attesta checker leave
 //! ```
-//! `--url` may be given several times: the client fails over between them. `--suri` is the
-//! signing account: a secret phrase, a hex seed or a dev URI (`//Alice`, the default).
+//! A prompt is the positional argument, or standard input when there is none. `--json` prints
+//! one JSON document on stdout (amounts as strings of plancks, as the node's `attesta_*` JSON-RPC
+//! gives them); progress while waiting goes to stderr. Amounts are exact decimals of ATT.
+//! `--url` may be given several times: the client fails over between them. The signing account
+//! is `--suri` or `$ATTESTA_SURI`; `--dev` signs as `//Alice` on a development chain.
+//!
+//! Exit codes: 0 done; 2 bad input (or refused by the node's pool); 3 no node reachable; 4 the
+//! job failed and was refunded; 5 the result was rejected by a dispute (refunded); 6 timed out;
+//! 1 anything else (a call that failed on chain, with the runtime's named error).
 
-use attesta_client::{market::ended, Error, JobRequest, Market, RetryPolicy, Settlement, Verdict};
-use attesta_runtime::{Balance, RuntimeCall, UNIT};
+use attesta_client::{
+	amount::{format_att, parse_att},
+	chain,
+	market::ended,
+	Error, JobRequest, Market, RetryPolicy, Settlement, Submitted, Verdict,
+};
+use attesta_runtime::{AccountId, Balance, Runtime, RuntimeCall};
 use clap::{Parser, Subcommand};
 use codec::Encode;
+use pallet_jobs::GenParams;
 use pallet_providers::{HardwareClass, Price};
-use sp_core::Pair;
-use std::{process::ExitCode, time::Duration};
+use serde_json::{json, Value};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+use sp_runtime::Perbill;
+use std::{io::Read, process::ExitCode, time::Duration};
 
 #[derive(Parser)]
 #[command(name = "attesta", version, about = "The Attesta inference market from the command line")]
@@ -26,10 +41,15 @@ struct Cli {
 	/// Node JSON-RPC endpoints, tried in order (repeatable).
 	#[arg(long = "url", default_value = "ws://127.0.0.1:9944", global = true)]
 	urls: Vec<String>,
-	/// Signing account: secret phrase, hex seed or dev URI [default: $ATTESTA_SURI, else
-	/// //Alice].
+	/// Signing account: secret phrase, hex seed or URI [default: $ATTESTA_SURI].
 	#[arg(long, global = true)]
 	suri: Option<String>,
+	/// A development chain: sign as //Alice unless --suri or $ATTESTA_SURI say otherwise.
+	#[arg(long, global = true)]
+	dev: bool,
+	/// Print one JSON document on stdout instead of text.
+	#[arg(long, global = true)]
+	json: bool,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -45,6 +65,8 @@ enum Command {
 	},
 	/// What a job would cost now.
 	Quote(JobSpec),
+	/// An account's balance (default: the signing account's).
+	Balance { account: Option<String> },
 	/// Jobs.
 	#[command(subcommand)]
 	Job(JobCommand),
@@ -56,63 +78,56 @@ enum Command {
 	Checker(CheckerCommand),
 }
 
-#[derive(Subcommand)]
-enum ProviderCommand {
-	/// Registers the signing account as a provider of one model, bonding its stake. Its node
-	/// answers jobs with the account's `prov` key (`attesta-node key insert --key-type prov`)
-	/// and `--inference-model`.
-	Register {
-		#[arg(long, default_value_t = 0)]
-		model: u32,
-		/// Stake to bond, in ATT.
-		#[arg(long)]
-		stake: f64,
-		/// Price per prompt token, in ATT.
-		#[arg(long)]
-		price_in: f64,
-		/// Price per generated token, in ATT.
-		#[arg(long)]
-		price_out: f64,
-		#[arg(long, default_value = "eu")]
-		region: String,
-		/// Jobs it runs at once.
-		#[arg(long, default_value_t = 4)]
-		capacity: u32,
-	},
-}
-
-#[derive(Subcommand)]
-enum CheckerCommand {
-	/// Registers the signing account as a checker with its own key and a bond. Its node checks
-	/// with the account's `chck` key (`attesta-node key insert --key-type chck`).
-	Register {
-		/// Bond to hold, in ATT.
-		#[arg(long)]
-		bond: f64,
-	},
-}
-
 /// What is asked: model, prompt, output length.
 #[derive(clap::Args)]
 struct JobSpec {
+	/// The prompt; without it, standard input is read.
+	#[arg(conflicts_with = "prompt_flag")]
+	prompt: Option<String>,
+	/// The prompt, as an option.
+	#[arg(long = "prompt", id = "prompt_flag", hide = true)]
+	prompt_flag: Option<String>,
 	#[arg(long, default_value_t = 0)]
 	model: u32,
-	#[arg(long)]
-	prompt: String,
 	#[arg(long, default_value_t = 64)]
 	max_tokens: u32,
 }
 
+impl JobSpec {
+	/// The prompt from the argument, the option or standard input.
+	fn prompt(&self) -> attesta_client::Result<String> {
+		if let Some(p) = self.prompt.clone().or_else(|| self.prompt_flag.clone()) {
+			return Ok(p);
+		}
+		let mut text = String::new();
+		std::io::stdin()
+			.read_to_string(&mut text)
+			.map_err(|e| Error::Invalid(format!("no prompt given and stdin unreadable: {e}")))?;
+		if text.trim().is_empty() {
+			return Err(Error::Invalid("no prompt: give it as an argument or on stdin".into()));
+		}
+		Ok(text)
+	}
+}
+
 #[derive(Subcommand)]
 enum JobCommand {
-	/// Submits a job; with --wait, prints the answer as soon as it is posted, then the
-	/// settlement.
+	/// Submits a job; with --wait, follows it (progress on stderr) to its answer and settlement.
 	Submit {
 		#[command(flatten)]
 		spec: JobSpec,
+		/// Sampling temperature, 0 to 2 (0: greedy, what checkers reproduce exactly).
+		#[arg(long, default_value = "0")]
+		temperature: String,
+		/// Nucleus sampling threshold, above 0 and at most 1.
+		#[arg(long, default_value = "1")]
+		top_p: String,
+		/// Seed of the sampler (sampling is reproducible from it).
+		#[arg(long, default_value_t = 0)]
+		seed: u64,
 		/// Escrow in ATT (default: the market's largest; the unspent part is refunded).
 		#[arg(long)]
-		budget: Option<f64>,
+		budget: Option<String>,
 		/// Only providers in this region.
 		#[arg(long)]
 		region: Option<String>,
@@ -126,195 +141,546 @@ enum JobCommand {
 		#[arg(long, default_value_t = 600)]
 		timeout: u64,
 	},
-	/// A job's status and result.
+	/// A job's status, result and audit.
 	Status { id: u64 },
+	/// Cancels a job no provider has started; the escrow comes back.
+	Cancel { id: u64 },
+	/// Disputes a job's posted result, holding the challenge bond.
+	Challenge { id: u64 },
+	/// Raises the chance that a job is checked, before its result is posted.
+	BuyChecks {
+		id: u64,
+		/// The new chance, in percent (e.g. 75 or 12.5).
+		#[arg(long)]
+		rate: String,
+	},
 }
 
-/// ATT as typed (`1.5`) to plancks.
-fn plancks(att: f64) -> Balance {
-	(att * UNIT as f64).round() as Balance
+#[derive(Subcommand)]
+enum ProviderCommand {
+	/// Registers the signing account as a provider of one model, bonding its stake. Its node
+	/// answers jobs with the account's `prov` key (`attesta-node key insert --key-type prov`)
+	/// and `--inference-model`.
+	Register {
+		#[arg(long, default_value_t = 0)]
+		model: u32,
+		/// Stake to bond, in ATT.
+		#[arg(long)]
+		stake: String,
+		/// Price per prompt token, in ATT.
+		#[arg(long)]
+		price_in: String,
+		/// Price per generated token, in ATT.
+		#[arg(long)]
+		price_out: String,
+		#[arg(long, default_value = "eu")]
+		region: String,
+		/// Jobs it runs at once.
+		#[arg(long, default_value_t = 4)]
+		capacity: u32,
+	},
+	/// Changes prices, region, capacity or model; what is not given stays.
+	Update {
+		#[arg(long)]
+		model: Option<u32>,
+		#[arg(long)]
+		price_in: Option<String>,
+		#[arg(long)]
+		price_out: Option<String>,
+		#[arg(long)]
+		region: Option<String>,
+		#[arg(long)]
+		capacity: Option<u32>,
+	},
+	/// Bonds more stake, in ATT.
+	BondExtra { amount: String },
+	/// Starts unbonding stake, in ATT (held and slashable a day, then withdrawable).
+	Unbond { amount: String },
+	/// Withdraws stake whose unbonding period is over.
+	Withdraw,
+	/// Leaves the market (no open job; stake unbonds).
+	Leave,
 }
 
-/// An amount in ATT with its 12 decimals trimmed to 6.
-fn att(b: Balance) -> String {
-	let whole = b / UNIT;
-	let frac = (b % UNIT) / (UNIT / 1_000_000);
-	format!("{whole}.{frac:06} ATT")
+#[derive(Subcommand)]
+enum CheckerCommand {
+	/// Registers the signing account as a checker with its own key and a bond. Its node checks
+	/// with the account's `chck` key (`attesta-node key insert --key-type chck`).
+	Register {
+		/// Bond to hold, in ATT.
+		#[arg(long)]
+		bond: String,
+	},
+	/// Leaves the checkers and gets the bond back (not while a verdict is open).
+	Leave,
 }
 
-fn verdict(v: Verdict) -> String {
-	match v {
-		Verdict::Unchecked => "not drawn for a check".into(),
-		Verdict::Passed(n) =>
-			format!("checked, passed ({n} check{})", if n == 1 { "" } else { "s" }),
-		Verdict::Upheld => "disputed, upheld".into(),
-		Verdict::FoundBad => "disputed, found bad: rejected and refunded".into(),
-		Verdict::Undecided => "disputed, undecided: nobody paid, budget refunded".into(),
+/// Where output goes: text, or one JSON document.
+struct Out {
+	json: bool,
+}
+
+impl Out {
+	/// Prints `text` or, with `--json`, `doc`.
+	fn show(&self, text: impl FnOnce() -> String, doc: impl FnOnce() -> Value) {
+		if self.json {
+			println!("{}", doc());
+		} else {
+			println!("{}", text());
+		}
+	}
+
+	/// Progress while waiting: on stderr, so stdout stays the result.
+	fn progress(&self, line: String) {
+		eprintln!("{line}");
 	}
 }
 
-fn print_settlement(s: &Settlement) {
-	println!(
-		"settled in block #{} after {:.1} s: paid {} (checkers' fee {}), refunded {}; {}",
-		s.block,
-		s.latency.as_secs_f64(),
-		att(s.paid),
-		att(s.fee),
-		att(s.refunded),
-		verdict(s.verdict)
-	);
+/// A failure and its exit code.
+struct Failure {
+	code: u8,
+	message: String,
 }
 
-async fn run(cli: Cli) -> attesta_client::Result<()> {
-	let suri = cli
-		.suri
-		.or_else(|| std::env::var("ATTESTA_SURI").ok())
-		.unwrap_or_else(|| "//Alice".into());
+impl From<Error> for Failure {
+	fn from(e: Error) -> Self {
+		let code = match &e {
+			Error::Invalid(_) => 2,
+			Error::Unreachable(_) => 3,
+			Error::JobFailed { .. } => 4,
+			Error::Timeout(_) => 6,
+			Error::Rpc(_) | Error::Failed(_) | Error::Decode(_) => 1,
+		};
+		Self { code, message: e.to_string() }
+	}
+}
+
+fn invalid(message: impl Into<String>) -> Failure {
+	Failure { code: 2, message: message.into() }
+}
+
+/// `"12.5"` percent to a `Perbill`, exactly.
+fn percent(text: &str) -> Result<Perbill, Failure> {
+	let bad =
+		|| invalid(format!("{text:?} is not a percentage from 0 to 100 (7 decimals at most)"));
+	let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+	if whole.is_empty() ||
+		frac.len() > 7 ||
+		!format!("{whole}{frac}").bytes().all(|b| b.is_ascii_digit())
+	{
+		return Err(bad());
+	}
+	let parts = format!("{whole}{frac:0<7}").parse::<u64>().map_err(|_| bad())?;
+	u32::try_from(parts)
+		.ok()
+		.filter(|p| *p <= 1_000_000_000)
+		.map(Perbill::from_parts)
+		.ok_or_else(bad)
+}
+
+/// `"0.7"` (at most 3 decimals) to thousandths.
+fn milli(text: &str, what: &str) -> Result<u32, Failure> {
+	let bad = || invalid(format!("--{what} {text:?}: a number with at most 3 decimals"));
+	let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+	if whole.is_empty() ||
+		frac.len() > 3 ||
+		!format!("{whole}{frac}").bytes().all(|b| b.is_ascii_digit())
+	{
+		return Err(bad());
+	}
+	format!("{whole}{frac:0<3}").parse().map_err(|_| bad())
+}
+
+fn verdict(v: Verdict) -> &'static str {
+	match v {
+		Verdict::Unchecked => "not drawn for a check",
+		Verdict::Passed(_) => "checked, passed",
+		Verdict::Upheld => "disputed, upheld",
+		Verdict::FoundBad => "disputed, found bad: rejected and refunded",
+		Verdict::Undecided => "disputed, undecided: nobody paid, budget refunded",
+	}
+}
+
+fn plancks(b: Balance) -> Value {
+	json!(b.to_string())
+}
+
+/// The signing key: `--suri`, `$ATTESTA_SURI`, or `//Alice` with `--dev` only.
+fn signer(cli_suri: &Option<String>, dev: bool) -> Result<sr25519::Pair, Failure> {
+	let suri = match cli_suri.clone().or_else(|| std::env::var("ATTESTA_SURI").ok()) {
+		Some(s) => s,
+		None if dev => "//Alice".into(),
+		None => return Err(invalid(
+			"no signing account: give --suri or set $ATTESTA_SURI (or --dev to sign as //Alice on a development chain)",
+		)),
+	};
+	Ok(chain::signer(&suri)?)
+}
+
+/// Sends `call` signed by `pair` and reports its block.
+async fn send(
+	market: &Market,
+	out: &Out,
+	pair: &sr25519::Pair,
+	what: &str,
+	call: RuntimeCall,
+) -> Result<(), Failure> {
+	let done = market.execute(pair, call).await?;
+	out.show(
+		|| format!("{what} in block #{}", done.number),
+		|| json!({"done": what, "block": done.number, "blockHash": format!("{:?}", done.block)}),
+	);
+	Ok(())
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+	let out = Out { json: cli.json };
 	let market = Market::connect(&cli.urls, RetryPolicy::default()).await?;
+	let rpc = market.rpc();
+	let key = || signer(&cli.suri, cli.dev);
 	match cli.command {
-		Command::Models =>
-			for (id, m) in market.models().await? {
-				println!(
-					"{id}: {} ({:?}), weights sha256 {}, context {} tokens, output ≤ {} tokens{}",
-					String::from_utf8_lossy(&m.name),
-					m.architecture,
-					sp_core::hexdisplay::HexDisplay::from(&m.weights_hash),
-					m.max_context_tokens,
-					m.max_output_tokens,
-					if m.active { "" } else { ", retired" }
-				);
-			},
+		Command::Models => {
+			let models = market.models().await?;
+			let doc: Value = rpc.request("attesta_models", vec![]).await?;
+			out.show(
+				|| {
+					models
+						.iter()
+						.map(|(id, m)| {
+							format!(
+								"{id}: {} ({:?}), weights sha256 {}, context {} tokens, output ≤ {} tokens{}",
+								String::from_utf8_lossy(&m.name),
+								m.architecture,
+								sp_core::hexdisplay::HexDisplay::from(&m.weights_hash),
+								m.max_context_tokens,
+								m.max_output_tokens,
+								if m.active { "" } else { ", retired" }
+							)
+						})
+						.collect::<Vec<_>>()
+						.join("\n")
+				},
+				|| doc.clone(),
+			);
+		},
 		Command::Providers { model } => {
 			let providers = market.providers(model).await?;
-			if providers.is_empty() {
-				println!("no provider serves model {model}");
-			}
-			for p in providers {
-				let r = &p.reputation;
-				let latency = r
-					.total_latency_blocks
-					.checked_div(u64::from(r.jobs_completed))
-					.map_or("-".into(), |b| format!("{b} blocks"));
-				println!(
-					"{}  {}/{} per in/out token  region {}  {:?}  stake {}  jobs {}/{} active  \
-					 done {} missed {} failed checks {}  mean latency {latency}",
-					p.who,
-					att(p.price.input),
-					att(p.price.output),
-					String::from_utf8_lossy(&p.region),
-					p.hardware,
-					att(p.stake),
-					p.active_jobs,
-					p.capacity,
-					r.jobs_completed,
-					r.deadlines_missed,
-					r.checks_failed,
-				);
-			}
+			let doc: Value = rpc.request("attesta_providers", vec![json!(model)]).await?;
+			out.show(
+				|| {
+					if providers.is_empty() {
+						return format!("no provider serves model {model}");
+					}
+					providers
+						.iter()
+						.map(|p| {
+							let r = &p.reputation;
+							let latency = r
+								.total_latency_blocks
+								.checked_div(u64::from(r.jobs_completed))
+								.map_or("-".into(), |b| format!("{b} blocks"));
+							format!(
+								"{}  {} / {} per in/out token  region {}  {:?}  stake {}  jobs {}/{} active  \
+								 done {} missed {} failed checks {}  mean latency {latency}",
+								p.who,
+								format_att(p.price.input),
+								format_att(p.price.output),
+								String::from_utf8_lossy(&p.region),
+								p.hardware,
+								format_att(p.stake),
+								p.active_jobs,
+								p.capacity,
+								r.jobs_completed,
+								r.deadlines_missed,
+								r.checks_failed,
+							)
+						})
+						.collect::<Vec<_>>()
+						.join("\n")
+				},
+				|| doc.clone(),
+			);
 		},
-		Command::Quote(JobSpec { model, prompt, max_tokens }) => {
+		Command::Quote(spec) => {
+			let prompt = spec.prompt()?;
 			let len = u32::try_from(prompt.len()).unwrap_or(u32::MAX);
-			let (n, cost) = market.quote(model, len, max_tokens, None, None).await?;
-			println!("{n} provider(s) can take it; the cheapest costs at most {}", att(cost));
+			let (n, cost) = market.quote(spec.model, len, spec.max_tokens, None, None).await?;
+			out.show(
+				|| {
+					format!(
+						"{n} provider(s) can take it; the cheapest costs at most {}",
+						format_att(cost)
+					)
+				},
+				|| json!({"providers": n, "cost": plancks(cost)}),
+			);
 		},
-		Command::Provider(ProviderCommand::Register {
-			model,
-			stake,
-			price_in,
-			price_out,
-			region,
-			capacity,
-		}) => {
-			let signer = attesta_client::chain::signer(&suri)?;
-			let call = RuntimeCall::Providers(pallet_providers::Call::register {
-				stake: plancks(stake),
-				models: vec![model],
-				price: Price { input: plancks(price_in), output: plancks(price_out) },
-				region: region.into_bytes(),
-				hardware: HardwareClass::Cpu,
-				capacity,
-			});
-			let done = market.execute(&signer, call).await?;
-			println!("registered as a provider of model {model} in block #{}", done.number);
-		},
-		Command::Checker(CheckerCommand::Register { bond }) => {
-			let signer = attesta_client::chain::signer(&suri)?;
-			let account = attesta_runtime::AccountId::from(signer.public());
-			let key_proof =
-				attesta_primitives::selection::prove_key_with(&signer, &account.encode())
-					.ok_or_else(|| Error::Invalid("cannot sign the checker key proof".into()))?;
-			let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
-				key: signer.public().0,
-				bond: plancks(bond),
-				key_proof,
-			});
-			let done = market.execute(&signer, call).await?;
-			println!("registered as a checker in block #{}", done.number);
+		Command::Balance { account } => {
+			let who: AccountId = match account {
+				Some(a) => AccountId::from_ss58check(&a)
+					.map_err(|e| invalid(format!("{a:?} is not an SS58 address: {e:?}")))?,
+				None => key()?.public().into(),
+			};
+			let info: Option<
+				frame_system::AccountInfo<u32, pallet_balances::AccountData<Balance>>,
+			> = chain::storage(rpc, &frame_system::Account::<Runtime>::hashed_key_for(&who), None)
+				.await?;
+			let data = info.map(|i| i.data).unwrap_or_default();
+			out.show(
+				|| format!("{who}: free {}, held {}", format_att(data.free), format_att(data.reserved)),
+				|| json!({"account": who.to_ss58check(), "free": plancks(data.free), "held": plancks(data.reserved)}),
+			);
 		},
 		Command::Job(JobCommand::Status { id }) => {
-			let job = market.job(id).await?.ok_or_else(|| {
-				Error::Invalid(format!("no job {id} (never submitted, or pruned)"))
-			})?;
-			println!("job {id}: {:?}", job.status);
-			if let Some(r) = &job.result {
-				println!(
-					"answer ({} tokens): {}",
-					r.output_tokens.len(),
-					String::from_utf8_lossy(&r.output_text)
-				);
-			}
-			if !ended(&job) {
-				println!("open: escrow {} held", att(job.budget));
-			}
+			let job = market
+				.job(id)
+				.await?
+				.ok_or_else(|| invalid(format!("no job {id} (never submitted, or pruned)")))?;
+			let doc: Value = rpc.request("attesta_job", vec![json!(id)]).await?;
+			out.show(
+				|| {
+					let mut lines =
+						vec![format!("job {id}: {}", doc["stage"].as_str().unwrap_or("?"))];
+					if let Some(r) = &job.result {
+						lines.push(format!(
+							"answer ({} tokens): {}",
+							r.output_tokens.len(),
+							String::from_utf8_lossy(&r.output_text)
+						));
+					}
+					if !ended(&job) {
+						lines.push(format!("open: escrow {} held", format_att(job.budget)));
+					}
+					lines.join("\n")
+				},
+				|| doc.clone(),
+			);
+		},
+		Command::Job(JobCommand::Cancel { id }) => {
+			let call = RuntimeCall::Jobs(pallet_jobs::Call::cancel_job { job_id: id });
+			send(&market, &out, &key()?, &format!("job {id} cancelled"), call).await?;
+		},
+		Command::Job(JobCommand::Challenge { id }) => {
+			let call = RuntimeCall::Audits(pallet_audits::Call::challenge { job_id: id });
+			send(&market, &out, &key()?, &format!("job {id} challenged"), call).await?;
+		},
+		Command::Job(JobCommand::BuyChecks { id, rate }) => {
+			let rate = percent(&rate)?;
+			let call = RuntimeCall::Audits(pallet_audits::Call::buy_checks { job_id: id, rate });
+			send(&market, &out, &key()?, &format!("checks bought for job {id}"), call).await?;
 		},
 		Command::Job(JobCommand::Submit {
-			spec: JobSpec { model, prompt, max_tokens },
+			spec,
+			temperature,
+			top_p,
+			seed,
 			budget,
 			region,
 			response_blocks,
 			wait,
 			timeout,
 		}) => {
-			let signer = attesta_client::chain::signer(&suri)?;
-			let mut req = JobRequest::new(model, prompt, max_tokens);
-			req.budget = budget.map(plancks);
+			let prompt = spec.prompt()?;
+			let params = GenParams {
+				max_tokens: spec.max_tokens,
+				temperature_milli: milli(&temperature, "temperature")?,
+				top_p_milli: milli(&top_p, "top-p")?,
+				seed,
+			};
+			let budget = budget.as_deref().map(parse_att).transpose()?;
+			let pair = key()?;
+			let mut req = JobRequest::new(spec.model, prompt, spec.max_tokens);
+			req.params = params;
+			req.budget = budget;
 			req.region = region;
 			req.response_blocks = response_blocks;
-			let job = market.submit_job(&signer, req).await?;
-			println!("job {} in block #{} (escrow {})", job.job_id, job.block, att(job.budget));
-			if wait {
-				let (p, price) = market.assignment(&job, Duration::from_secs(timeout)).await?;
-				println!(
-					"assigned to {p} at {}/{} per in/out token",
-					att(price.input),
-					att(price.output)
-				);
-				let done = market
-					.follow(&job, Duration::from_secs(timeout), |a| {
-						println!(
-							"answer after {:.1} s (block #{}, {} tokens, by {}):\n{}",
-							a.latency.as_secs_f64(),
-							a.block,
-							a.output_tokens,
-							a.provider,
-							a.text
+			let job = market.submit_job(&pair, req).await?;
+			if !wait {
+				out.show(
+					|| {
+						format!(
+							"job {} in block #{} (escrow {})",
+							job.job_id,
+							job.block,
+							format_att(job.budget)
 						)
-					})
-					.await?;
-				print_settlement(&done);
+					},
+					|| submitted_json(&job),
+				);
+				return Ok(());
 			}
+			out.progress(format!(
+				"submitted: job {} in block #{} (escrow {})",
+				job.job_id,
+				job.block,
+				format_att(job.budget)
+			));
+			let limit = Duration::from_secs(timeout);
+			let (provider, price) = market.assignment(&job, limit).await?;
+			out.progress(format!(
+				"assigned: to {provider} at {} / {} per in/out token",
+				format_att(price.input),
+				format_att(price.output)
+			));
+			let mut answer = None;
+			let done = market
+				.follow(&job, limit, |a| {
+					out.progress(format!(
+						"answered: block #{} after {:.1} s, {} tokens, by {}",
+						a.block,
+						a.latency.as_secs_f64(),
+						a.output_tokens,
+						a.provider
+					));
+					answer = Some(a.clone());
+				})
+				.await?;
+			out.progress(format!("settled: block #{}, {}", done.block, verdict(done.verdict)));
+			let text = answer.as_ref().map(|a| a.text.clone()).unwrap_or_default();
+			out.show(
+				|| format!("{text}\n{}", settlement_line(&done)),
+				|| {
+					let mut doc = submitted_json(&job);
+					doc["provider"] = json!(provider.to_ss58check());
+					doc["price"] = json!({"input": plancks(price.input), "output": plancks(price.output)});
+					doc["answer"] = answer.as_ref().map_or(Value::Null, |a| {
+						json!({"text": a.text, "outputTokens": a.output_tokens, "block": a.block, "provider": a.provider.to_ss58check()})
+					});
+					doc["settlement"] = json!({
+						"block": done.block,
+						"paid": plancks(done.paid),
+						"fee": plancks(done.fee),
+						"refunded": plancks(done.refunded),
+						"verification": done.verdict.json(),
+						"missedDeadline": done.missed.iter().map(Ss58Codec::to_ss58check).collect::<Vec<_>>(),
+						"seconds": done.latency.as_secs_f64(),
+					});
+					doc
+				},
+			);
+			if matches!(done.verdict, Verdict::FoundBad | Verdict::Undecided) {
+				return Err(Failure {
+					code: 5,
+					message: format!(
+						"job {}: the result was rejected by a dispute; {} refunded",
+						job.job_id,
+						format_att(done.refunded)
+					),
+				});
+			}
+		},
+		Command::Provider(cmd) => provider(&market, &out, &key()?, cmd).await?,
+		Command::Checker(CheckerCommand::Register { bond }) => {
+			let pair = key()?;
+			let account = AccountId::from(pair.public());
+			let key_proof = attesta_primitives::selection::prove_key_with(&pair, &account.encode())
+				.ok_or_else(|| invalid("cannot sign the checker key proof"))?;
+			let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
+				key: pair.public().0,
+				bond: parse_att(&bond)?,
+				key_proof,
+			});
+			send(&market, &out, &pair, "registered as a checker", call).await?;
+		},
+		Command::Checker(CheckerCommand::Leave) => {
+			let call = RuntimeCall::Audits(pallet_audits::Call::deregister_checker {});
+			send(&market, &out, &key()?, "left the checkers", call).await?;
 		},
 	}
 	Ok(())
+}
+
+/// The provider commands.
+async fn provider(
+	market: &Market,
+	out: &Out,
+	pair: &sr25519::Pair,
+	cmd: ProviderCommand,
+) -> Result<(), Failure> {
+	let (what, call) = match cmd {
+		ProviderCommand::Register { model, stake, price_in, price_out, region, capacity } => (
+			format!("registered as a provider of model {model}"),
+			pallet_providers::Call::register {
+				stake: parse_att(&stake)?,
+				models: vec![model],
+				price: Price { input: parse_att(&price_in)?, output: parse_att(&price_out)? },
+				region: region.into_bytes(),
+				hardware: HardwareClass::Cpu,
+				capacity,
+			},
+		),
+		ProviderCommand::Update { model, price_in, price_out, region, capacity } => {
+			let who = AccountId::from(pair.public());
+			let key = pallet_providers::Providers::<Runtime>::hashed_key_for(&who);
+			let now: pallet_providers::ProviderOf<Runtime> =
+				chain::storage(market.rpc(), &key, None)
+					.await?
+					.ok_or_else(|| invalid(format!("{who} is not a registered provider")))?;
+			(
+				"provider updated".into(),
+				pallet_providers::Call::update {
+					models: model.map_or_else(|| now.models.to_vec(), |m| vec![m]),
+					price: Price {
+						input: price_in
+							.as_deref()
+							.map(parse_att)
+							.transpose()?
+							.unwrap_or(now.price.input),
+						output: price_out
+							.as_deref()
+							.map(parse_att)
+							.transpose()?
+							.unwrap_or(now.price.output),
+					},
+					region: region.map_or_else(|| now.region.to_vec(), String::into_bytes),
+					hardware: now.hardware,
+					capacity: capacity.unwrap_or(now.capacity),
+				},
+			)
+		},
+		ProviderCommand::BondExtra { amount } => (
+			format!("bonded {amount} ATT more"),
+			pallet_providers::Call::bond_extra { amount: parse_att(&amount)? },
+		),
+		ProviderCommand::Unbond { amount } => (
+			format!("unbonding {amount} ATT"),
+			pallet_providers::Call::unbond { amount: parse_att(&amount)? },
+		),
+		ProviderCommand::Withdraw =>
+			("unbonded stake withdrawn".into(), pallet_providers::Call::withdraw_unbonded {}),
+		ProviderCommand::Leave =>
+			("left the providers".into(), pallet_providers::Call::deregister {}),
+	};
+	send(market, out, pair, &what, RuntimeCall::Providers(call)).await
+}
+
+fn submitted_json(job: &Submitted) -> Value {
+	json!({"jobId": job.job_id, "block": job.block, "escrow": plancks(job.budget)})
+}
+
+fn settlement_line(s: &Settlement) -> String {
+	format!(
+		"settled in block #{} after {:.1} s: paid {} (checkers' fee {}), refunded {}; {}",
+		s.block,
+		s.latency.as_secs_f64(),
+		format_att(s.paid),
+		format_att(s.fee),
+		format_att(s.refunded),
+		match s.verdict {
+			Verdict::Passed(n) =>
+				format!("checked, passed ({n} check{})", if n == 1 { "" } else { "s" }),
+			v => verdict(v).into(),
+		}
+	)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
 	match run(Cli::parse()).await {
 		Ok(()) => ExitCode::SUCCESS,
-		Err(e) => {
-			eprintln!("attesta: {e}");
-			ExitCode::FAILURE
+		Err(f) => {
+			eprintln!("attesta: {}", f.message);
+			ExitCode::from(f.code)
 		},
 	}
 }
