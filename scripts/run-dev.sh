@@ -46,7 +46,7 @@ for prompt in "What is the capital of France?" \
 	"Name three primary colours."; do
 	echo
 	echo "> $prompt"
-	"$attesta" --suri //Ferdie job submit --model 0 --prompt "$prompt" --max-tokens 48 --wait
+	"$attesta" --suri //Ferdie job submit "$prompt" --model 0 --max-tokens 48 --wait
 done
 
 if [ "${ATTESTA_DEMO_EXIT:-0}" = 1 ]; then exit 0; fi

@@ -75,8 +75,10 @@ pub async fn activity(gateway: &Gateway, limit: u64) -> Result<Value, ApiError> 
 	}
 	let disputes: Vec<Value> = jobs
 		.iter()
-		.filter(|j| !j["audit"]["dispute"].is_null())
-		.map(|j| json!({"job": j["id"], "dispute": j["audit"]["dispute"]}))
+		.filter_map(|j| {
+			let dispute = j.pointer("/audit/dispute").filter(|d| !d.is_null())?;
+			Some(json!({"job": j.get("id"), "dispute": dispute}))
+		})
 		.collect();
 	let prefix = chain::storage_prefix(b"Audits", b"PendingSlashes");
 	let mut slashes = Vec::new();

@@ -219,7 +219,7 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 	let deadline = std::time::Instant::now() + Duration::from_secs(240);
 	while tallied.is_none() {
 		if std::time::Instant::now() > deadline {
-			return Err(format!("job 1 never tallied\nnode log:\n{}", node.log_tail()).into());
+			return Err(format!("job 1 never tallied\nnode log:\n{}", node.log_tail()));
 		}
 		let best = best_number(&c).await?;
 		while next <= best {

@@ -18,7 +18,7 @@ const COMMITMENT_DOMAIN: &[u8] = b"attesta/witness-commitment/v1";
 /// The witness of one check: BLAKE2b-256 over `DIGEST_DOMAIN ‖ u32 n ‖ n × u32 runner-up`
 /// (little-endian), the runner-ups in output order.
 pub fn digest(runner_ups: &[TokenId]) -> [u8; 32] {
-	let mut buf = alloc::vec::Vec::with_capacity(DIGEST_DOMAIN.len() + 4 + 4 * runner_ups.len());
+	let mut buf = alloc::vec::Vec::new();
 	buf.extend_from_slice(DIGEST_DOMAIN);
 	buf.extend_from_slice(&(runner_ups.len() as u32).to_le_bytes());
 	for t in runner_ups {
@@ -31,7 +31,7 @@ pub fn digest(runner_ups: &[TokenId]) -> [u8; 32] {
 /// job ‖ digest`. Another account's commitment to the same digest differs, so copying a
 /// verdict's commitment proves nothing.
 pub fn commitment(checker: &[u8], job: JobId, digest: &[u8; 32]) -> [u8; 32] {
-	let mut buf = alloc::vec::Vec::with_capacity(COMMITMENT_DOMAIN.len() + checker.len() + 40);
+	let mut buf = alloc::vec::Vec::new();
 	buf.extend_from_slice(COMMITMENT_DOMAIN);
 	buf.extend_from_slice(checker);
 	buf.extend_from_slice(&job.to_le_bytes());
