@@ -4,38 +4,29 @@
 use attesta_fuzz::{run, Stats};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: attesta-fuzz [--seconds N] [--runs N] [--seed S] [--blocks B]
-  --seconds N  keep starting runs for N seconds (default 60)
-  --runs N     stop after N runs instead
-  --seed S     first run's seed (default: from the clock); run k uses S + k
-  --blocks B   blocks per run (default 400)
-  --keep-going after a finding, go on with the next seed (report all at the end)";
+/// Runs the runtime fuzzer; stops at the first finding unless told to keep going.
+#[derive(clap::Parser)]
+#[command(name = "attesta-fuzz", version)]
+struct Args {
+	/// Keep starting runs for this many seconds.
+	#[arg(long, default_value_t = 60)]
+	seconds: u64,
+	/// Stop after this many runs instead.
+	#[arg(long, default_value_t = u64::MAX, hide_default_value = true)]
+	runs: u64,
+	/// First run's seed (default: from the clock); run k uses seed + k.
+	#[arg(long)]
+	seed: Option<u64>,
+	/// Blocks per run.
+	#[arg(long, default_value_t = 400)]
+	blocks: u32,
+	/// After a finding, go on with the next seed (report all at the end).
+	#[arg(long)]
+	keep_going: bool,
+}
 
 fn main() {
-	let mut seconds = 60u64;
-	let mut runs = u64::MAX;
-	let mut seed = None;
-	let mut blocks = 400u32;
-	let mut keep_going = false;
-	let args: Vec<String> = std::env::args().skip(1).collect();
-	let mut it = args.iter();
-	while let Some(flag) = it.next() {
-		if flag == "--keep-going" {
-			keep_going = true;
-			continue;
-		}
-		let value = it.next().and_then(|v| v.parse::<u64>().ok());
-		match (flag.as_str(), value) {
-			("--seconds", Some(v)) => seconds = v,
-			("--runs", Some(v)) => runs = v,
-			("--seed", Some(v)) => seed = Some(v),
-			("--blocks", Some(v)) => blocks = v as u32,
-			_ => {
-				eprintln!("{USAGE}");
-				std::process::exit(2);
-			},
-		}
-	}
+	let Args { seconds, runs, seed, blocks, keep_going } = clap::Parser::parse();
 	let first = seed.unwrap_or_else(|| {
 		std::time::SystemTime::now()
 			.duration_since(std::time::UNIX_EPOCH)

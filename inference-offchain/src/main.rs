@@ -1,118 +1,217 @@
 //! `attesta-infer`: command-line front end for running, verifying and benchmarking jobs.
 
-use std::{collections::HashMap, path::PathBuf, process::ExitCode, time::Instant};
+use std::{path::PathBuf, process::ExitCode, time::Instant};
 
 use attesta_inference::{
 	commitment, engine::set_compute_threads, eval, generate, load::hex, sampling, tiny, verify,
 	CheckPlan, ComputePath, GenParams, InferenceDevice, LoadedModel, Tolerance, VerificationRule,
 };
 
-const USAGE: &str = "\
-usage:
-  attesta-infer run    --model PATH --prompt TEXT [--system TEXT] [--raw] [params]
-  attesta-infer verify --model PATH --prompt TEXT --output-tokens 1,2,3 [--sample N]
-                       [--rule K,MILLI,PPM,PERMILLE] [params]
-  attesta-infer bench  --model PATH [--threads N] [--gen-tokens 128] [--prompt-tokens 128] [--reps 3]
-  attesta-infer sweep  --model PATH [--prompts 200] [--max-tokens 32] [--threads N]
-  attesta-infer calibrate --model PATH [--jobs 240] [--max-tokens 48] [--adversary-jobs N]
-                       [--rule K,MILLI,PPM,PERMILLE[;...]] [--cross-path f32]
-  attesta-infer tokenize --model PATH --text TEXT [--chat]
-  attesta-infer make-tiny --out PATH [--seed S] [--dtype q4_0|q4_1|q8_0|f32]
-  attesta-infer ppl    --model PATH [--text-file PATH] [--window 512] [--threads N]
-common: --compute blocks|f32|quantized (blocks, the default on the CPU: block-quantized weights
-        against f32 activations in one fixed summation order; f32: weights dequantized at load,
-        the default on a GPU; part of the model class)
-        --inference-device cpu|cuda[:N] (cpu; cuda needs a build with --features cuda, and
-        serves the f32/quantized classes only: the block kernels are CPU-only)
-params: --max-tokens N (64) --temperature T (0 = greedy) --top-p P (1.0) --seed S (0) --threads N";
-
 type CliResult<T> = std::result::Result<T, String>;
 
-struct Args {
-	flags: HashMap<String, String>,
-	switches: Vec<String>,
+/// Runs, verifies and benchmarks inference jobs with the chain's engine.
+#[derive(clap::Parser)]
+#[command(name = "attesta-infer", version)]
+struct Cli {
+	/// Compute threads (0: the engine's default).
+	#[arg(long, global = true, default_value_t = 0)]
+	threads: usize,
+	#[command(subcommand)]
+	command: Command,
 }
 
-impl Args {
-	fn parse(raw: &[String]) -> CliResult<Self> {
-		let mut flags = HashMap::new();
-		let mut switches = Vec::new();
-		let mut it = raw.iter().peekable();
-		while let Some(a) = it.next() {
-			let Some(name) = a.strip_prefix("--") else {
-				return Err(format!("unexpected argument `{a}`"));
-			};
-			if name == "raw" || name == "chat" {
-				switches.push(name.to_string());
-				continue;
-			}
-			let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-			flags.insert(name.to_string(), v.clone());
-		}
-		Ok(Self { flags, switches })
-	}
+/// The weights and where they run.
+#[derive(clap::Args)]
+struct ModelArgs {
+	/// The GGUF weights file.
+	#[arg(long)]
+	model: PathBuf,
+	/// blocks: block-quantized weights against f32 activations in one fixed summation order (the
+	/// default on the CPU); f32: weights dequantized at load (the default on a GPU); quantized:
+	/// candle's own kernels. Part of the model class.
+	#[arg(long, value_parser = ["blocks", "f32", "quantized"])]
+	compute: Option<String>,
+	/// cpu or cuda[:N] (cuda needs a build with --features cuda and serves the f32 and
+	/// quantized classes only: the block kernels are CPU-only).
+	#[arg(long, default_value = "cpu")]
+	inference_device: String,
+}
 
-	fn str(&self, k: &str) -> Option<&str> {
-		self.flags.get(k).map(String::as_str)
-	}
+/// How to generate.
+#[derive(clap::Args)]
+struct Params {
+	#[arg(long, default_value_t = 64)]
+	max_tokens: u32,
+	/// 0 = greedy.
+	#[arg(long, default_value_t = 0.0)]
+	temperature: f64,
+	#[arg(long, default_value_t = 1.0)]
+	top_p: f64,
+	#[arg(long, default_value_t = 0)]
+	seed: u64,
+}
 
-	fn req(&self, k: &str) -> CliResult<&str> {
-		self.str(k).ok_or_else(|| format!("missing --{k}"))
-	}
-
-	fn num<T: std::str::FromStr>(&self, k: &str, default: T) -> CliResult<T> {
-		match self.str(k) {
-			None => Ok(default),
-			Some(v) => v.parse().map_err(|_| format!("--{k}: `{v}` is not a valid number")),
-		}
-	}
-
-	fn params(&self) -> CliResult<GenParams> {
-		let t: f64 = self.num("temperature", 0.0)?;
-		let p: f64 = self.num("top-p", 1.0)?;
+impl Params {
+	fn gen(&self) -> CliResult<GenParams> {
+		let (t, p) = (self.temperature, self.top_p);
 		if !(0.0..=100.0).contains(&t) || !(0.0..=1.0).contains(&p) {
 			return Err("--temperature must be in [0, 100] and --top-p in [0, 1]".into());
 		}
 		Ok(GenParams {
-			max_tokens: self.num("max-tokens", 64)?,
+			max_tokens: self.max_tokens,
 			temperature_milli: (t * 1000.0).round() as u32,
 			top_p_milli: (p * 1000.0).round() as u32,
-			seed: self.num("seed", 0)?,
+			seed: self.seed,
 		})
 	}
 }
 
-fn device(args: &Args) -> CliResult<InferenceDevice> {
-	args.str("inference-device").map_or(Ok(InferenceDevice::Cpu), str::parse)
+/// The prompt.
+#[derive(clap::Args)]
+struct PromptArgs {
+	#[arg(long)]
+	prompt: String,
+	/// A system prompt instead of the model's default one.
+	#[arg(long)]
+	system: Option<String>,
+	/// The prompt's tokens as they are, without the chat template.
+	#[arg(long)]
+	raw: bool,
 }
 
-fn load(args: &Args) -> CliResult<LoadedModel> {
-	let path = PathBuf::from(args.req("model")?);
+/// A job: the model, the prompt and how to generate.
+#[derive(clap::Args)]
+struct JobArgs {
+	#[command(flatten)]
+	model: ModelArgs,
+	#[command(flatten)]
+	prompt: PromptArgs,
+	#[command(flatten)]
+	params: Params,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+	/// Generates an answer and prints its tokens, timings and the chain's commitment.
+	Run(JobArgs),
+	/// Checks a claimed output as a checker does (one teacher-forced pass).
+	Verify {
+		#[command(flatten)]
+		job: JobArgs,
+		/// The claimed output tokens, comma-separated.
+		#[arg(long)]
+		output_tokens: String,
+		/// Check this many positions only (0: all).
+		#[arg(long, default_value_t = 0)]
+		sample: u32,
+		#[arg(long, default_value_t = 0)]
+		sample_seed: u64,
+		/// The verification rule: K,MILLI,PPM,PERMILLE.
+		#[arg(long)]
+		rule: Option<String>,
+	},
+	/// Prefill, decode and verification speed, memory.
+	Bench {
+		#[command(flatten)]
+		model: ModelArgs,
+		#[arg(long, default_value_t = 128)]
+		gen_tokens: u32,
+		#[arg(long, default_value_t = 128)]
+		prompt_tokens: usize,
+		#[arg(long, default_value_t = 3)]
+		reps: usize,
+	},
+	/// False rejects and accepts over many prompts, against another quantization.
+	Sweep {
+		#[command(flatten)]
+		model: ModelArgs,
+		#[arg(long, default_value_t = 200)]
+		prompts: usize,
+		#[arg(long, default_value_t = 32)]
+		max_tokens: u32,
+		/// The other quantization (q4_0, q4_1, q8_0, f32).
+		#[arg(long, default_value = "q4_0")]
+		other: String,
+		#[arg(long, default_value_t = 0.0)]
+		noise: f32,
+	},
+	/// Detection and false-reject rates of verification rules against real adversaries.
+	Calibrate {
+		#[command(flatten)]
+		model: ModelArgs,
+		#[arg(long, default_value_t = 240)]
+		jobs: usize,
+		#[arg(long, default_value_t = 48)]
+		max_tokens: u32,
+		/// Jobs per adversary [default: --jobs].
+		#[arg(long)]
+		adversary_jobs: Option<usize>,
+		/// Rules to compare: K,MILLI,PPM,PERMILLE[;...] [default: the engine's recommended].
+		#[arg(long)]
+		rule: Option<String>,
+		/// Also a provider on another compute path (f32).
+		#[arg(long, value_parser = ["f32"])]
+		cross_path: Option<String>,
+	},
+	/// Token ids of a text.
+	Tokenize {
+		#[command(flatten)]
+		model: ModelArgs,
+		#[arg(long)]
+		text: String,
+		/// As the user turn of the chat template.
+		#[arg(long)]
+		chat: bool,
+	},
+	/// Writes a tiny random model (for tests).
+	MakeTiny {
+		#[arg(long)]
+		out: PathBuf,
+		#[arg(long, default_value_t = 1)]
+		seed: u64,
+		/// q4_0, q4_1, q8_0 or f32.
+		#[arg(long, default_value = "q4_1")]
+		dtype: String,
+	},
+	/// Perplexity of a fixed text.
+	Ppl {
+		#[command(flatten)]
+		model: ModelArgs,
+		/// The text [default: the one shipped with the crate].
+		#[arg(long)]
+		text_file: Option<PathBuf>,
+		#[arg(long, default_value_t = 512)]
+		window: usize,
+	},
+}
+
+fn device(args: &ModelArgs) -> CliResult<InferenceDevice> {
+	args.inference_device.parse()
+}
+
+fn load(args: &ModelArgs) -> CliResult<LoadedModel> {
 	let device = device(args)?;
-	let compute = match args.str("compute") {
+	let compute = match args.compute.as_deref() {
 		None => device.default_compute(),
-		Some("blocks") => ComputePath::BlockF32,
 		Some("f32") => ComputePath::DequantizedF32,
 		Some("quantized") => ComputePath::Quantized,
-		Some(other) =>
-			return Err(format!("--compute `{other}`: expected blocks, f32 or quantized")),
+		Some(_) => ComputePath::BlockF32,
 	};
-	LoadedModel::load_on(&path, device, compute).map_err(|e| e.to_string())
+	LoadedModel::load_on(&args.model, device, compute).map_err(|e| e.to_string())
 }
 
-fn prompt_tokens(model: &LoadedModel, args: &Args) -> CliResult<Vec<u32>> {
-	let prompt = args.req("prompt")?;
-	Ok(if args.switches.iter().any(|s| s == "raw") {
-		model.tokenizer.encode(prompt, false)
+fn prompt_tokens(model: &LoadedModel, args: &PromptArgs) -> CliResult<Vec<u32>> {
+	Ok(if args.raw {
+		model.tokenizer.encode(&args.prompt, false)
 	} else {
-		model.tokenizer.encode_chat(args.str("system"), prompt)
+		model.tokenizer.encode_chat(args.system.as_deref(), &args.prompt)
 	})
 }
 
-fn cmd_run(args: &Args) -> CliResult<()> {
-	let model = load(args)?;
-	let input = prompt_tokens(&model, args)?;
-	let params = args.params()?;
+fn cmd_run(job: &JobArgs) -> CliResult<()> {
+	let (model, prompt) = (load(&job.model)?, &job.prompt);
+	let input = prompt_tokens(&model, prompt)?;
+	let params = job.params.gen()?;
 	let g = generate(&model, &input, &params).map_err(|e| e.to_string())?;
 	println!("{}", g.text);
 	println!("---");
@@ -120,7 +219,7 @@ fn cmd_run(args: &Args) -> CliResult<()> {
 	println!("input_tokens: {}", join(&g.input_tokens));
 	println!("output_tokens: {}", join(&g.output_tokens));
 	println!("stopped_on_eos: {}", g.stopped_on_eos);
-	print_commitment(&model, args, &params, &g.output_tokens);
+	print_commitment(&model, prompt, &params, &g.output_tokens);
 	let n = g.output_tokens.len().max(1) as f64;
 	println!(
 		"prefill: {:.1} ms, decode: {:.1} tok/s",
@@ -132,10 +231,9 @@ fn cmd_run(args: &Args) -> CliResult<()> {
 
 /// Prints the chain's commitment when the prompt is in chain form (the user turn of the chat
 /// template with its default system prompt), the only form a job on chain has.
-fn print_commitment(model: &LoadedModel, args: &Args, params: &GenParams, output: &[u32]) {
-	let raw = args.switches.iter().any(|s| s == "raw");
-	if let (false, None, Some(prompt)) = (raw, args.str("system"), args.str("prompt")) {
-		let c = commitment(&model.id.0, prompt.as_bytes(), params, output);
+fn print_commitment(model: &LoadedModel, prompt: &PromptArgs, params: &GenParams, output: &[u32]) {
+	if !prompt.raw && prompt.system.is_none() {
+		let c = commitment(&model.id.0, prompt.prompt.as_bytes(), params, output);
 		println!("commitment: 0x{}", hex(&c));
 	}
 }
@@ -144,12 +242,17 @@ fn join(t: &[u32]) -> String {
 	t.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn cmd_verify(args: &Args) -> CliResult<()> {
-	let model = load(args)?;
-	let input = prompt_tokens(&model, args)?;
-	let params = args.params()?;
-	let out: Vec<u32> = args
-		.req("output-tokens")?
+fn cmd_verify(
+	job: &JobArgs,
+	output_tokens: &str,
+	sample: u32,
+	sample_seed: u64,
+	rule: Option<&str>,
+) -> CliResult<()> {
+	let (model, prompt) = (load(&job.model)?, &job.prompt);
+	let input = prompt_tokens(&model, prompt)?;
+	let params = job.params.gen()?;
+	let out: Vec<u32> = output_tokens
 		.split(',')
 		.filter(|s| !s.trim().is_empty())
 		.map(|s| {
@@ -158,11 +261,11 @@ fn cmd_verify(args: &Args) -> CliResult<()> {
 				.map_err(|_| format!("--output-tokens: `{s}` is not a token id"))
 		})
 		.collect::<CliResult<_>>()?;
-	let plan = match args.num("sample", 0u32)? {
+	let plan = match sample {
 		0 => CheckPlan::All,
-		count => CheckPlan::Sample { count, seed: args.num("sample-seed", 0)? },
+		count => CheckPlan::Sample { count, seed: sample_seed },
 	};
-	let tol = args.str("rule").map_or(Ok(Tolerance::default()), |r| {
+	let tol = rule.map_or(Ok(Tolerance::default()), |r| {
 		parse_rule(r).map(|rule| Tolerance::from_rule(&rule))
 	})?;
 	let v = verify(&model, &input, &params, &out, &tol, &plan).map_err(|e| e.to_string())?;
@@ -182,7 +285,7 @@ fn cmd_verify(args: &Args) -> CliResult<()> {
 			e.margin
 		);
 	}
-	print_commitment(&model, args, &params, &out);
+	print_commitment(&model, prompt, &params, &out);
 	println!("verify_ms: {:.1}", v.micros as f64 / 1e3);
 	if v.accepted {
 		Ok(())
@@ -196,12 +299,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 	v[v.len() / 2]
 }
 
-fn cmd_bench(args: &Args) -> CliResult<()> {
+fn cmd_bench(args: &ModelArgs, gen_tokens: u32, prompt_len: usize, reps: usize) -> CliResult<()> {
 	let model = load(args)?;
 	let rss_loaded = rss_bytes();
-	let gen_tokens: u32 = args.num("gen-tokens", 128)?;
-	let prompt_len: usize = args.num("prompt-tokens", 128)?;
-	let reps: usize = args.num("reps", 3)?.max(1);
+	let reps = reps.max(1);
 	let e = |e: attesta_inference::Error| e.to_string();
 	let base = "The history of science is a story of curiosity, patience and argument. ";
 	let mut long = model.tokenizer.encode(&base.repeat(64), false);
@@ -336,13 +437,12 @@ fn proc_status_bytes(key: &str) -> u64 {
 /// The fixed text the perplexity bench uses (shipped with the crate).
 const PPL_TEXT: &str = include_str!("../benches/ppl_text.txt");
 
-fn cmd_ppl(args: &Args) -> CliResult<()> {
+fn cmd_ppl(args: &ModelArgs, text_file: Option<&std::path::Path>, window: usize) -> CliResult<()> {
 	let model = load(args)?;
-	let text = match args.str("text-file") {
-		Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?,
+	let text = match text_file {
+		Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
 		None => PPL_TEXT.to_string(),
 	};
-	let window: usize = args.num("window", 512)?;
 	let tokens = model.tokenizer.encode(&text, false);
 	let t = Instant::now();
 	let (nll, n) = eval::perplexity(&model, &tokens, window).map_err(|e| e.to_string())?;
@@ -354,15 +454,15 @@ fn cmd_ppl(args: &Args) -> CliResult<()> {
 	Ok(())
 }
 
-fn cmd_sweep(args: &Args) -> CliResult<()> {
+fn cmd_sweep(
+	args: &ModelArgs,
+	n: usize,
+	max_tokens: u32,
+	other: &str,
+	noise: f32,
+) -> CliResult<()> {
 	let model = load(args)?;
-	let n: usize = args.num("prompts", 200)?;
-	let max_tokens: u32 = args.num("max-tokens", 32)?;
-	let dtype = match args.str("other") {
-		None | Some("q4_0") => candle_core_dtype("q4_0")?,
-		Some(d) => candle_core_dtype(d)?,
-	};
-	let noise: f32 = args.num("noise", 0.0)?;
+	let dtype = candle_core_dtype(other)?;
 	let tmp = std::env::temp_dir().join(format!("attesta-sweep-other-{}.gguf", std::process::id()));
 	eval::rewrite_gguf(&model.path, &tmp, Some(dtype), noise, 1).map_err(|e| e.to_string())?;
 	let other = LoadedModel::load_on(&tmp, device(args)?, model.compute).map_err(|e| e.to_string());
@@ -424,13 +524,17 @@ fn parse_rule(s: &str) -> CliResult<VerificationRule> {
 	Ok(rule)
 }
 
-fn cmd_calibrate(args: &Args) -> CliResult<()> {
+fn cmd_calibrate(
+	args: &ModelArgs,
+	n: usize,
+	max_tokens: u32,
+	adversary_jobs: Option<usize>,
+	rule: Option<&str>,
+	cross_path: Option<&str>,
+) -> CliResult<()> {
 	let model = load(args)?;
-	let n: usize = args.num("jobs", 240)?;
-	let max_tokens: u32 = args.num("max-tokens", 48)?;
-	let rules = args
-		.str("rule")
-		.map_or(Ok(vec![eval::RECOMMENDED_RULE]), |s| s.split(';').map(parse_rule).collect())?;
+	let rules =
+		rule.map_or(Ok(vec![eval::RECOMMENDED_RULE]), |s| s.split(';').map(parse_rule).collect())?;
 	let tols: Vec<Tolerance> = rules.iter().map(Tolerance::from_rule).collect();
 	let e = |e: attesta_inference::Error| e.to_string();
 	let mut others = Vec::new();
@@ -443,9 +547,9 @@ fn cmd_calibrate(args: &Args) -> CliResult<()> {
 		let _ = std::fs::remove_file(&tmp);
 		others.push((name.to_string(), other.map_err(e)?));
 	}
-	let cross = match args.str("cross-path") {
+	let cross = match cross_path {
 		None => None,
-		Some("f32") => Some(
+		Some(_) => Some(
 			LoadedModel::load_with(
 				&model.path,
 				&candle_core::Device::Cpu,
@@ -453,14 +557,13 @@ fn cmd_calibrate(args: &Args) -> CliResult<()> {
 			)
 			.map_err(e)?,
 		),
-		Some(other) => return Err(format!("--cross-path `{other}`: only f32 is supported")),
 	};
 	let jobs = eval::calibration_jobs(n, max_tokens);
 	let setup = eval::CalibrationSetup {
 		model: &model,
 		quantizations: others.iter().map(|(n, m)| (n.clone(), m)).collect(),
 		cross_path: cross.as_ref(),
-		adversary_jobs: args.num("adversary-jobs", n)?,
+		adversary_jobs: adversary_jobs.unwrap_or(n),
 		jobs,
 	};
 	let t = Instant::now();
@@ -496,10 +599,9 @@ fn candle_core_dtype(s: &str) -> CliResult<candle_core::quantized::GgmlDType> {
 	})
 }
 
-fn cmd_tokenize(args: &Args) -> CliResult<()> {
+fn cmd_tokenize(args: &ModelArgs, text: &str, chat: bool) -> CliResult<()> {
 	let model = load(args)?;
-	let text = args.req("text")?;
-	let ids = if args.switches.iter().any(|s| s == "chat") {
+	let ids = if chat {
 		model.tokenizer.encode_chat(None, text)
 	} else {
 		model.tokenizer.encode(text, false)
@@ -508,50 +610,39 @@ fn cmd_tokenize(args: &Args) -> CliResult<()> {
 	Ok(())
 }
 
-fn cmd_make_tiny(args: &Args) -> CliResult<()> {
-	let out = PathBuf::from(args.req("out")?);
-	let mut spec = tiny::TinySpec::new(args.num("seed", 1)?);
-	spec.dtype = candle_core_dtype(args.str("dtype").unwrap_or("q4_1"))?;
-	tiny::write_gguf(&out, &spec).map_err(|e| e.to_string())?;
+fn cmd_make_tiny(out: &std::path::Path, seed: u64, dtype: &str) -> CliResult<()> {
+	let mut spec = tiny::TinySpec::new(seed);
+	spec.dtype = candle_core_dtype(dtype)?;
+	tiny::write_gguf(out, &spec).map_err(|e| e.to_string())?;
 	println!("{}", out.display());
 	Ok(())
 }
 
 fn main() -> ExitCode {
-	let raw: Vec<String> = std::env::args().skip(1).collect();
-	let Some((cmd, rest)) = raw.split_first() else {
-		eprintln!("{USAGE}");
-		return ExitCode::from(2);
-	};
-	let args = match Args::parse(rest) {
-		Ok(a) => a,
-		Err(e) => {
-			eprintln!("error: {e}\n{USAGE}");
-			return ExitCode::from(2);
-		},
-	};
-	match args.num::<usize>("threads", 0) {
-		Ok(0) => {},
-		Ok(n) => set_compute_threads(n),
-		Err(e) => {
-			eprintln!("error: {e}");
-			return ExitCode::from(2);
-		},
+	let cli: Cli = clap::Parser::parse();
+	if cli.threads > 0 {
+		set_compute_threads(cli.threads);
 	}
-	let res = match cmd.as_str() {
-		"run" => cmd_run(&args),
-		"verify" => cmd_verify(&args),
-		"bench" => cmd_bench(&args),
-		"sweep" => cmd_sweep(&args),
-		"calibrate" => cmd_calibrate(&args),
-		"ppl" => cmd_ppl(&args),
-		"make-tiny" => cmd_make_tiny(&args),
-		"tokenize" => cmd_tokenize(&args),
-		"-h" | "--help" | "help" => {
-			println!("{USAGE}");
-			Ok(())
-		},
-		other => Err(format!("unknown command `{other}`\n{USAGE}")),
+	let res = match &cli.command {
+		Command::Run(job) => cmd_run(job),
+		Command::Verify { job, output_tokens, sample, sample_seed, rule } =>
+			cmd_verify(job, output_tokens, *sample, *sample_seed, rule.as_deref()),
+		Command::Bench { model, gen_tokens, prompt_tokens, reps } =>
+			cmd_bench(model, *gen_tokens, *prompt_tokens, *reps),
+		Command::Sweep { model, prompts, max_tokens, other, noise } =>
+			cmd_sweep(model, *prompts, *max_tokens, other, *noise),
+		Command::Calibrate { model, jobs, max_tokens, adversary_jobs, rule, cross_path } =>
+			cmd_calibrate(
+				model,
+				*jobs,
+				*max_tokens,
+				*adversary_jobs,
+				rule.as_deref(),
+				cross_path.as_deref(),
+			),
+		Command::Ppl { model, text_file, window } => cmd_ppl(model, text_file.as_deref(), *window),
+		Command::MakeTiny { out, seed, dtype } => cmd_make_tiny(out, *seed, dtype),
+		Command::Tokenize { model, text, chat } => cmd_tokenize(model, text, *chat),
 	};
 	match res {
 		Ok(()) => ExitCode::SUCCESS,

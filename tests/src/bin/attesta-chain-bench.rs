@@ -72,71 +72,58 @@ struct Config {
 	senders: usize,
 }
 
-const USAGE: &str = "usage: attesta-chain-bench [--quick] [--out DIR] [--clients 1,4,16,64] \
-	[--rpc-secs S] [--full-blocks N] [--jobs N] [--senders N]";
-
-const HELP: &str = "Starts a --dev author and a second node peered with it, loads the chain \
-	with balance transfers and with the market's extrinsics, and prints what fits a block, how \
-	long the second node takes to import blocks, and JSON-RPC latency under concurrent clients \
-	(plotted to DIR/rpc-latency.png; default DIR: $TMPDIR/attesta-chain-bench). --quick: a \
-	smoke run of under 3 minutes.";
+/// Starts a --dev author and a second node peered with it, loads the chain with balance
+/// transfers and with the market's extrinsics, and prints what fits a block, how long the second
+/// node takes to import blocks, and JSON-RPC latency under concurrent clients.
+#[derive(clap::Parser)]
+#[command(name = "attesta-chain-bench", version)]
+struct Args {
+	/// A smoke run of under 3 minutes: smaller everything.
+	#[arg(long)]
+	quick: bool,
+	/// Where the report, the plot (rpc-latency.png) and the node logs go [default:
+	/// $TMPDIR/attesta-chain-bench].
+	#[arg(long)]
+	out: Option<PathBuf>,
+	/// Concurrent JSON-RPC clients of each latency run [default: 1,4,16,64; quick: 1,4,16].
+	#[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..))]
+	clients: Option<Vec<u64>>,
+	/// Seconds of each latency run [default: 10; quick: 3].
+	#[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+	rpc_secs: Option<u64>,
+	/// Full transfer blocks to see [default: 6; quick: 2].
+	#[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+	full_blocks: Option<u64>,
+	/// Jobs to submit [default: 1,600; quick: 170; at most 2,000].
+	#[arg(long)]
+	jobs: Option<usize>,
+	/// Accounts sending transfers [default: 2,000; quick: 600].
+	#[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+	senders: Option<u64>,
+}
 
 impl Config {
-	fn parse() -> Result<Self> {
-		let args: Vec<String> = std::env::args().skip(1).collect();
-		let quick = args.iter().any(|a| a == "--quick");
-		let mut cfg = Config {
-			quick,
-			out: std::env::temp_dir().join("attesta-chain-bench"),
-			clients: if quick { vec![1, 4, 16] } else { vec![1, 4, 16, 64] },
-			rpc_secs: if quick { 3 } else { 10 },
-			full_blocks: if quick { 2 } else { 6 },
-			jobs: if quick { 170 } else { 1_600 },
-			senders: if quick { 600 } else { 2_000 },
-		};
-		let mut it = args.iter();
-		while let Some(a) = it.next() {
-			let mut value = || it.next().cloned().ok_or(format!("{a} needs a value; {USAGE}"));
-			let number = |v: String| v.parse::<usize>().map_err(|_| format!("{a} {v}: {USAGE}"));
-			match a.as_str() {
-				"--quick" => {},
-				"--out" => cfg.out = PathBuf::from(value()?),
-				"--clients" =>
-					cfg.clients = value()?
-						.split(',')
-						.map(|c| c.trim().parse().map_err(|_| format!("--clients {c}: {USAGE}")))
-						.collect::<Result<Vec<usize>>>()?
-						.into_iter()
-						.filter(|c| *c > 0)
-						.collect(),
-				"--rpc-secs" => cfg.rpc_secs = number(value()?)?.max(1) as u64,
-				"--full-blocks" => cfg.full_blocks = number(value()?)?.max(1),
-				"--jobs" => cfg.jobs = number(value()?)?.clamp(JOBS_PER_DAPP, 2_000),
-				"--senders" => cfg.senders = number(value()?)?.max(1),
-				"-h" | "--help" => {
-					println!("{USAGE}\n\n{HELP}");
-					std::process::exit(0);
-				},
-				other => return Err(format!("unknown argument {other}; {USAGE}")),
-			}
+	fn parse() -> Self {
+		let a: Args = clap::Parser::parse();
+		let q = a.quick;
+		Config {
+			quick: q,
+			out: a.out.unwrap_or_else(|| std::env::temp_dir().join("attesta-chain-bench")),
+			clients: a.clients.map_or_else(
+				|| if q { vec![1, 4, 16] } else { vec![1, 4, 16, 64] },
+				|c| c.into_iter().map(|n| n as usize).collect(),
+			),
+			rpc_secs: a.rpc_secs.unwrap_or(if q { 3 } else { 10 }),
+			full_blocks: a.full_blocks.map_or(if q { 2 } else { 6 }, |n| n as usize),
+			jobs: a.jobs.unwrap_or(if q { 170 } else { 1_600 }).clamp(JOBS_PER_DAPP, 2_000),
+			senders: a.senders.map_or(if q { 600 } else { 2_000 }, |n| n as usize),
 		}
-		if cfg.clients.is_empty() {
-			return Err(format!("--clients needs at least one positive count; {USAGE}"));
-		}
-		Ok(cfg)
 	}
 }
 
 #[tokio::main]
 async fn main() {
-	let cfg = match Config::parse() {
-		Ok(c) => c,
-		Err(e) => {
-			eprintln!("attesta-chain-bench: {e}");
-			std::process::exit(2);
-		},
-	};
-	if let Err(e) = run(cfg).await {
+	if let Err(e) = run(Config::parse()).await {
 		eprintln!("attesta-chain-bench: {e}");
 		std::process::exit(1);
 	}

@@ -16,8 +16,17 @@ async fn main() {
 	}
 }
 
+/// Where the node is.
+#[derive(clap::Parser)]
+#[command(name = "attesta-dev-demo", version)]
+struct Args {
+	/// The node's JSON-RPC endpoint.
+	#[arg(default_value = "ws://127.0.0.1:9944")]
+	url: String,
+}
+
 async fn run() -> Result<()> {
-	let url = std::env::args().nth(1).unwrap_or_else(|| "ws://127.0.0.1:9944".into());
+	let Args { url } = clap::Parser::parse();
 	let c = WsClientBuilder::default()
 		.build(&url)
 		.await

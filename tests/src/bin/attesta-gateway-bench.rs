@@ -29,8 +29,22 @@ use std::{
 const KEY: &str = "sk-bench";
 const POOR_KEY: &str = "sk-bench-poor";
 
-fn arg(i: usize, default: usize) -> usize {
-	std::env::args().nth(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+/// What to measure.
+#[derive(clap::Parser)]
+#[command(name = "attesta-gateway-bench", version)]
+struct Args {
+	/// Requests in all.
+	#[arg(default_value_t = 12)]
+	jobs: usize,
+	/// Requests in flight at once.
+	#[arg(default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+	inflight: u64,
+	/// Greedy tokens per request.
+	#[arg(default_value_t = 16)]
+	tokens: usize,
+	/// What each request waits for.
+	#[arg(default_value = "settled", value_parser = ["settled", "answer"])]
+	wait: String,
 }
 
 fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
@@ -68,9 +82,8 @@ async fn main() {
 }
 
 async fn run() -> Result<()> {
-	let (jobs, inflight, tokens) = (arg(1, 12), arg(2, 4).max(1), arg(3, 16));
-	let wait =
-		if std::env::args().nth(4).as_deref() == Some("answer") { "answer" } else { "settled" };
+	let Args { jobs, inflight, tokens, wait } = clap::Parser::parse();
+	let (inflight, wait) = (inflight as usize, wait.as_str());
 	let (node, c, info) =
 		start_market_node("gw-bench", &[("prov", Bob), ("chck", Alice)], "").await?;
 	register_checker(&c, &info, Alice).await?;

@@ -26,8 +26,19 @@ struct Sample {
 	checked: bool,
 }
 
-fn arg(i: usize, default: usize) -> usize {
-	std::env::args().nth(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+/// What to measure.
+#[derive(clap::Parser)]
+#[command(name = "attesta-job-latency", version)]
+struct Args {
+	/// Jobs in all.
+	#[arg(default_value_t = 50)]
+	jobs: usize,
+	/// Dapps sending them at once.
+	#[arg(default_value_t = 5)]
+	dapps: usize,
+	/// Greedy tokens per job.
+	#[arg(default_value_t = 32)]
+	tokens: usize,
 }
 
 /// The `q`-quantile (nearest rank) of sorted `xs`.
@@ -55,7 +66,8 @@ async fn main() {
 }
 
 async fn run() -> Result<()> {
-	let (jobs, dapps, tokens) = (arg(1, 50), arg(2, 5).clamp(1, DAPPS.len()), arg(3, 32) as u32);
+	let Args { jobs, dapps, tokens } = clap::Parser::parse();
+	let (dapps, tokens) = (dapps.clamp(1, DAPPS.len()), tokens as u32);
 	let (node, c, info) =
 		start_market_node("latency", &[("prov", Bob), ("chck", Alice)], "").await?;
 	register_checker(&c, &info, Alice).await?;

@@ -25,8 +25,16 @@ async fn main() {
 	}
 }
 
-fn arg(i: usize, default: u32) -> u32 {
-	std::env::args().nth(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+/// What to measure.
+#[derive(clap::Parser)]
+#[command(name = "attesta-market-bench", version)]
+struct Args {
+	/// Jobs the dapps submit.
+	#[arg(default_value_t = 12)]
+	jobs: u32,
+	/// Greedy tokens per job.
+	#[arg(default_value_t = 48)]
+	tokens: u32,
 }
 
 fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
@@ -39,7 +47,7 @@ fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 async fn run() -> Result<()> {
-	let (jobs, tokens) = (arg(1, 12), arg(2, 48));
+	let Args { jobs, tokens } = clap::Parser::parse();
 	let keys = [("prov", Bob), ("chck", Alice), ("chck", Charlie)];
 	let (node, c, info) = start_market_node("market-bench", &keys, "").await?;
 	// Every job checked once in expectation; the two checkers are each drawn half the time.
