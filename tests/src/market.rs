@@ -36,8 +36,20 @@ pub async fn start_market_node(
 	keys: &[(&str, Sr25519Keyring)],
 	log: &str,
 ) -> Result<(Node, WsClient, ChainInfo)> {
+	start_market_node_with_threads(name, keys, log, 1).await
+}
+
+/// [`start_market_node`] with `threads` inference threads.
+pub async fn start_market_node_with_threads(
+	name: &str,
+	keys: &[(&str, Sr25519Keyring)],
+	log: &str,
+	threads: usize,
+) -> Result<(Node, WsClient, ChainInfo)> {
 	let model = reference_model()?.to_string_lossy().into_owned();
-	let mut args = vec!["--dev", "--tmp", "--inference-model", &model, "--inference-threads", "1"];
+	let threads = threads.to_string();
+	let mut args =
+		vec!["--dev", "--tmp", "--inference-model", &model, "--inference-threads", &threads];
 	if !log.is_empty() {
 		args.extend(["--log", log]);
 	}

@@ -35,6 +35,9 @@ struct Args {
 	/// Greedy tokens per job.
 	#[arg(default_value_t = 48)]
 	tokens: u32,
+	/// The node's inference threads (its default on 2 cores is 1: all but one).
+	#[arg(long, default_value_t = 1)]
+	inference_threads: usize,
 }
 
 fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
@@ -47,9 +50,11 @@ fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 async fn run() -> Result<()> {
-	let Args { jobs, tokens } = clap::Parser::parse();
+	let Args { jobs, tokens, inference_threads } = clap::Parser::parse();
 	let keys = [("prov", Bob), ("chck", Alice), ("chck", Charlie)];
-	let (node, c, info) = start_market_node("market-bench", &keys, "").await?;
+	let (node, c, info) =
+		start_market_node_with_threads("market-bench", &keys, "", inference_threads).await?;
+	println!("inference threads: {inference_threads}");
 	// Every job checked once in expectation; the two checkers are each drawn half the time.
 	sudo_set_settings(&c, &info, quick_settings(Perbill::one(), 2, 10)).await?;
 	for checker in [Alice, Charlie] {
