@@ -395,12 +395,8 @@ impl Gateway {
 			Ok(drawn) => job.provider = Some(drawn),
 			Err(Error::JobFailed { job_id, reason, refunded }) => {
 				k.budget.settle(reservation, plan.escrow.saturating_sub(refunded));
-				let _ = stages.send(Stage::Failed(ApiError::new(
-					503,
-					"server_error",
-					"no_provider",
-					format!("job {job_id} failed: {reason}; {refunded} refunded to the account"),
-				)));
+				let e = job_failed(503, "no_provider", job_id, &reason, refunded);
+				let _ = stages.send(Stage::Failed(e));
 				return;
 			},
 			Err(e) => {
@@ -430,12 +426,8 @@ impl Gateway {
 			},
 			Err(Error::JobFailed { job_id, reason, refunded }) => {
 				k.budget.settle(reservation, plan.escrow.saturating_sub(refunded));
-				let _ = stages.send(Stage::Failed(ApiError::new(
-					504,
-					"server_error",
-					"job_failed",
-					format!("job {job_id} failed: {reason}; {refunded} refunded to the account"),
-				)));
+				let e = job_failed(504, "job_failed", job_id, &reason, refunded);
+				let _ = stages.send(Stage::Failed(e));
 			},
 			Err(e) => {
 				// The job's end was not seen: its escrow stays charged, the safe side.
@@ -716,6 +708,16 @@ pub fn unix_now() -> u64 {
 /// An account as SS58 text.
 pub fn ss58(a: &AccountId) -> String {
 	a.to_ss58check()
+}
+
+/// A job that ended without an answer, its escrow (less fees) back with the account.
+fn job_failed(status: u16, code: &str, job_id: u64, reason: &str, refunded: Balance) -> ApiError {
+	ApiError::new(
+		status,
+		"server_error",
+		code,
+		format!("job {job_id} failed: {reason}; {refunded} refunded to the account"),
+	)
 }
 
 /// `0x…` hex.

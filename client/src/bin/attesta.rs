@@ -20,7 +20,7 @@
 //! 1 anything else (a call that failed on chain, with the runtime's named error).
 
 use attesta_client::{
-	amount::{format_att, parse_att},
+	amount::{format_att, parse_att, parse_decimal},
 	chain,
 	market::ended,
 	Error, JobRequest, Market, RetryPolicy, Settlement, Submitted, Verdict,
@@ -261,34 +261,22 @@ fn invalid(message: impl Into<String>) -> Failure {
 
 /// `"12.5"` percent to a `Perbill`, exactly.
 fn percent(text: &str) -> Result<Perbill, Failure> {
-	let bad =
-		|| invalid(format!("{text:?} is not a percentage from 0 to 100 (7 decimals at most)"));
-	let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-	if whole.is_empty() ||
-		frac.len() > 7 ||
-		!format!("{whole}{frac}").bytes().all(|b| b.is_ascii_digit())
-	{
-		return Err(bad());
-	}
-	let parts = format!("{whole}{frac:0<7}").parse::<u64>().map_err(|_| bad())?;
-	u32::try_from(parts)
+	parse_decimal(text, 7)
 		.ok()
-		.filter(|p| *p <= 1_000_000_000)
+		.and_then(|parts| u32::try_from(parts).ok())
+		.filter(|parts| *parts <= 1_000_000_000)
 		.map(Perbill::from_parts)
-		.ok_or_else(bad)
+		.ok_or_else(|| {
+			invalid(format!("{text:?} is not a percentage from 0 to 100 (7 decimals at most)"))
+		})
 }
 
 /// `"0.7"` (at most 3 decimals) to thousandths.
 fn milli(text: &str, what: &str) -> Result<u32, Failure> {
-	let bad = || invalid(format!("--{what} {text:?}: a number with at most 3 decimals"));
-	let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-	if whole.is_empty() ||
-		frac.len() > 3 ||
-		!format!("{whole}{frac}").bytes().all(|b| b.is_ascii_digit())
-	{
-		return Err(bad());
-	}
-	format!("{whole}{frac:0<3}").parse().map_err(|_| bad())
+	parse_decimal(text, 3)
+		.ok()
+		.and_then(|m| u32::try_from(m).ok())
+		.ok_or_else(|| invalid(format!("--{what} {text:?}: a number with at most 3 decimals")))
 }
 
 fn verdict(v: Verdict) -> &'static str {
