@@ -87,6 +87,7 @@ pub fn next(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		86..=87 => Some(Action { sender: Sender::Root, call: governance(rng), nonce_offset: 0 }),
 		88..=90 => raw_call(rng).and_then(signed),
 		91..=95 => reveal(rng, actors),
+		96..=97 => signed(report_silent(rng, actors)),
 		_ => None,
 	};
 	action.map(|mut a| {
@@ -412,6 +413,18 @@ fn verdict(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		witness,
 	});
 	Some(Action { sender: Sender::Signed(who), call, nonce_offset: 0 })
+}
+
+/// Anyone reports an account (mostly a checker) as silent: refused unless its answers prove
+/// it, which the fuzzer's checkers (voting on a random share of their draws) sometimes do.
+fn report_silent(rng: &mut Rng, actors: &[Actor]) -> RuntimeCall {
+	let checkers: Vec<AccountId> = pallet_audits::Checkers::<Runtime>::iter_keys().collect();
+	let checker = if checkers.is_empty() || rng.chance(10) {
+		rng.pick(actors).id.clone()
+	} else {
+		rng.pick(&checkers).clone()
+	};
+	RuntimeCall::Audits(pallet_audits::Call::report_silent { checker })
 }
 
 /// A checker reveals its witness on a closed job: the one its verdict committed to when it can

@@ -60,7 +60,7 @@ pub struct Shadow {
 	/// Open challenges by dapps: job → (dapp, the bond held when it challenged).
 	challenge_bonds: BTreeMap<JobId, (AccountId, Balance)>,
 	/// Every slash ever scheduled, by the fault it punishes.
-	slashes: BTreeSet<(JobId, AccountId, bool)>,
+	slashes: BTreeSet<(Option<JobId>, AccountId, bool)>,
 	/// Jobs whose result a committee found bad.
 	found_bad: BTreeSet<JobId>,
 	/// Slashes executed.
@@ -123,12 +123,14 @@ impl Shadow {
 					let slash = pallet_audits::PendingSlashes::<Runtime>::get(id)
 						.ok_or(format!("slash {id} scheduled but not pending"))?;
 					if *from == SlashFrom::ProviderStake {
-						provider_slashes.push((*id, slash.job));
+						let job =
+							slash.job.ok_or(format!("provider slash {id} is about no job"))?;
+						provider_slashes.push((*id, job));
 					}
 					let from_stake = *from == SlashFrom::ProviderStake;
 					if !self.slashes.insert((slash.job, offender.clone(), from_stake)) {
 						return Err(format!(
-							"second slash ({id}) of {offender:?} from {from:?} for job {}",
+							"second slash ({id}) of {offender:?} from {from:?} for job {:?}",
 							slash.job
 						));
 					}

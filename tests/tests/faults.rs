@@ -460,7 +460,7 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 			s.offender == CHEAT.to_account_id() &&
 				s.from == pallet_audits::SlashFrom::ProviderStake &&
 				s.fraction == rejected.terms.provider_slash &&
-				s.job == job2
+				s.job == Some(job2)
 		});
 	}
 	check(F2, slashed, || "no slash of the cheat's stake pending".into())?;

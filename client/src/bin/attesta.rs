@@ -8,6 +8,7 @@
 //! attesta provider update [--price-in ATT] [--price-out ATT] [--region R] [--capacity N] [--model M]
 //! attesta provider bond-extra|unbond ATT           attesta provider withdraw|leave
 //! attesta checker register --bond ATT              attesta checker leave
+//! attesta checker report-silent ADDRESS
 //! ```
 //! A prompt is the positional argument, or standard input when there is none. `--json` prints
 //! one JSON document on stdout (amounts as strings of plancks, as the node's `attesta_*` JSON-RPC
@@ -213,6 +214,18 @@ enum CheckerCommand {
 	},
 	/// Leaves the checkers and gets the bond back (not while a verdict is open).
 	Leave,
+	/// Reports a checker that answered far fewer draws than its chances say (the chain checks;
+	/// nodes with a checker key do this by themselves). The reporter gets half the slash.
+	ReportSilent {
+		/// The checker's SS58 address.
+		checker: String,
+	},
+}
+
+/// An SS58 address, or a clear error.
+fn parse_account(address: &str) -> Result<AccountId, Failure> {
+	AccountId::from_ss58check(address)
+		.map_err(|e| invalid(format!("{address:?} is not an SS58 address: {e:?}")))
 }
 
 /// Where output goes: text, or one JSON document.
@@ -405,8 +418,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Balance { account } => {
 			let who: AccountId = match account {
-				Some(a) => AccountId::from_ss58check(&a)
-					.map_err(|e| invalid(format!("{a:?} is not an SS58 address: {e:?}")))?,
+				Some(a) => parse_account(&a)?,
 				None => key()?.public().into(),
 			};
 			let info: Option<
@@ -573,6 +585,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Checker(CheckerCommand::Leave) => {
 			let call = RuntimeCall::Audits(pallet_audits::Call::deregister_checker {});
 			send(&market, &out, &key()?, "left the checkers", call).await?;
+		},
+		Command::Checker(CheckerCommand::ReportSilent { checker }) => {
+			let checker = parse_account(&checker)?;
+			let call = RuntimeCall::Audits(pallet_audits::Call::report_silent { checker });
+			send(&market, &out, &key()?, "reported the checker as silent", call).await?;
 		},
 	}
 	Ok(())

@@ -80,6 +80,18 @@ mod benches {
 		Ok(())
 	}
 
+	/// A checker that answered none of a hundred expected draws.
+	#[benchmark]
+	fn report_silent() -> Result<(), BenchmarkError> {
+		let (who, _) = checker::<T>(0)?;
+		Draws::<T>::put(DrawLedger { counted: 100_000_000_000, in_flight: 0 });
+		let reporter = funded::<T>("reporter", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reporter), who.clone());
+		assert_eq!(Checkers::<T>::get(&who).map(|c| c.draws.silences), Some(1));
+		Ok(())
+	}
+
 	#[benchmark]
 	fn deregister_checker() -> Result<(), BenchmarkError> {
 		let (who, _) = checker::<T>(0)?;
@@ -179,7 +191,14 @@ mod benches {
 	fn cancel_slash() -> Result<(), BenchmarkError> {
 		let (who, _) = checker::<T>(0)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		Pallet::<T>::schedule_slash(who, SlashFrom::CheckerBond, Perbill::one(), None, 0, now);
+		Pallet::<T>::schedule_slash(
+			who,
+			SlashFrom::CheckerBond,
+			Perbill::one(),
+			None,
+			Some(0),
+			now,
+		);
 		let origin =
 			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
@@ -247,7 +266,7 @@ mod benches {
 					from: SlashFrom::ProviderStake,
 					fraction: Perbill::from_percent(10),
 					beneficiary: Some(dapp),
-					job: id,
+					job: Some(id),
 					execute_at: now,
 				},
 			);

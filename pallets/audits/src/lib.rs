@@ -29,6 +29,11 @@
 //!   challenge bond (to the provider). Slashes wait `slash_delay` blocks, during which
 //!   `AdminOrigin` can cancel them (appeal); then a `whistleblower_share` goes to the wronged or
 //!   exposing party and the rest to the checkers' pool.
+//! * **Silence.** A checker's draws are secret, but its chance at each is public: the chain sums
+//!   them ([`Draws`]) and counts each checker's verdicts ([`DrawRecord`]), leaving out draws it
+//!   could not answer and draws still under way. Anyone may `report_silent` a checker whose
+//!   verdicts fall more than six standard deviations below its expected draws: it loses
+//!   `checker_slash` of its bond and its count starts again.
 //! * **Settings** of the whole market are one governed value ([`MarketSettings`]): sampling,
 //!   disputes, slashing, the providers' minimum stake, the largest job budget, the challenge window
 //!   and the checkers' fee. `set_settings` refuses values out of bounds and settings under which
@@ -253,6 +258,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextSlashToExecute<T: Config> = StorageValue<_, SlashId, ValueQuery>;
 
+	/// Every checker's chance at every draw so far: with its [`DrawRecord`], its expected
+	/// number of draws, against which its answers are counted (`report_silent`).
+	#[pallet::storage]
+	pub type Draws<T: Config> = StorageValue<_, DrawLedger, ValueQuery>;
+
 	/// Closed jobs whose checkers are revealing their witnesses.
 	#[pallet::storage]
 	pub type Reveals<T: Config> =
@@ -402,6 +412,18 @@ pub mod pallet {
 			/// Whether at least two agreeing reveals gave a witness to compare against.
 			compared: bool,
 		},
+		/// A checker answered far fewer draws than its chances say it was drawn for: it is
+		/// slashed, its count starts again and its silences grow.
+		CheckerSilent {
+			/// The checker.
+			who: T::AccountId,
+			/// Its expected number of draws, in parts per billion.
+			expected: u128,
+			/// Verdicts it gave meanwhile.
+			answered: u32,
+			/// Who reported it (paid the whistleblower share of the slash).
+			reporter: T::AccountId,
+		},
 		/// A dapp bought a higher check probability for its job.
 		ChecksBought {
 			/// The job.
@@ -478,6 +500,8 @@ pub mod pallet {
 		AlreadyRevealed,
 		/// The witness is not the one the verdict committed to.
 		WitnessMismatch,
+		/// The checker answered its draws as often as its chances say: it is not silent.
+		NotSilent,
 		/// Settings: the floor check rate must be positive and at most the initial rate.
 		InvalidCheckRates,
 		/// Settings: the committee must have 1 or more members, 1 to 10 rounds of at least one
@@ -515,7 +539,9 @@ pub mod pallet {
 			}
 			// A tallied verdict costs at most what a slash execution does (a hold transfer or a
 			// reward transfer, plus its records): weighed as one.
+			// An escalating round draws a new committee, excusing the job's verdict holders.
 			T::WeightInfo::on_initialize(r, s.saturating_add(v))
+				.saturating_add(Self::round_drawing_weight().saturating_mul(r.into()))
 				.saturating_add(T::DbWeight::get().reads_writes(3, 1))
 		}
 
@@ -579,7 +605,12 @@ pub mod pallet {
 			}
 			let registered_at = frame_system::Pallet::<T>::block_number();
 			CheckerKeys::<T>::insert(key, &who);
-			Checkers::<T>::insert(&who, CheckerInfo { key, bond, open_cases: 0, registered_at });
+			// Only draws from now on are its own.
+			let draws = DrawRecord { baseline: Draws::<T>::get().counted, ..Default::default() };
+			Checkers::<T>::insert(
+				&who,
+				CheckerInfo { key, bond, open_cases: 0, registered_at, draws },
+			);
 			Self::deposit_event(Event::CheckerRegistered { who, bond });
 			Ok(())
 		}
@@ -602,7 +633,7 @@ pub mod pallet {
 		/// witness (`attesta_primitives::witness::commitment`), revealed with `reveal_witness`
 		/// once the job closes. One verdict per checker and job: it is final.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
+		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::dispute_opening_weight()))]
 		pub fn submit_verdict(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -610,7 +641,7 @@ pub mod pallet {
 			proof: VrfProof,
 			accepted: bool,
 			witness: [u8; 32],
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let checker = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
@@ -629,7 +660,7 @@ pub mod pallet {
 				_ => return Err(Error::<T>::WrongRound.into()),
 			};
 			ensure!(!Verdicts::<T>::contains_key(job_id, &who), Error::<T>::AlreadyVoted);
-			ensure!(checker.registered_at < seeded_at, Error::<T>::RegisteredTooLate);
+			ensure!(checker.registered_at <= seeded_at, Error::<T>::RegisteredTooLate);
 			let seed = Self::seed(seeded_at).ok_or(Error::<T>::SeedNotYetKnown)?;
 			let draw = verified_draw(&checker.key, &who.encode(), job_id, round, &seed, &proof)
 				.ok_or(Error::<T>::BadVrfProof)?;
@@ -647,15 +678,23 @@ pub mod pallet {
 				&who,
 				Verdict { round, accepted, witness, revealed: None, slashed: false },
 			);
-			// Until the job closes, the bond answers for this verdict.
-			Self::case_opened(&who);
+			// Until the job closes, the bond answers for this verdict; and it answered a draw.
+			Checkers::<T>::mutate(&who, |c| {
+				if let Some(c) = c.as_mut() {
+					c.open_cases = c.open_cases.saturating_add(1);
+					c.draws.answered = c.draws.answered.saturating_add(1);
+				}
+			});
 			match dispute {
 				None if accepted => {
 					checkable.accepts = checkable.accepts.saturating_add(1);
 					Checkables::<T>::insert(job_id, checkable);
 					Self::deposit_event(Event::CheckPassed { job_id, checker: who });
 				},
-				None => Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)?,
+				None => {
+					Self::open_dispute(job_id, Accuser::Checker(who), Zero::zero(), now)?;
+					return Ok(().into());
+				},
 				Some(mut d) => {
 					if accepted {
 						d.innocent = d.innocent.saturating_add(1);
@@ -666,7 +705,8 @@ pub mod pallet {
 					Self::deposit_event(Event::DisputeVote { job_id, checker: who, accepted });
 				},
 			}
-			Ok(())
+			// No dispute opened: neither the agenda searched nor a round drawn.
+			Ok(Some(T::WeightInfo::submit_verdict()).into())
 		}
 
 		/// The dapp challenges its job's posted result, holding a bond: the settings'
@@ -674,7 +714,7 @@ pub mod pallet {
 		/// `MaxOpenChallenges`). A committee re-executes it. Bad result: the bond comes back with
 		/// the budget. Good result: the bond goes to the provider.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::challenge().saturating_add(Pallet::<T>::agenda_search_weight()))]
+		#[pallet::weight(T::WeightInfo::challenge().saturating_add(Pallet::<T>::dispute_opening_weight()))]
 		pub fn challenge(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -723,7 +763,7 @@ pub mod pallet {
 		/// not only on sampled ones. A committee decides (its check covers the claims); a false
 		/// report costs the reporter as a false alarm does.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::agenda_search_weight()))]
+		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(Pallet::<T>::dispute_opening_weight()))]
 		pub fn report_false_claims(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -787,6 +827,44 @@ pub mod pallet {
 			verdict.revealed = Some(witness);
 			Verdicts::<T>::insert(job_id, &who, verdict);
 			Self::deposit_event(Event::WitnessRevealed { job_id, checker: who });
+			Ok(())
+		}
+
+		/// Reports `checker` as silent: it gave far fewer verdicts than it was drawn for in
+		/// expectation ([`DrawRecord::silent`]: over six standard deviations below). Anyone
+		/// but the checker may; the checker loses `checker_slash` of its bond (after the
+		/// appeal delay, the reporter getting the whistleblower share) and its count starts
+		/// again, so one silence is punished once.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::report_silent())]
+		pub fn report_silent(origin: OriginFor<T>, checker: T::AccountId) -> DispatchResult {
+			let reporter = ensure_signed(origin)?;
+			ensure!(reporter != checker, Error::<T>::Conflicted);
+			let mut info = Checkers::<T>::get(&checker).ok_or(Error::<T>::NotChecker)?;
+			let ledger = Draws::<T>::get();
+			ensure!(info.draws.silent(&ledger), Error::<T>::NotSilent);
+			let (expected, answered) = (info.draws.expected(&ledger), info.draws.answered);
+			info.draws = DrawRecord {
+				baseline: ledger.counted,
+				silences: info.draws.silences.saturating_add(1),
+				..Default::default()
+			};
+			Checkers::<T>::insert(&checker, info);
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::schedule_slash(
+				checker.clone(),
+				SlashFrom::CheckerBond,
+				Settings::<T>::get().checker_slash,
+				Some(reporter.clone()),
+				None,
+				now,
+			);
+			Self::deposit_event(Event::CheckerSilent {
+				who: checker,
+				expected,
+				answered,
+				reporter,
+			});
 			Ok(())
 		}
 	}
@@ -878,6 +956,50 @@ pub mod pallet {
 			T::DbWeight::get().reads(Self::agenda_horizon().into())
 		}
 
+		/// What opening a dispute costs beyond the benchmarked calls: the agenda search, and
+		/// drawing a round (excusing the job's verdict holders and the parties).
+		pub fn dispute_opening_weight() -> Weight {
+			Self::agenda_search_weight().saturating_add(Self::round_drawing_weight())
+		}
+
+		/// What drawing a committee round costs: the ledger, and each of the job's verdict
+		/// holders and both parties excused.
+		pub fn round_drawing_weight() -> Weight {
+			let excused = u64::from(T::MaxVerdictsPerJob::get()).saturating_add(2);
+			T::DbWeight::get().reads_writes(excused.saturating_add(2), excused.saturating_add(2))
+		}
+
+		/// `who`'s expected number of draws since its count started, in parts per billion;
+		/// `None` for an account that is not a checker.
+		pub fn expected_draws(who: &T::AccountId) -> Option<u128> {
+			Checkers::<T>::get(who).map(|c| c.draws.expected(&Draws::<T>::get()))
+		}
+
+		/// A committee round with each member's `chance` opens on `job`: it counts for every
+		/// checker but those who cannot sit on it (the job's verdict holders, who judged it
+		/// already, and the parties).
+		fn draw_round(job: JobId, chance: u32, parties: [&T::AccountId; 2]) {
+			Draws::<T>::mutate(|l| l.open(chance));
+			let mut excused: Vec<T::AccountId> = Verdicts::<T>::iter_key_prefix(job).collect();
+			for party in parties {
+				if !excused.contains(party) {
+					excused.push(party.clone());
+				}
+			}
+			for who in excused {
+				Self::excuse(&who, chance);
+			}
+		}
+
+		/// `who` could not answer a draw with `chance`: it does not count against it.
+		fn excuse(who: &T::AccountId, chance: u32) {
+			Checkers::<T>::mutate(who, |c| {
+				if let Some(c) = c.as_mut() {
+					c.draws.excused = c.draws.excused.saturating_add(chance.into());
+				}
+			});
+		}
+
 		/// A dapp's bond for a challenge while it has `open` others: grows with them.
 		pub fn challenge_bond(open: u32) -> BalanceOf<T> {
 			Settings::<T>::get()
@@ -948,9 +1070,14 @@ pub mod pallet {
 			if let Accuser::Checker(c) = &accuser {
 				Self::case_opened(c);
 			}
-			let (quorum, innocent) = Checkables::<T>::get(job_id)
-				.map(|c| (Self::quorum(&c.provider, &accuser), c.accepts))
-				.unwrap_or((1, 0));
+			let checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
+			let (quorum, innocent) =
+				(Self::quorum(&checkable.provider, &accuser), checkable.accepts);
+			// The sample check ends here, whoever was still at work on it: its draw is cut.
+			Draws::<T>::mutate(|l| l.cut(checkable.chance));
+			let chance = Self::committee_chance();
+			Self::draw_round(job_id, chance, [&checkable.provider, accuser.account()]);
+			Checkables::<T>::insert(job_id, Checkable { chance: 0, ..checkable });
 			Disputes::<T>::insert(
 				job_id,
 				Dispute {
@@ -958,7 +1085,7 @@ pub mod pallet {
 					bond,
 					round: 1,
 					round_started: now,
-					chance: Self::committee_chance(),
+					chance,
 					round_ends,
 					quorum,
 					guilty: 0,
@@ -972,6 +1099,8 @@ pub mod pallet {
 		/// Decides a dispute at the end of a round, or draws a new committee.
 		fn end_round(job_id: JobId, now: BlockNumberFor<T>) {
 			let Some(mut d) = Disputes::<T>::get(job_id) else { return };
+			// The round's draw is over: it counts.
+			Draws::<T>::mutate(|l| l.close(d.chance));
 			let Some(checkable) = Checkables::<T>::get(job_id) else {
 				Self::close_dispute(job_id, &d.accuser);
 				Self::return_bond(&d);
@@ -1000,6 +1129,7 @@ pub mod pallet {
 					d.round = d.round.saturating_add(1);
 					d.round_started = now;
 					d.chance = Self::committee_chance();
+					Self::draw_round(job_id, d.chance, [&checkable.provider, d.accuser.account()]);
 					d.round_ends = round_ends;
 					let round = d.round;
 					Disputes::<T>::insert(job_id, d);
@@ -1064,7 +1194,7 @@ pub mod pallet {
 				SlashFrom::ProviderStake,
 				checkable.provider_slash,
 				Some(accuser.account().clone()),
-				job_id,
+				Some(job_id),
 				now,
 			);
 			Self::return_bond(dispute);
@@ -1079,7 +1209,7 @@ pub mod pallet {
 					SlashFrom::CheckerBond,
 					s.checker_slash,
 					None,
-					job_id,
+					Some(job_id),
 					now,
 				);
 			}
@@ -1102,7 +1232,7 @@ pub mod pallet {
 						SlashFrom::CheckerBond,
 						s.checker_slash,
 						Some(provider.clone()),
-						job_id,
+						Some(job_id),
 						now,
 					)
 				},
@@ -1127,7 +1257,7 @@ pub mod pallet {
 			from: SlashFrom,
 			fraction: Perbill,
 			beneficiary: Option<T::AccountId>,
-			job: JobId,
+			job: Option<JobId>,
 			now: BlockNumberFor<T>,
 		) {
 			if fraction.is_zero() {
@@ -1287,7 +1417,7 @@ pub mod pallet {
 						SlashFrom::CheckerBond,
 						checker_slash,
 						None,
-						job,
+						Some(job),
 						now,
 					);
 				}
@@ -1405,6 +1535,18 @@ pub mod pallet {
 					"verdicts on a job that is neither open nor revealing"
 				);
 			}
+			// The draws in flight are exactly the open ones: sample checks not cut short, and
+			// the disputes' current rounds.
+			let mut open: u128 = 0;
+			for (_, c) in Checkables::<T>::iter() {
+				open = open.saturating_add(c.chance.into());
+			}
+			for (_, d) in Disputes::<T>::iter() {
+				open = open.saturating_add(d.chance.into());
+			}
+			let ledger = Draws::<T>::get();
+			ensure!(ledger.in_flight == open, "draws in flight differ from the open draws");
+			ensure!(ledger.in_flight <= ledger.counted, "more draws in flight than counted");
 			let (head, end) = (NextTallyToRun::<T>::get(), NextTally::<T>::get());
 			let mut queued = 0u32;
 			for (at, job) in TallyQueue::<T>::iter() {
@@ -1459,6 +1601,10 @@ pub mod pallet {
 				.unwrap_or_default()
 				.rate
 				.max(Self::provider_rate(provider, terms));
+			let chance = Self::per_checker(rate);
+			Draws::<T>::mutate(|l| l.open(chance));
+			// A checker cannot check its own result.
+			Self::excuse(provider, chance);
 			Checkables::<T>::insert(
 				job,
 				Checkable {
@@ -1467,7 +1613,7 @@ pub mod pallet {
 					posted_at: frame_system::Pallet::<T>::block_number(),
 					settle_at,
 					rate,
-					chance: Self::per_checker(rate),
+					chance,
 					accepts: 0,
 					provider_slash: terms.provider_slash,
 				},
@@ -1489,7 +1635,14 @@ pub mod pallet {
 					}
 				}
 			}
-			Disputes::<T>::remove(job);
+			// A round under way is cut short; the sample check ends, and counts if it ran its
+			// course (the result settled after its whole window).
+			if let Some(d) = Disputes::<T>::take(job) {
+				Draws::<T>::mutate(|l| l.cut(d.chance));
+			}
+			if let Some(c) = &checkable {
+				Draws::<T>::mutate(|l| if settled { l.close(c.chance) } else { l.cut(c.chance) });
+			}
 			// The result is final now: its checkers reveal their witnesses, and the tally pays
 			// them (those that accepted a result that is paid, unless a dispute decides others).
 			if VerdictCount::<T>::get(job) == 0 {

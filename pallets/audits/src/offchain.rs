@@ -13,6 +13,9 @@
 //! on it is revealed (`reveal_witness`, resent like verdicts until it lands); records of closed
 //! jobs are then removed.
 //!
+//! Every [`SILENCE_SCAN_EVERY`] blocks it also reports the checkers whose answers prove them
+//! silent (`report_silent`).
+//!
 //! Besides its draws, the worker checks the claims of every open result (its text is its tokens
 //! detokenized, its billed input the templated prompt's token count): deterministic and cheap,
 //! so done for all results, once each; a false claim is reported (`report_false_claims`) and a
@@ -32,13 +35,18 @@ use frame_system::{
 };
 use pallet_jobs::AuditedJobs;
 use sp_runtime::{
-	offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic, Saturating,
+	offchain::storage::StorageValueRef,
+	traits::{IdentifyAccount, SaturatedConversion},
+	RuntimeAppPublic, Saturating,
 };
 
 /// Log target of the checker worker.
 pub const LOG_TARGET: &str = "attesta::checker";
 /// Blocks a sent verdict may take to land before it is sent again.
 pub const RESEND_AFTER: u32 = 5;
+/// Blocks between two scans of the checker set for silent checkers (which a report resets, so
+/// the scan is cheap to repeat).
+pub const SILENCE_SCAN_EVERY: u32 = 100;
 
 const LEDGER_KEY: &[u8] = b"attesta/checker/ledger";
 /// The ledger's "round" for a result's claims check, apart from the draws' rounds.
@@ -179,6 +187,26 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		false
 	});
 	StorageValueRef::persistent(LEDGER_KEY).set(&ledger);
+	let block: u64 = now.saturated_into();
+	if block.checked_rem(SILENCE_SCAN_EVERY.into()) == Some(0) {
+		report_silent_checkers::<T>(&locals);
+	}
+}
+
+/// Reports every other checker whose answers prove it silent ([`crate::DrawRecord::silent`]),
+/// signed by the first local checker (which gets the whistleblower share).
+fn report_silent_checkers<T: Config>(locals: &[LocalChecker<T>]) {
+	let Some(reporter) = locals.first() else { return };
+	let ledger = Draws::<T>::get();
+	for (who, info) in Checkers::<T>::iter() {
+		if !info.draws.silent(&ledger) || locals.iter().any(|l| l.account == who) {
+			continue;
+		}
+		match send::<T>(&reporter.public, Call::report_silent { checker: who }) {
+			Ok(()) => log::info!(target: LOG_TARGET, "a silent checker reported"),
+			Err(why) => log::warn!(target: LOG_TARGET, "silent checker not reported: {why}"),
+		}
+	}
 }
 
 /// The round `local` may vote in on `job` now, if any, with its deadline: the sample check
@@ -214,7 +242,7 @@ fn work_on<T: Config>(
 	let start = || -> Result<(), &'static str> {
 		let (seeded_at, chance) =
 			Pallet::<T>::draw_terms(job, checkable, round).ok_or("the round is not open")?;
-		if local.registered_at >= seeded_at {
+		if local.registered_at > seeded_at {
 			// Registered after the seed was fixed: never drawn for this round.
 			store.set(&Progress::<BlockNumberFor<T>>::NotDrawn);
 			return Ok(());

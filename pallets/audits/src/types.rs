@@ -126,9 +126,92 @@ pub struct CheckerInfo<Balance, BlockNumber> {
 	/// against it that are pending: while any is, it cannot leave (nor be evicted), so the
 	/// bond stays slashable for every verdict it gave.
 	pub open_cases: u32,
-	/// When it registered: it may only be drawn against seeds fixed after this block, so a key
-	/// cannot be made and registered once it is known to be drawn.
+	/// When it registered: it may only be drawn against seeds this block or later fixes (a
+	/// block's hash is fixed by the block itself, registration included), so a key cannot be
+	/// made and registered once it is known to be drawn.
 	pub registered_at: BlockNumber,
+	/// Its draws and answers since it registered or was last reported silent.
+	pub draws: DrawRecord,
+}
+
+/// One checker's record against the [`DrawLedger`]: how many draws it could have answered, and
+/// how many it did. Its draws are secret, but its chance at every draw is public, so its
+/// expected number of draws is too; an answer rate far below it shows silence (see
+/// [`DrawRecord::silent`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo, MaxEncodedLen)]
+pub struct DrawRecord {
+	/// The ledger's `counted` when the record started: earlier draws are not its own.
+	pub baseline: u128,
+	/// Its chance, in parts per billion, at draws it could not answer: its own results as a
+	/// provider, disputes it is party to, committee rounds on jobs it had judged already.
+	pub excused: u128,
+	/// Verdicts it gave since the record started.
+	pub answered: u32,
+	/// Times it was found silent (its reputation as a checker).
+	pub silences: u32,
+}
+
+/// Standard deviations below its expected draws at which a checker's answers prove silence: a
+/// checker that answers every draw falls that far below with probability under e⁻¹⁸ (Chernoff),
+/// about 1.5 × 10⁻⁸, and a silent one is found after 36 expected draws.
+pub const SILENCE_SIGMAS: u128 = 6;
+
+impl DrawRecord {
+	/// Its expected number of draws so far, in parts per billion, given the `ledger`. Every
+	/// rounding is in the checker's favour: draws still being answered, and draws cut short,
+	/// are not counted.
+	pub fn expected(&self, ledger: &DrawLedger) -> u128 {
+		ledger
+			.counted
+			.saturating_sub(ledger.in_flight)
+			.saturating_sub(self.baseline)
+			.saturating_sub(self.excused)
+	}
+
+	/// Whether its answers are more than [`SILENCE_SIGMAS`] standard deviations below its
+	/// expected draws: `(μ − answered)² > σ² μ`, in parts per billion.
+	pub fn silent(&self, ledger: &DrawLedger) -> bool {
+		const BILLION: u128 = 1_000_000_000;
+		let expected = self.expected(ledger);
+		let answered = u128::from(self.answered).saturating_mul(BILLION);
+		let Some(missing) = expected.checked_sub(answered) else { return false };
+		missing.saturating_mul(missing) >
+			SILENCE_SIGMAS
+				.saturating_mul(SILENCE_SIGMAS)
+				.saturating_mul(expected)
+				.saturating_mul(BILLION)
+	}
+}
+
+/// The sum, over every draw of the audit protocol (a result's sample check, a dispute round),
+/// of each eligible checker's chance in it, in parts per billion: with each checker's
+/// [`DrawRecord`], its expected number of draws.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo, MaxEncodedLen)]
+pub struct DrawLedger {
+	/// Draws opened, less those cut short (a sample check ended by a dispute, a round by the
+	/// job's end).
+	pub counted: u128,
+	/// The part of `counted` still open, whose drawn checkers may still be at work.
+	pub in_flight: u128,
+}
+
+impl DrawLedger {
+	/// A draw with each checker's `chance` opens.
+	pub fn open(&mut self, chance: u32) {
+		self.counted = self.counted.saturating_add(chance.into());
+		self.in_flight = self.in_flight.saturating_add(chance.into());
+	}
+
+	/// An open draw ends: it counts.
+	pub fn close(&mut self, chance: u32) {
+		self.in_flight = self.in_flight.saturating_sub(chance.into());
+	}
+
+	/// An open draw is cut short: it does not count.
+	pub fn cut(&mut self, chance: u32) {
+		self.close(chance);
+		self.counted = self.counted.saturating_sub(chance.into());
+	}
 }
 
 /// A result under check, from its posting to its settlement.
@@ -279,8 +362,8 @@ pub struct PendingSlash<AccountId, BlockNumber> {
 	pub fraction: Perbill,
 	/// Who gets the whistleblower share, if anyone.
 	pub beneficiary: Option<AccountId>,
-	/// The job it is about.
-	pub job: u64,
+	/// The job it is about; `None` for a checker's silence, which is about no one job.
+	pub job: Option<u64>,
 	/// When it executes unless cancelled.
 	pub execute_at: BlockNumber,
 }

@@ -21,6 +21,8 @@ fn verdict_with(
 		accepted,
 		committed(who, job, HONEST),
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// Attack 1: an attacker registers honest checkers' keys under its own accounts and replays
@@ -641,7 +643,7 @@ fn leaks_no_slash_is_dropped_however_many_are_decided_at_once() {
 				crate::SlashFrom::ProviderStake,
 				sp_runtime::Perbill::from_parts(10),
 				None,
-				job,
+				Some(job),
 				now,
 			);
 		}
@@ -656,5 +658,105 @@ fn leaks_no_slash_is_dropped_however_many_are_decided_at_once() {
 		assert_eq!(slashed(), n - 1, "every slash ran but the cancelled one");
 		assert_eq!(PendingSlashes::<Test>::iter().count(), 0);
 		assert_eq!(crate::NextSlashToExecute::<Test>::get(), n);
+	});
+}
+
+/// Attack 3: a drawn checker stays silent (never re-executes, never votes) and keeps its bond,
+/// while honest checkers do the work. Its draws are secret, but its chance at every draw is
+/// public: the silence shows in the count.
+#[test]
+fn silent_checkers_a_checker_that_never_answers_its_draws_is_reported_and_slashed() {
+	build_and_execute(|| {
+		// Three checkers (each drawn for a third of the results), so the test stays short.
+		for c in [23, 24] {
+			assert_ok!(Audits::deregister_checker(RuntimeOrigin::signed(c)));
+		}
+		let checkers = [20, 21, 22];
+		let (silent, reporter) = (checkers[0], OUTSIDERS[0]);
+		let report = |who| Audits::report_silent(RuntimeOrigin::signed(reporter), who);
+		assert_noop!(report(silent), Error::<Test>::NotSilent);
+		let mut missed = 0;
+		for _ in 0..36 {
+			for job in posted_jobs(4) {
+				let (at, chance) =
+					Audits::draw_terms(job, &Checkables::<Test>::get(job).unwrap(), 0).unwrap();
+				let seed = Audits::seed(at).unwrap();
+				for c in checkers {
+					let p = proof(c, job, 0);
+					let key = pair_of(c).public().0;
+					let draw = verified_draw(&key, &c.encode(), job, 0, &seed, &p).unwrap();
+					if !attesta_primitives::selection::is_selected(draw, chance) {
+						continue;
+					}
+					if c == silent {
+						missed += 1;
+					} else {
+						assert_ok!(verdict_with(c, job, 0, p, true));
+					}
+				}
+			}
+			run_to_block(System::block_number() + WINDOW + 1);
+		}
+		assert!(missed > 36, "drawn {missed} times");
+		// Honest checkers answered every draw: none can be reported, whatever their luck.
+		for honest in [21, 22] {
+			assert_noop!(report(honest), Error::<Test>::NotSilent);
+		}
+		assert_noop!(
+			Audits::report_silent(RuntimeOrigin::signed(silent), silent),
+			Error::<Test>::Conflicted
+		);
+		assert_ok!(report(silent));
+		assert_eq!(Checkers::<Test>::get(silent).unwrap().draws.silences, 1, "reputation");
+		// The same silence is punished once: the count starts again.
+		assert_noop!(report(silent), Error::<Test>::NotSilent);
+		assert_noop!(
+			Audits::deregister_checker(RuntimeOrigin::signed(silent)),
+			Error::<Test>::CheckerBusy
+		);
+		let reporter_before = Balances::free_balance(reporter);
+		run_to_block(System::block_number() + settings().slash_delay);
+		assert_eq!(bond_of(silent), BOND - BOND / 5, "a fifth of the bond");
+		assert_eq!(
+			Balances::free_balance(reporter),
+			reporter_before + BOND / 10,
+			"half to the reporter"
+		);
+	});
+}
+
+/// Attack 3, the other side: nobody can make an honest checker look silent by cutting its
+/// draws short (a dapp's challenge ends the sample check at once), by drawing it into a
+/// committee on a job it already judged, or on its own results as a provider.
+#[test]
+fn silent_checkers_draws_a_checker_could_not_answer_do_not_count() {
+	build_and_execute(|| {
+		let expected = |who| Audits::expected_draws(&who).unwrap();
+		assert_ok!(register(PROVIDER, BOND));
+		run_to_block(System::block_number() + 1);
+		let job = posted_job();
+		let voter = drawn(job, 0).into_iter().next().expect("a drawn checker");
+		assert_ok!(verdict(voter, job, 0, true));
+		// The provider cannot check its own result: its chance never counts against it.
+		// The dapp challenges: the sample check ends for those who had not answered yet.
+		assert_ok!(Audits::challenge(RuntimeOrigin::signed(DAPP), job));
+		let round = Disputes::<Test>::get(job).unwrap();
+		let ends = round.round_ends;
+		// A round under way is not counted yet: its members are still re-executing.
+		for c in CHECKERS.into_iter().chain([PROVIDER]) {
+			assert_eq!(expected(c), 0, "checker {c}");
+		}
+		let members: Vec<u64> = drawn(job, 1).into_iter().filter(|c| *c != voter).collect();
+		for c in &members {
+			assert_ok!(verdict(*c, job, 1, true));
+		}
+		run_to_block(ends + 1);
+		assert!(!Disputes::<Test>::contains_key(job), "decided");
+		for c in CHECKERS {
+			let counted = if c == voter { 0 } else { u128::from(round.chance) };
+			assert_eq!(expected(c), counted, "checker {c}");
+		}
+		// The voter judged the job already, the provider is a party: neither could answer.
+		assert_eq!(expected(PROVIDER), 0);
 	});
 }

@@ -33,6 +33,8 @@ fn verdict(who: u64, job: u64, round: u32, accepted: bool) -> sp_runtime::Dispat
 		accepted,
 		committed(who, job, HONEST),
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// Every checker with a verdict on the closed `job` reveals the honest witness, and the reveal
@@ -225,7 +227,13 @@ fn a_checker_not_drawn_is_refused() {
 	build_and_execute(|| {
 		// A rate this low is one the cheating rule refuses; a bought-down check stands in.
 		let job = posted_job();
-		Checkables::<Test>::mutate(job, |c| c.as_mut().unwrap().chance = 1);
+		let chance = Checkables::<Test>::mutate(job, |c| {
+			std::mem::replace(&mut c.as_mut().unwrap().chance, 1)
+		});
+		Draws::<Test>::mutate(|l| {
+			l.cut(chance);
+			l.open(1);
+		});
 		assert_noop!(verdict(20, job, 0, true), Error::<Test>::NotSelected);
 	});
 }
@@ -531,15 +539,16 @@ fn every_call_weight_comes_from_weight_info() {
 				accepted: true,
 				witness: [0; 32],
 			}),
-			<() as WeightInfo>::submit_verdict().saturating_add(Audits::agenda_search_weight()),
+			<() as WeightInfo>::submit_verdict().saturating_add(Audits::dispute_opening_weight()),
 		),
 		(
 			w(Call::challenge { job_id: 0 }),
-			<() as WeightInfo>::challenge().saturating_add(Audits::agenda_search_weight()),
+			<() as WeightInfo>::challenge().saturating_add(Audits::dispute_opening_weight()),
 		),
 		(w(Call::buy_checks { job_id: 0, rate: Perbill::one() }), <() as WeightInfo>::buy_checks()),
 		(w(Call::set_settings { new: settings() }), <() as WeightInfo>::set_settings()),
 		(w(Call::cancel_slash { id: 0 }), <() as WeightInfo>::cancel_slash()),
+		(w(Call::report_silent { checker: 20 }), <() as WeightInfo>::report_silent()),
 	];
 	for (i, (call, info)) in cases.into_iter().enumerate() {
 		assert_eq!(call, info, "call {i}");
