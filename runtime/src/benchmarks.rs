@@ -14,6 +14,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_collective, Council]
+	[pallet_preimage, Preimage]
+	[pallet_whitelist, Whitelist]
 	[pallet_models, Models]
 	[pallet_providers, Providers]
 	[pallet_jobs, Jobs]

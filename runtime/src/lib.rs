@@ -89,12 +89,29 @@ pub mod opaque {
 }
 
 /// The runtime's identity and version; `spec_version` goes up with every runtime upgrade.
+#[cfg(not(feature = "next-spec"))]
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("attesta"),
 	impl_name: alloc::borrow::Cow::Borrowed("attesta"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The same runtime claiming the next spec version (feature `next-spec`): the code a runtime
+/// upgrade is rehearsed with on a live chain (`scripts/build-next-runtime.sh`,
+/// `tests/tests/governance.rs`). `#[runtime_version]` reads literals only, hence two copies.
+#[cfg(feature = "next-spec")]
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("attesta"),
+	impl_name: alloc::borrow::Cow::Borrowed("attesta"),
+	authoring_version: 1,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -225,6 +242,12 @@ mod runtime {
 
 	#[runtime::pallet_index(7)]
 	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(8)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(9)]
+	pub type Whitelist = pallet_whitelist;
 
 	#[runtime::pallet_index(10)]
 	pub type Models = pallet_models;

@@ -1,7 +1,8 @@
 //! Governance in the real runtime, from the `local_testnet` genesis: a two-thirds council motion
-//! changes the market settings and the council itself; a minority motion, a non-member, a plain
-//! signed account, sudo and settings under which cheating pays are all refused with named
-//! errors.
+//! changes the market settings and the council itself; two motions (whitelist, then dispatch by
+//! three quarters) act as Root and authorise a runtime upgrade; a minority motion, a
+//! non-member, a plain signed account, sudo and settings under which cheating pays are all
+//! refused with named errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
@@ -277,4 +278,99 @@ fn every_shipped_preset_builds_with_its_model_registered() {
 			assert!(pallet_models::Models::<Runtime>::get(0).is_some(), "{name}: no model 0");
 		});
 	}
+}
+
+/// A motion by Alice on `call` that `ayes` vote for, closed by Dave; returns what it returned.
+fn motion(threshold: u32, ayes: &[Sr25519Keyring], call: RuntimeCall) -> Result<(), DispatchError> {
+	let motion = propose(Alice, threshold, call.clone());
+	for who in ayes {
+		vote(*who, motion, true);
+	}
+	close(Dave, motion, &call);
+	last_motion_result()
+}
+
+/// The Root call the upgrade tests govern: authorising a runtime's code by its hash.
+fn authorize_upgrade(code_hash: sp_core::H256) -> RuntimeCall {
+	RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash })
+}
+
+/// The code hash the last `UpgradeAuthorized` event names, if any.
+fn authorized() -> Option<sp_core::H256> {
+	System::events().into_iter().rev().find_map(|r| match r.event {
+		RuntimeEvent::System(frame_system::Event::UpgradeAuthorized { code_hash, .. }) =>
+			Some(code_hash),
+		_ => None,
+	})
+}
+
+fn dispatch_as_root(call: &RuntimeCall) -> RuntimeCall {
+	RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+		call: Box::new(call.clone()),
+	})
+}
+
+fn whitelist(call: &RuntimeCall) -> RuntimeCall {
+	let call_hash = <Runtime as frame_system::Config>::Hashing::hash_of(call);
+	RuntimeCall::Whitelist(pallet_whitelist::Call::whitelist_call { call_hash })
+}
+
+#[test]
+fn the_council_reaches_root_in_two_motions_and_authorizes_an_upgrade() {
+	local_testnet().execute_with(|| {
+		let code_hash = sp_core::H256::repeat_byte(7);
+		let root_call = authorize_upgrade(code_hash);
+		// Two thirds of the council cannot act as Root: not directly...
+		assert_eq!(motion(2, &[Alice, Bob], root_call.clone()), Err(DispatchError::BadOrigin));
+		// ...nor by dispatching through the whitelist, which needs three quarters.
+		assert_eq!(
+			motion(2, &[Alice, Bob], dispatch_as_root(&root_call)),
+			Err(DispatchError::BadOrigin)
+		);
+		// A signed account cannot whitelist, nor dispatch what is not whitelisted.
+		assert_noop!(
+			attesta_runtime::Whitelist::whitelist_call(signed(Alice), code_hash),
+			DispatchError::BadOrigin
+		);
+		assert!(attesta_runtime::Whitelist::dispatch_whitelisted_call_with_preimage(
+			signed(Dave),
+			Box::new(root_call.clone())
+		)
+		.is_err());
+		// Motion one, two thirds: the exact call is published by its hash.
+		assert_eq!(motion(2, &[Alice, Bob], whitelist(&root_call)), Ok(()));
+		assert_eq!(authorized(), None);
+		// Motion two, three quarters (all three members): it runs as Root.
+		assert_eq!(motion(3, &[Alice, Bob, Charlie], dispatch_as_root(&root_call)), Ok(()));
+		let dispatched = <Runtime as frame_system::Config>::Hashing::hash_of(&root_call);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Whitelist(pallet_whitelist::Event::WhitelistedCallDispatched {
+				call_hash,
+				result: Ok(_),
+			}) if *call_hash == dispatched
+		)));
+		assert_eq!(authorized(), Some(code_hash));
+		// Once run, the whitelisting is spent: the same call cannot be replayed.
+		assert!(attesta_runtime::Whitelist::dispatch_whitelisted_call_with_preimage(
+			signed(Dave),
+			Box::new(root_call)
+		)
+		.is_err());
+	});
+}
+
+#[test]
+fn a_dispatch_voted_before_its_whitelist_waits_for_it_then_anyone_relays_it() {
+	local_testnet().execute_with(|| {
+		let root_call = authorize_upgrade(sp_core::H256::repeat_byte(9));
+		assert_eq!(motion(3, &[Alice, Bob, Charlie], dispatch_as_root(&root_call)), Ok(()));
+		assert_eq!(authorized(), None, "deferred");
+		assert_eq!(motion(2, &[Alice, Bob], whitelist(&root_call)), Ok(()));
+		assert_ok!(attesta_runtime::Whitelist::dispatch_whitelisted_call_with_preimage(
+			signed(Dave),
+			Box::new(root_call)
+		));
+		assert!(authorized().is_some());
+	});
 }

@@ -1,19 +1,86 @@
 //! Governance end to end on the four-validator local testnet (no sudo key), over JSON-RPC: the
 //! council proposes, votes on and closes a motion through different nodes; from the next block
 //! every node applies the new sample rate to new jobs, while a job submitted before keeps the
-//! terms it started with.
+//! terms it started with. Then two motions (whitelist, dispatch as Root) authorise the next
+//! spec version of the runtime, which anyone then applies: every node runs it, blocks keep
+//! finalizing, the open jobs keep their terms and new transactions are signed for it.
 
 use attesta_e2e::{market::*, testnet::*, *};
 use attesta_runtime::{Runtime, RuntimeCall, RuntimeEvent, UNIT};
 use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use pallet_jobs::GenParams;
-use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Eve, Ferdie};
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Eve, Ferdie};
 use sp_runtime::{traits::Hash, Perbill};
 use std::time::Duration;
 
 type CouncilEvent = pallet_collective::Event<Runtime, pallet_collective::Instance1>;
 type CouncilCall = pallet_collective::Call<Runtime, pallet_collective::Instance1>;
+
+/// A council motion on `proposal`: Alice proposes it with `threshold` through the first node,
+/// each of `ayes` votes aye through its own node, Charlie closes it through the third; returns
+/// the closing block's events, checked to hold the motion's successful execution.
+async fn motion(
+	clients: &[WsClient],
+	info: &ChainInfo,
+	threshold: u32,
+	ayes: &[Sr25519Keyring],
+	proposal: RuntimeCall,
+) -> Result<Vec<RuntimeEvent>> {
+	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&proposal);
+	let length_bound = proposal.encoded_size() as u32;
+	let propose = RuntimeCall::Council(CouncilCall::propose {
+		threshold,
+		proposal: Box::new(proposal.clone()),
+		length_bound,
+	});
+	let index = execute(&clients[0], info, Alice, propose)
+		.await?
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Council(CouncilEvent::Proposed { proposal_index, .. }) =>
+				Some(*proposal_index),
+			_ => None,
+		})
+		.ok_or("no Proposed event")?;
+	for (who, c) in ayes.iter().zip(clients) {
+		let vote = RuntimeCall::Council(CouncilCall::vote { proposal: hash, index, approve: true });
+		execute(c, info, *who, vote).await?;
+	}
+	let close = RuntimeCall::Council(CouncilCall::close {
+		proposal_hash: hash,
+		index,
+		proposal_weight_bound: proposal.get_dispatch_info().call_weight,
+		length_bound,
+	});
+	let events = execute(&clients[2], info, Charlie, close).await?;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Council(CouncilEvent::Executed { result: Ok(()), .. })
+		)),
+		"the motion did not execute: {events:?}"
+	);
+	Ok(events)
+}
+
+/// The runtime's next spec version, built by `scripts/build-next-runtime.sh`.
+fn next_runtime() -> Result<Vec<u8>> {
+	let script =
+		std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/build-next-runtime.sh");
+	let out = std::process::Command::new(&script)
+		.output()
+		.map_err(|e| format!("{}: {e}", script.display()))?;
+	if !out.status.success() {
+		return Err(format!(
+			"{} failed: {}",
+			script.display(),
+			String::from_utf8_lossy(&out.stderr)
+		));
+	}
+	let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+	std::fs::read(&path).map_err(|e| format!("{path}: {e}"))
+}
 
 /// Ferdie submits a job for model 0 through `c`; returns its id.
 async fn submit_job(c: &WsClient, info: &ChainInfo) -> Result<u64> {
@@ -58,42 +125,9 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 		floor_rate: Perbill::from_percent(20),
 		..old
 	};
-	let proposal = RuntimeCall::Audits(pallet_audits::Call::set_settings { new });
-	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&proposal);
-	let length_bound = proposal.encoded_size() as u32;
-	let propose = RuntimeCall::Council(CouncilCall::propose {
-		threshold: 2,
-		proposal: Box::new(proposal.clone()),
-		length_bound,
-	});
-	let index = execute(&clients[0], &info, Alice, propose)
-		.await?
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::Council(CouncilEvent::Proposed { proposal_index, .. }) =>
-				Some(*proposal_index),
-			_ => None,
-		})
-		.ok_or("no Proposed event")?;
 	// Alice and Bob vote aye, each through their own node; Charlie closes through his.
-	for (who, c) in [(Alice, &clients[0]), (Bob, &clients[1])] {
-		let vote = RuntimeCall::Council(CouncilCall::vote { proposal: hash, index, approve: true });
-		execute(c, &info, who, vote).await?;
-	}
-	let close = RuntimeCall::Council(CouncilCall::close {
-		proposal_hash: hash,
-		index,
-		proposal_weight_bound: proposal.get_dispatch_info().call_weight,
-		length_bound,
-	});
-	let events = execute(&clients[2], &info, Charlie, close).await?;
-	assert!(
-		events.iter().any(|e| matches!(
-			e,
-			RuntimeEvent::Council(CouncilEvent::Executed { result: Ok(()), .. })
-		)),
-		"the motion did not execute: {events:?}"
-	);
+	let proposal = RuntimeCall::Audits(pallet_audits::Call::set_settings { new });
+	let events = motion(&clients, &info, 2, &[Alice, Bob], proposal).await?;
 	assert!(
 		events.contains(&RuntimeEvent::Audits(pallet_audits::Event::SettingsUpdated { old, new })),
 		"no SettingsUpdated {{ old, new }}: {events:?}"
@@ -119,6 +153,60 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 		assert_eq!(old_job.terms.floor_check_rate, old.floor_rate, "{}: job {before}", n.name);
 		assert_eq!(new_job.terms.initial_check_rate, new.initial_rate, "{}: job {after}", n.name);
 		assert_eq!(new_job.terms.floor_check_rate, new.floor_rate, "{}: job {after}", n.name);
+	}
+
+	// The runtime upgrade: its code's hash is authorised by Root, reached in two motions.
+	let code = next_runtime()?;
+	let code_hash = <Runtime as frame_system::Config>::Hashing::hash(&code);
+	let authorize = RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash });
+	let call_hash = <Runtime as frame_system::Config>::Hashing::hash_of(&authorize);
+	let whitelist = RuntimeCall::Whitelist(pallet_whitelist::Call::whitelist_call { call_hash });
+	motion(&clients, &info, 2, &[Alice, Bob], whitelist).await?;
+	let dispatch =
+		RuntimeCall::Whitelist(pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+			call: Box::new(authorize),
+		});
+	let events = motion(&clients, &info, 3, &[Alice, Bob, Charlie], dispatch).await?;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::System(frame_system::Event::UpgradeAuthorized { code_hash: h, .. })
+				if *h == code_hash
+		)),
+		"the upgrade was not authorised: {events:?}"
+	);
+	// Anyone applies the authorised code; here Eve, through the fourth node.
+	let apply = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade { code });
+	let events = execute(&clients[3], &info, Eve, apply).await?;
+	assert!(
+		events
+			.iter()
+			.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::CodeUpdated { .. }))),
+		"no CodeUpdated: {events:?}"
+	);
+	let upgraded_at = best_number(&clients[3]).await?;
+	for (n, c) in nodes.iter().zip(&clients) {
+		wait_for(
+			&format!("the next spec version on {}", n.name),
+			Duration::from_secs(60),
+			|| async {
+				let v = chain_info(c).await?;
+				Ok((v.spec_version == info.spec_version + 1).then_some(()))
+			},
+		)
+		.await?;
+		wait_finalized(c, upgraded_at + 2, Duration::from_secs(90)).await?;
+	}
+	// The open jobs keep their terms; a transaction signed for the new version goes through.
+	let upgraded = chain_info(&clients[0]).await?;
+	let third = submit_job(&clients[0], &upgraded).await?;
+	for (n, c) in nodes.iter().zip(&clients) {
+		let old_job = job_view(c, before).await?.ok_or("the job before is gone")?;
+		assert_eq!(old_job.terms.initial_check_rate, old.initial_rate, "{}: job {before}", n.name);
+		wait_for(&format!("job {third} on {}", n.name), Duration::from_secs(60), || async {
+			job_view(c, third).await
+		})
+		.await?;
 	}
 	drop(nodes);
 	let _ = std::fs::remove_dir_all(&tmp);

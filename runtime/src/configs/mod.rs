@@ -2,7 +2,7 @@
 
 use crate::{
 	AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Jobs, Models, Nonce,
-	PalletInfo, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	PalletInfo, Preimage, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
 	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
 	MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
@@ -141,6 +141,57 @@ pub type RootOrTwoThirdsCouncil = EitherOfDiverse<
 	EnsureRoot<AccountId>,
 	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>,
 >;
+
+/// Root, or three quarters of the council: the origin that may dispatch a whitelisted call as
+/// Root (with the genesis council of three, all three members).
+pub type RootOrThreeQuartersCouncil = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 3, 4>,
+>;
+
+parameter_types! {
+	/// A deferred dispatch (approved before its call was whitelisted) lapses after a day.
+	pub const DeferredDispatchExpiration: BlockNumber = DAYS;
+	/// What noting a preimage holds from a signed account: 1 ATT, plus 0.1 mATT a byte.
+	pub const PreimageBaseDeposit: Balance = UNIT;
+	pub const PreimageByteDeposit: Balance = UNIT / 10_000;
+	pub const PreimageHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
+}
+
+/// Root through the council, in two motions: one whitelists a call's hash (two thirds), which
+/// publishes exactly what will run; one dispatches it as Root (three quarters). Either may pass
+/// first: a dispatch approved before the whitelist waits for it for a day, and then anyone may
+/// relay it. Runtime upgrades go this way: Root calls `System.authorize_upgrade(code_hash)`, and
+/// anyone then applies the code (`System.apply_authorized_upgrade`).
+impl pallet_whitelist::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WhitelistOrigin = RootOrTwoThirdsCouncil;
+	type DispatchWhitelistedOrigin = RootOrThreeQuartersCouncil;
+	type Preimages = Preimage;
+	type DeferredDispatchExpiration = DeferredDispatchExpiration;
+	type BlockNumberProvider = System;
+	type WeightInfo = pallet_whitelist::weights::SubstrateWeight<Runtime>;
+}
+
+/// Stores the calls (and code) that governance refers to by hash.
+impl pallet_preimage::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type ManagerOrigin = RootOrTwoThirdsCouncil;
+	type Consideration = frame_support::traits::fungible::HoldConsideration<
+		AccountId,
+		Balances,
+		PreimageHoldReason,
+		frame_support::traits::LinearStoragePrice<
+			PreimageBaseDeposit,
+			PreimageByteDeposit,
+			Balance,
+		>,
+	>;
+}
 
 impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type RuntimeOrigin = RuntimeOrigin;

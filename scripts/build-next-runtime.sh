@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the runtime as its next spec version (feature `next-spec`): the code that the upgrade
+# rehearsal in tests/tests/governance.rs applies to a live local testnet by council motion.
+# Prints the path of the Wasm it wrote.
+#
+# It reuses the Wasm build of the workspace's runtime (run `cargo build --workspace` first): a
+# copy of that build's directory with the feature switched on, built with the flags
+# substrate-wasm-builder uses, so only the runtime crate itself compiles again (a minute or two)
+# and the main build's directory is left as it was.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+main="$CARGO_TARGET_DIR/debug/wbuild/attesta-runtime"
+next="$CARGO_TARGET_DIR/next-runtime"
+if [ ! -f "$main/Cargo.toml" ]; then
+	echo "no runtime Wasm build in $main: run cargo build --workspace first" >&2
+	exit 1
+fi
+mkdir -p "$next"
+cp -a "$main/." "$next/"
+# The generated manifest names the runtime crate with no features; switch `next-spec` on.
+python3 - "$next/Cargo.toml" <<'EOF'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+head, sep, rest = text.partition("[dependencies.wasm-project]")
+if not sep or "features = []" not in rest:
+    sys.exit(f"{path}: unexpected layout of the generated manifest")
+open(path, "w").write(head + sep + rest.replace("features = []", 'features = ["next-spec"]', 1))
+EOF
+# The flags and environment substrate-wasm-builder gives its own build (wasm32v1-none target).
+RUSTFLAGS="-C link-arg=--export-table -C link-arg=--export=__heap_base -C link-arg=--import-memory  --cfg substrate_runtime " \
+	CARGO_TARGET_DIR="$next/target" SKIP_WASM_BUILD="" \
+	env -u RUSTC -u CARGO_ENCODED_RUSTFLAGS \
+	cargo "+$WASM_BUILD_TOOLCHAIN" rustc --target=wasm32v1-none \
+	--manifest-path="$next/Cargo.toml" --profile release --quiet >&2
+echo "$next/target/wasm32v1-none/release/attesta_runtime.wasm"
