@@ -2,8 +2,8 @@
 //! and `local_testnet` (four validators, a council, no sudo key).
 
 use crate::{
-	configs::JobsPalletId, AccountId, BalancesConfig, ModelsConfig, RuntimeGenesisConfig,
-	SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::JobsPalletId, opaque::SessionKeys, AccountId, BalancesConfig, ModelsConfig,
+	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -58,9 +58,17 @@ fn genesis(
 	council: Vec<AccountId>,
 	sudo: Option<AccountId>,
 ) -> Value {
-	let aura: Vec<AuraId> = validators.iter().map(|(a, _)| a.public().into()).collect();
-	let grandpa: Vec<(GrandpaId, u64)> =
-		validators.iter().map(|(_, g)| (g.public().into(), 1)).collect();
+	// Each validator's account is its Aura key's account; its session keys make it an author
+	// and a GRANDPA voter (`pallet-session` hands them to Aura and GRANDPA at genesis).
+	let keys: Vec<(AccountId, AccountId, SessionKeys)> = validators
+		.iter()
+		.map(|(a, g)| {
+			let aura: AuraId = a.public().into();
+			let grandpa: GrandpaId = g.public().into();
+			(a.to_account_id(), a.to_account_id(), SessionKeys { aura, grandpa })
+		})
+		.collect();
+	let validators: Vec<AccountId> = keys.iter().map(|(a, ..)| a.clone()).collect();
 	// The checkers' pool starts at the existential deposit so the first small fee can land.
 	let pool: AccountId = JobsPalletId::get().into_account_truncating();
 	let mut balances: Vec<(AccountId, crate::Balance)> =
@@ -68,8 +76,8 @@ fn genesis(
 	balances.push((pool, EXISTENTIAL_DEPOSIT));
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances },
-		aura: pallet_aura::GenesisConfig { authorities: aura },
-		grandpa: pallet_grandpa::GenesisConfig { authorities: grandpa },
+		validators: pallet_validators::GenesisConfig { validators },
+		session: pallet_session::GenesisConfig { keys },
 		sudo: SudoConfig { key: sudo },
 		council: pallet_collective::GenesisConfig { members: council },
 		models: ModelsConfig { models: vec![reference_model()] },

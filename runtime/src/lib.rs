@@ -225,6 +225,14 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
 
+	// Declared before Aura and GRANDPA: the validator set is planned, and a session rotated,
+	// before the consensus pallets' hooks of the same block.
+	#[runtime::pallet_index(14)]
+	pub type Validators = pallet_validators;
+
+	#[runtime::pallet_index(15)]
+	pub type Session = pallet_session;
+
 	#[runtime::pallet_index(2)]
 	pub type Aura = pallet_aura;
 

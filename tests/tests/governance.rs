@@ -3,14 +3,16 @@
 //! every node applies the new sample rate to new jobs, while a job submitted before keeps the
 //! terms it started with. Then two motions (whitelist, dispatch as Root) authorise the next
 //! spec version of the runtime, which anyone then applies: every node runs it, blocks keep
-//! finalizing, the open jobs keep their terms and new transactions are signed for it.
+//! finalizing, the open jobs keep their terms and new transactions are signed for it. Last, a
+//! fifth validator registers its session keys, is added by motion and authors blocks, and one
+//! of the four is removed by motion while the others keep finalizing.
 
 use attesta_e2e::{market::*, testnet::*, *};
-use attesta_runtime::{Runtime, RuntimeCall, RuntimeEvent, UNIT};
+use attesta_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent, UNIT};
 use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use pallet_jobs::GenParams;
-use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Eve, Ferdie};
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
 use sp_runtime::{traits::Hash, Perbill};
 use std::time::Duration;
 
@@ -80,6 +82,32 @@ fn next_runtime() -> Result<Vec<u8>> {
 	}
 	let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
 	std::fs::read(&path).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `who`'s `Session.set_keys` call: its dev Aura and GRANDPA keys, with the proof that it holds
+/// them (each key's signature over the account).
+fn set_session_keys(who: Sr25519Keyring) -> RuntimeCall {
+	use sp_core::{proof_of_possession::ProofOfPossessionGenerator, Pair};
+	use std::str::FromStr;
+	let owner = who.to_account_id().encode();
+	let mut aura = who.pair();
+	let mut grandpa = sp_keyring::Ed25519Keyring::from_str(&who.to_string())
+		.expect("a dev ed25519 key of the same name")
+		.pair();
+	let keys = attesta_runtime::opaque::SessionKeys {
+		aura: aura.public().into(),
+		grandpa: grandpa.public().into(),
+	};
+	let proof =
+		(aura.generate_proof_of_possession(&owner), grandpa.generate_proof_of_possession(&owner))
+			.encode();
+	RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof })
+}
+
+/// The validators of the current session, as the node at `c` sees them.
+async fn session_validators(c: &WsClient) -> Result<Vec<AccountId>> {
+	let key = pallet_session::Validators::<Runtime>::hashed_key();
+	Ok(storage::<Vec<AccountId>>(c, &key).await?.unwrap_or_default())
 }
 
 /// Ferdie submits a job for model 0 through `c`; returns its id.
@@ -208,6 +236,45 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 		})
 		.await?;
 	}
+
+	// A fifth validator, Eve: her node holds her keys, she registers them as session keys
+	// (with the proof that she holds them), and a two-thirds motion adds her.
+	let spec = tmp.join("local-testnet-raw.json").to_string_lossy().into_owned();
+	prepare_validator(&spec, &tmp.join("eve").to_string_lossy(), "eve")?;
+	let eve = join_local_testnet(&tmp, "eve", &nodes[0], &["--validator"]).await?;
+	let info = upgraded;
+	execute(&clients[3], &info, Eve, set_session_keys(Eve)).await?;
+	let add = RuntimeCall::Validators(pallet_validators::Call::add_validator {
+		who: Eve.to_account_id(),
+	});
+	motion(&clients, &info, 2, &[Alice, Bob], add).await?;
+	for (n, c) in nodes.iter().zip(&clients) {
+		wait_for(
+			&format!("Eve among the validators on {}", n.name),
+			Duration::from_secs(240),
+			|| async {
+				Ok(session_validators(c).await?.contains(&Eve.to_account_id()).then_some(()))
+			},
+		)
+		.await?;
+	}
+	wait_for("a block authored by Eve", Duration::from_secs(120), || async {
+		Ok(eve.log_text().contains("Prepared block for proposing").then_some(()))
+	})
+	.await
+	.map_err(|e| format!("{e}\n{}", eve.log_tail()))?;
+	// One removed by motion: Dave leaves the set, and the other four keep finalizing.
+	let remove = RuntimeCall::Validators(pallet_validators::Call::remove_validator {
+		who: Dave.to_account_id(),
+	});
+	motion(&clients, &info, 2, &[Alice, Bob], remove).await?;
+	wait_for("Dave out of the validators", Duration::from_secs(240), || async {
+		Ok((!session_validators(&clients[0]).await?.contains(&Dave.to_account_id())).then_some(()))
+	})
+	.await?;
+	let now = best_number(&clients[0]).await?;
+	wait_finalized(&clients[0], now + 3, Duration::from_secs(120)).await?;
+	drop(eve);
 	drop(nodes);
 	let _ = std::fs::remove_dir_all(&tmp);
 	Ok(())

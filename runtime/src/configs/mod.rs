@@ -1,10 +1,10 @@
 //! Configuration of each pallet in the runtime.
 
 use crate::{
-	AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Jobs, Models, Nonce,
-	PalletInfo, Preimage, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
-	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
-	MINUTES, SLOT_DURATION, UNIT, VERSION,
+	opaque, AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Jobs, Models,
+	Nonce, PalletInfo, Preimage, Providers, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, Validators, DAYS,
+	EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -71,13 +71,58 @@ impl pallet_aura::Config for Runtime {
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
 
+/// A session lasts a minute: validator changes take effect within two (a session is cheap when
+/// the set does not change, so short sessions cost nothing).
+pub const SESSION_LENGTH: BlockNumber = MINUTES;
+
+parameter_types! {
+	pub const SessionPeriod: BlockNumber = SESSION_LENGTH;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+/// Rotates the validator set that `pallet_validators` keeps, each session.
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type SessionManager = Validators;
+	type SessionHandler =
+		<opaque::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = opaque::SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	/// Registering keys holds nothing: only governance makes a validator.
+	type KeyDeposit = ConstU128<0>;
+}
+
+/// Accounts that registered session keys: only they can be made validators.
+pub struct HasSessionKeys;
+impl frame_support::traits::Contains<AccountId> for HasSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+impl pallet_validators::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AdminOrigin = RootOrTwoThirdsCouncil;
+	type HasSessionKeys = HasSessionKeys;
+	type MinValidators = ConstU32<1>;
+	type MaxValidators = ConstU32<32>;
+	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
+}
+
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<32>;
 	type MaxNominators = ConstU32<0>;
 	type MaxSetIdSessionEntries = ConstU64<0>;
-	/// No equivocation reports yet: there is no session/staking pallet to punish through.
+	/// No equivocation reports yet: they need historical session proofs (`pallet-session`'s
+	/// `historical`) and an offences pallet to punish through; validators answer to governance.
 	type KeyOwnerProof = sp_core::Void;
 	type EquivocationReportSystem = ();
 }

@@ -1,0 +1,182 @@
+//! # Validators pallet
+//!
+//! The governed validator set. Governance (`AdminOrigin`: on Attesta, Root or two thirds of the
+//! council) adds and removes validators; `pallet-session` rotates the set in at session
+//! boundaries, and from it Aura's authors and GRANDPA's voters follow.
+//!
+//! * A validator must have registered its session keys (`Session.set_keys`, with the proof that it
+//!   holds them) before it is added: a validator without keys would silently be left out of the
+//!   set.
+//! * The set never falls below `MinValidators`, nor grows past `MaxValidators`.
+//! * A change planned during session `n` is queued at the end of `n` and takes effect at the start
+//!   of `n + 2` (session keys are queued one session ahead, as `pallet-session` does).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+// FRAME's macros expand `expect`s, indexing and arithmetic into this module under its spans;
+// the pallet's own code keeps to checked operations.
+#[allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+#[frame_support::pallet]
+pub mod pallet {
+	use super::WeightInfo;
+	use alloc::vec::Vec;
+	use frame_support::{pallet_prelude::*, traits::Contains};
+	use frame_system::pallet_prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+		/// Who adds and removes validators.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Accounts that registered session keys (`pallet_session::NextKeys`).
+		type HasSessionKeys: Contains<Self::AccountId>;
+		/// The fewest validators the set may have: below it, finality could stall.
+		#[pallet::constant]
+		type MinValidators: Get<u32>;
+		/// The most validators the set may have (no more than the consensus pallets'
+		/// `MaxAuthorities`).
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The validator set governance decided on, in the order it was built.
+	#[pallet::storage]
+	pub type Validators<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+	/// Whether [`Validators`] changed since the last session was planned.
+	#[pallet::storage]
+	pub type Changed<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The validators at genesis (each also needs session keys in `pallet-session`'s
+		/// genesis).
+		pub validators: Vec<T::AccountId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			// Panics on purpose, as `pallet-models`' genesis does: this runs only when a chain
+			// spec's genesis is built, and a chain must not start without its validators.
+			let set: BoundedVec<T::AccountId, T::MaxValidators> =
+				match self.validators.clone().try_into() {
+					Ok(set) => set,
+					Err(_) => panic!("genesis validators exceed MaxValidators"),
+				};
+			// Empty: `pallet-session` starts with the accounts its genesis gives keys to.
+			assert!(
+				set.is_empty() || set.len() as u32 >= T::MinValidators::get(),
+				"genesis validators fewer than MinValidators"
+			);
+			Validators::<T>::put(set);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A validator joins the set from the session after next.
+		ValidatorAdded {
+			/// The validator.
+			who: T::AccountId,
+		},
+		/// A validator leaves the set from the session after next.
+		ValidatorRemoved {
+			/// The validator.
+			who: T::AccountId,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is a validator already.
+		AlreadyValidator,
+		/// The account is not a validator.
+		NotValidator,
+		/// The account has no session keys: it must call `Session.set_keys` first.
+		NoSessionKeys,
+		/// The set holds `MaxValidators` already.
+		TooManyValidators,
+		/// The set would fall below `MinValidators`.
+		TooFewValidators,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Adds `who` to the validator set, from the session after next. It must have set its
+		/// session keys.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::add_validator())]
+		pub fn add_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(T::HasSessionKeys::contains(&who), Error::<T>::NoSessionKeys);
+			Validators::<T>::try_mutate(|set| {
+				ensure!(!set.contains(&who), Error::<T>::AlreadyValidator);
+				set.try_push(who.clone()).map_err(|_| Error::<T>::TooManyValidators)
+			})?;
+			Changed::<T>::put(true);
+			Self::deposit_event(Event::ValidatorAdded { who });
+			Ok(())
+		}
+
+		/// Removes `who` from the validator set, from the session after next.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::remove_validator())]
+		pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Validators::<T>::try_mutate(|set| {
+				let at = set.iter().position(|v| v == &who).ok_or(Error::<T>::NotValidator)?;
+				ensure!(set.len() as u32 > T::MinValidators::get(), Error::<T>::TooFewValidators);
+				set.remove(at);
+				Ok::<_, Error<T>>(())
+			})?;
+			Changed::<T>::put(true);
+			Self::deposit_event(Event::ValidatorRemoved { who });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
+		/// The set for session `index`, planned at the end of session `index − 1`: the
+		/// governed set when it changed, else the same as before.
+		fn new_session(_index: u32) -> Option<Vec<T::AccountId>> {
+			Changed::<T>::take().then(|| Validators::<T>::get().into_inner())
+		}
+
+		fn new_session_genesis(_index: u32) -> Option<Vec<T::AccountId>> {
+			let set = Validators::<T>::get();
+			(!set.is_empty()).then(|| set.into_inner())
+		}
+
+		fn end_session(_index: u32) {}
+
+		fn start_session(_index: u32) {}
+	}
+}

@@ -1,0 +1,48 @@
+//! Adding and removing validators: only governance, only with session keys, within bounds; the
+//! session manager hands a new set to `pallet-session` only when it changed.
+
+#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+
+use crate::{mock::*, Changed, Error, Event};
+use frame_support::{assert_noop, assert_ok};
+use pallet_session::SessionManager;
+use sp_runtime::DispatchError;
+
+fn admin() -> RuntimeOrigin {
+	RuntimeOrigin::signed(1)
+}
+
+#[test]
+fn governance_adds_a_validator_with_session_keys_from_the_next_planned_session() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(Validators::new_session_genesis(0), Some(vec![10, 11, 12]));
+		assert_eq!(Validators::new_session(1), None, "unchanged: the same set goes on");
+		assert_noop!(
+			Validators::add_validator(RuntimeOrigin::signed(10), 13),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Validators::add_validator(admin(), 25), Error::<Test>::NoSessionKeys);
+		assert_noop!(Validators::add_validator(admin(), 11), Error::<Test>::AlreadyValidator);
+		assert_ok!(Validators::add_validator(admin(), 13));
+		System::assert_last_event(Event::ValidatorAdded { who: 13 }.into());
+		assert_noop!(Validators::add_validator(admin(), 14), Error::<Test>::TooManyValidators);
+		assert_eq!(Validators::new_session(2), Some(vec![10, 11, 12, 13]));
+		assert!(!Changed::<Test>::get());
+		assert_eq!(Validators::new_session(3), None);
+	});
+}
+
+#[test]
+fn governance_removes_a_validator_but_never_below_the_minimum() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Validators::remove_validator(RuntimeOrigin::signed(2), 10),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Validators::remove_validator(admin(), 13), Error::<Test>::NotValidator);
+		assert_ok!(Validators::remove_validator(admin(), 11));
+		System::assert_last_event(Event::ValidatorRemoved { who: 11 }.into());
+		assert_noop!(Validators::remove_validator(admin(), 10), Error::<Test>::TooFewValidators);
+		assert_eq!(Validators::new_session(1), Some(vec![10, 12]));
+	});
+}
