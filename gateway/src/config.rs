@@ -28,6 +28,13 @@ pub struct Config {
 	/// The API keys.
 	#[serde(default)]
 	pub keys: Vec<KeyConfig>,
+	/// Requests a second each client address may make to the read-only `/v1/attesta/*` views
+	/// (which need no key); 0: no limit (behind a proxy that limits them itself).
+	#[serde(default = "default_view_rate")]
+	pub view_rate: u32,
+	/// Requests a client address may make to the views at once, before the rate applies.
+	#[serde(default = "default_view_burst")]
+	pub view_burst: u32,
 }
 
 /// One API key.
@@ -89,6 +96,14 @@ fn default_response_blocks() -> u32 {
 
 fn default_job_timeout() -> u64 {
 	600
+}
+
+fn default_view_rate() -> u32 {
+	10
+}
+
+fn default_view_burst() -> u32 {
+	40
 }
 
 impl Config {

@@ -4,6 +4,7 @@
 use crate::{
 	explorer,
 	jobs::{hex, ss58, unix_now, Answered, Gateway, Plan, Stage},
+	limit::RateLimit,
 	openai::{ApiError, ChatRequest, Wait},
 };
 use attesta_client::{Settlement, Submitted, Verdict};
@@ -70,10 +71,11 @@ impl http_body::Body for Body {
 	}
 }
 
-/// Serves `gateway` on `listener` until the process ends.
-pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
+/// Serves `gateway` on `listener` until the process ends; `limit`, if any, rate-limits each
+/// client address on the read-only views.
+pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>, limit: Option<Arc<RateLimit>>) {
 	loop {
-		let (stream, _) = match listener.accept().await {
+		let (stream, peer) = match listener.accept().await {
 			Ok(s) => s,
 			Err(e) => {
 				// Out of file descriptors and the like: wait, then go on serving.
@@ -84,10 +86,12 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
 		};
 		let _ = stream.set_nodelay(true);
 		let gateway = gateway.clone();
+		let limit = limit.clone();
 		tokio::spawn(async move {
 			let service = service_fn(move |req| {
 				let gateway = gateway.clone();
-				async move { Ok::<_, Infallible>(route(gateway, req).await) }
+				let limit = limit.clone();
+				async move { Ok::<_, Infallible>(route(gateway, limit, peer.ip(), req).await) }
 			});
 			// The timer puts hyper's default 30 s limit on reading a request's headers. A client
 			// that goes away mid-request is its own business.
@@ -114,6 +118,25 @@ fn error_response(e: &ApiError) -> Response<Body> {
 	r
 }
 
+/// 429 in OpenAI's error shape, with `Retry-After` (whole seconds, at least 1).
+fn rate_limited(wait: Duration) -> Response<Body> {
+	let e = ApiError::new(
+		429,
+		"rate_limit_error",
+		"rate_limit_exceeded",
+		format!(
+			"too many requests to the market views from this address; retry in {} ms",
+			wait.as_millis()
+		),
+	);
+	let mut r = error_response(&e);
+	let seconds = wait.as_secs().saturating_add(u64::from(wait.subsec_nanos() > 0)).max(1);
+	if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+		r.headers_mut().insert("retry-after", v);
+	}
+	r
+}
+
 fn cors(mut r: Response<Body>) -> Response<Body> {
 	let h = r.headers_mut();
 	h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
@@ -125,7 +148,12 @@ fn cors(mut r: Response<Body>) -> Response<Body> {
 	r
 }
 
-async fn route(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> {
+async fn route(
+	gateway: Arc<Gateway>,
+	limit: Option<Arc<RateLimit>>,
+	client: std::net::IpAddr,
+	req: Request<Incoming>,
+) -> Response<Body> {
 	let path = req.uri().path().trim_end_matches('/').to_string();
 	let method = req.method().clone();
 	if method == Method::OPTIONS {
@@ -137,7 +165,12 @@ async fn route(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> 
 	let result = match (&method, path.as_str()) {
 		(&Method::GET, "" | "/index.html") => return page(),
 		(&Method::GET, "/health") => health(&gateway).await,
-		(&Method::GET, p) if p.starts_with("/v1/attesta/") => explore(&gateway, p, &query).await,
+		(&Method::GET, p) if p.starts_with("/v1/attesta/") => {
+			if let Some(Err(wait)) = limit.map(|l| l.take(client, std::time::Instant::now())) {
+				return rate_limited(wait);
+			}
+			explore(&gateway, p, &query).await
+		},
 		(&Method::POST, "/v1/chat/completions") => return chat(gateway, req).await,
 		(&Method::GET, "/v1/models") => match authorized(&gateway, &req) {
 			Ok(_) => list_models(&gateway).await,

@@ -14,4 +14,5 @@ pub mod config;
 pub mod explorer;
 pub mod http;
 pub mod jobs;
+pub mod limit;
 pub mod openai;

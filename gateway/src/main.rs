@@ -1,6 +1,6 @@
 //! `attesta-gateway --config gateway.toml`: serves the OpenAI-compatible API until stopped.
 
-use attesta_gateway::{config::Config, http, jobs::Gateway};
+use attesta_gateway::{config::Config, http, jobs::Gateway, limit::RateLimit};
 use clap::Parser;
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 
@@ -55,10 +55,12 @@ async fn run(args: Args) -> Result<(), String> {
 		let limit = k.budget.standing().limit.map_or("no limit".into(), |l| format!("budget {l}"));
 		println!("key {} -> {} ({limit})", attesta_gateway::jobs::mask(&k.key), k.account);
 	}
+	let limit = (config.view_rate > 0)
+		.then(|| Arc::new(RateLimit::new(config.view_rate, config.view_burst)));
 	// Tests and scripts wait for this line.
 	println!("listening on http://{addr} (chain at {})", config.nodes.join(", "));
 	tokio::select! {
-		() = http::serve(listener, gateway) => Ok(()),
+		() = http::serve(listener, gateway, limit) => Ok(()),
 		r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
 	}
 }

@@ -117,6 +117,18 @@ async fn the_openai_client_gets_verified_answers_through_the_gateway() -> Result
 	assert_eq!(page["evidence"]["commitment"], bytes_hex(&result.commitment));
 	println!("web page: {page}\nscreenshots in {}", shots.display());
 
+	// The views need no key, so they are rate-limited per client address: a flood past the
+	// burst (40) gets 429 in OpenAI's shape, and keyed API calls are not affected.
+	let flood: Vec<u16> = (0..60)
+		.map(|_| gateway.request("GET", "/v1/attesta/models", None, None).map(|(s, _)| s))
+		.collect::<Result<_>>()?;
+	assert!(flood.contains(&429), "no 429 in a flood of 60 view requests: {flood:?}");
+	let (status, body) = gateway.request("GET", "/v1/attesta/models", None, None)?;
+	assert_eq!(status, 429, "{body}");
+	assert!(body.contains("rate_limit_exceeded"), "{body}");
+	let (status, _) = gateway.request("GET", "/v1/models", Some(KEY), None)?;
+	assert_eq!(status, 200, "keyed calls are not rate-limited with the views");
+
 	// Governance retires the model: new requests get a 404 saying so, and the list drops it.
 	execute(
 		&c,
