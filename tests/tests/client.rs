@@ -183,5 +183,23 @@ async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
 			.map_err(|e| e.to_string())?,
 	);
 	assert_eq!(exit, Some(3), "{stderr}");
+	// Bad input is bad input with no node either: checked before connecting.
+	for args in [
+		&[
+			"--url",
+			"ws://127.0.0.1:1",
+			"--dev",
+			"job",
+			"submit",
+			"x",
+			"--budget",
+			"1.0000000000001",
+		][..],
+		&["--url", "ws://127.0.0.1:1", "checker", "report-silent", "not-an-address", "--dev"],
+		&["--url", "ws://127.0.0.1:1", "job", "cancel", "0"],
+	] {
+		let (exit, stderr) = code(cli().args(args).output().map_err(|e| e.to_string())?);
+		assert_eq!(exit, Some(2), "{args:?}: {stderr}");
+	}
 	Ok(())
 }

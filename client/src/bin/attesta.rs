@@ -67,7 +67,10 @@ enum Command {
 	/// What a job would cost now.
 	Quote(JobSpec),
 	/// An account's balance (default: the signing account's).
-	Balance { account: Option<String> },
+	Balance {
+		#[arg(value_parser = account_arg)]
+		account: Option<AccountId>,
+	},
 	/// Jobs.
 	#[command(subcommand)]
 	Job(JobCommand),
@@ -118,17 +121,17 @@ enum JobCommand {
 		#[command(flatten)]
 		spec: JobSpec,
 		/// Sampling temperature, 0 to 2 (0: greedy, what checkers reproduce exactly).
-		#[arg(long, default_value = "0")]
-		temperature: String,
+		#[arg(long, default_value = "0", value_parser = milli_arg)]
+		temperature: u32,
 		/// Nucleus sampling threshold, above 0 and at most 1.
-		#[arg(long, default_value = "1")]
-		top_p: String,
+		#[arg(long, default_value = "1", value_parser = milli_arg)]
+		top_p: u32,
 		/// Seed of the sampler (sampling is reproducible from it).
 		#[arg(long, default_value_t = 0)]
 		seed: u64,
 		/// Escrow in ATT (default: the market's largest; the unspent part is refunded).
-		#[arg(long)]
-		budget: Option<String>,
+		#[arg(long, value_parser = att_arg)]
+		budget: Option<Balance>,
 		/// Only providers in this region.
 		#[arg(long)]
 		region: Option<String>,
@@ -152,8 +155,8 @@ enum JobCommand {
 	BuyChecks {
 		id: u64,
 		/// The new chance, in percent (e.g. 75 or 12.5).
-		#[arg(long)]
-		rate: String,
+		#[arg(long, value_parser = percent_arg)]
+		rate: Perbill,
 	},
 }
 
@@ -166,14 +169,14 @@ enum ProviderCommand {
 		#[arg(long, default_value_t = 0)]
 		model: u32,
 		/// Stake to bond, in ATT.
-		#[arg(long)]
-		stake: String,
+		#[arg(long, value_parser = att_arg)]
+		stake: Balance,
 		/// Price per prompt token, in ATT.
-		#[arg(long)]
-		price_in: String,
+		#[arg(long, value_parser = att_arg)]
+		price_in: Balance,
 		/// Price per generated token, in ATT.
-		#[arg(long)]
-		price_out: String,
+		#[arg(long, value_parser = att_arg)]
+		price_out: Balance,
 		#[arg(long, default_value = "eu")]
 		region: String,
 		/// Jobs it runs at once.
@@ -184,19 +187,25 @@ enum ProviderCommand {
 	Update {
 		#[arg(long)]
 		model: Option<u32>,
-		#[arg(long)]
-		price_in: Option<String>,
-		#[arg(long)]
-		price_out: Option<String>,
+		#[arg(long, value_parser = att_arg)]
+		price_in: Option<Balance>,
+		#[arg(long, value_parser = att_arg)]
+		price_out: Option<Balance>,
 		#[arg(long)]
 		region: Option<String>,
 		#[arg(long)]
 		capacity: Option<u32>,
 	},
 	/// Bonds more stake, in ATT.
-	BondExtra { amount: String },
+	BondExtra {
+		#[arg(value_parser = att_arg)]
+		amount: Balance,
+	},
 	/// Starts unbonding stake, in ATT (held and slashable a day, then withdrawable).
-	Unbond { amount: String },
+	Unbond {
+		#[arg(value_parser = att_arg)]
+		amount: Balance,
+	},
 	/// Withdraws stake whose unbonding period is over.
 	Withdraw,
 	/// Leaves the market (no open job; stake unbonds).
@@ -209,8 +218,8 @@ enum CheckerCommand {
 	/// with the account's `chck` key (`attesta-node key insert --key-type chck`).
 	Register {
 		/// Bond to hold, in ATT.
-		#[arg(long)]
-		bond: String,
+		#[arg(long, value_parser = att_arg)]
+		bond: Balance,
 	},
 	/// Leaves the checkers and gets the bond back (not while a verdict is open).
 	Leave,
@@ -218,14 +227,30 @@ enum CheckerCommand {
 	/// nodes with a checker key do this by themselves). The reporter gets half the slash.
 	ReportSilent {
 		/// The checker's SS58 address.
-		checker: String,
+		#[arg(value_parser = account_arg)]
+		checker: AccountId,
 	},
 }
 
-/// An SS58 address, or a clear error.
-fn parse_account(address: &str) -> Result<AccountId, Failure> {
-	AccountId::from_ss58check(address)
-		.map_err(|e| invalid(format!("{address:?} is not an SS58 address: {e:?}")))
+// Argument parsers: clap refuses bad input with exit code 2 before anything connects.
+
+fn account_arg(address: &str) -> Result<AccountId, String> {
+	AccountId::from_ss58check(address).map_err(|e| format!("not an SS58 address: {e:?}"))
+}
+
+fn att_arg(text: &str) -> Result<Balance, String> {
+	parse_att(text).map_err(|f| f.to_string())
+}
+
+fn percent_arg(text: &str) -> Result<Perbill, String> {
+	percent(text).map_err(|f| f.message)
+}
+
+fn milli_arg(text: &str) -> Result<u32, String> {
+	parse_decimal(text, 3)
+		.ok()
+		.and_then(|m| u32::try_from(m).ok())
+		.ok_or_else(|| "a number with at most 3 decimals".to_string())
 }
 
 /// Where output goes: text, or one JSON document.
@@ -284,14 +309,6 @@ fn percent(text: &str) -> Result<Perbill, Failure> {
 		})
 }
 
-/// `"0.7"` (at most 3 decimals) to thousandths.
-fn milli(text: &str, what: &str) -> Result<u32, Failure> {
-	parse_decimal(text, 3)
-		.ok()
-		.and_then(|m| u32::try_from(m).ok())
-		.ok_or_else(|| invalid(format!("--{what} {text:?}: a number with at most 3 decimals")))
-}
-
 fn verdict(v: Verdict) -> &'static str {
 	match v {
 		Verdict::Unchecked => "not drawn for a check",
@@ -334,11 +351,35 @@ async fn send(
 	Ok(())
 }
 
+impl Command {
+	/// Whether it signs a transaction (or needs the signing account, as `balance` without one).
+	fn signs(&self) -> bool {
+		match self {
+			Command::Job(JobCommand::Status { .. }) => false,
+			Command::Job(_) | Command::Provider(_) | Command::Checker(_) => true,
+			Command::Balance { account } => account.is_none(),
+			_ => false,
+		}
+	}
+
+	/// The job it asks about, if it takes a prompt.
+	fn job_spec(&self) -> Option<&JobSpec> {
+		match self {
+			Command::Quote(spec) | Command::Job(JobCommand::Submit { spec, .. }) => Some(spec),
+			_ => None,
+		}
+	}
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
 	let out = Out { json: cli.json };
+	// All input is checked before connecting (clap checks the arguments): bad input is exit
+	// code 2 whether or not a node answers.
+	let pair = if cli.command.signs() { Some(signer(&cli.suri, cli.dev)?) } else { None };
+	let prompt = cli.command.job_spec().map(JobSpec::prompt).transpose()?.unwrap_or_default();
 	let market = Market::connect(&cli.urls, RetryPolicy::default()).await?;
 	let rpc = market.rpc();
-	let key = || signer(&cli.suri, cli.dev);
+	let key = || pair.clone().ok_or_else(|| invalid("this command signs nothing"));
 	match cli.command {
 		Command::Models => {
 			let models = market.models().await?;
@@ -403,7 +444,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			);
 		},
 		Command::Quote(spec) => {
-			let prompt = spec.prompt()?;
+			let prompt = prompt.clone();
 			let len = u32::try_from(prompt.len()).unwrap_or(u32::MAX);
 			let (n, cost) = market.quote(spec.model, len, spec.max_tokens, None, None).await?;
 			out.show(
@@ -418,7 +459,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Balance { account } => {
 			let who: AccountId = match account {
-				Some(a) => parse_account(&a)?,
+				Some(a) => a,
 				None => key()?.public().into(),
 			};
 			let info: Option<
@@ -465,7 +506,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			send(&market, &out, &key()?, &format!("job {id} challenged"), call).await?;
 		},
 		Command::Job(JobCommand::BuyChecks { id, rate }) => {
-			let rate = percent(&rate)?;
 			let call = RuntimeCall::Audits(pallet_audits::Call::buy_checks { job_id: id, rate });
 			send(&market, &out, &key()?, &format!("checks bought for job {id}"), call).await?;
 		},
@@ -480,14 +520,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			wait,
 			timeout,
 		}) => {
-			let prompt = spec.prompt()?;
+			let prompt = prompt.clone();
 			let params = GenParams {
 				max_tokens: spec.max_tokens,
-				temperature_milli: milli(&temperature, "temperature")?,
-				top_p_milli: milli(&top_p, "top-p")?,
+				temperature_milli: temperature,
+				top_p_milli: top_p,
 				seed,
 			};
-			let budget = budget.as_deref().map(parse_att).transpose()?;
 			let pair = key()?;
 			let mut req = JobRequest::new(spec.model, prompt, spec.max_tokens);
 			req.params = params;
@@ -577,7 +616,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				.ok_or_else(|| invalid("cannot sign the checker key proof"))?;
 			let call = RuntimeCall::Audits(pallet_audits::Call::register_checker {
 				key: pair.public().0,
-				bond: parse_att(&bond)?,
+				bond,
 				key_proof,
 			});
 			send(&market, &out, &pair, "registered as a checker", call).await?;
@@ -587,7 +626,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			send(&market, &out, &key()?, "left the checkers", call).await?;
 		},
 		Command::Checker(CheckerCommand::ReportSilent { checker }) => {
-			let checker = parse_account(&checker)?;
 			let call = RuntimeCall::Audits(pallet_audits::Call::report_silent { checker });
 			send(&market, &out, &key()?, "reported the checker as silent", call).await?;
 		},
@@ -606,9 +644,9 @@ async fn provider(
 		ProviderCommand::Register { model, stake, price_in, price_out, region, capacity } => (
 			format!("registered as a provider of model {model}"),
 			pallet_providers::Call::register {
-				stake: parse_att(&stake)?,
+				stake,
 				models: vec![model],
-				price: Price { input: parse_att(&price_in)?, output: parse_att(&price_out)? },
+				price: Price { input: price_in, output: price_out },
 				region: region.into_bytes(),
 				hardware: HardwareClass::Cpu,
 				capacity,
@@ -626,16 +664,8 @@ async fn provider(
 				pallet_providers::Call::update {
 					models: model.map_or_else(|| now.models.to_vec(), |m| vec![m]),
 					price: Price {
-						input: price_in
-							.as_deref()
-							.map(parse_att)
-							.transpose()?
-							.unwrap_or(now.price.input),
-						output: price_out
-							.as_deref()
-							.map(parse_att)
-							.transpose()?
-							.unwrap_or(now.price.output),
+						input: price_in.unwrap_or(now.price.input),
+						output: price_out.unwrap_or(now.price.output),
 					},
 					region: region.map_or_else(|| now.region.to_vec(), String::into_bytes),
 					hardware: now.hardware,
@@ -644,13 +674,11 @@ async fn provider(
 			)
 		},
 		ProviderCommand::BondExtra { amount } => (
-			format!("bonded {amount} ATT more"),
-			pallet_providers::Call::bond_extra { amount: parse_att(&amount)? },
+			format!("bonded {} more", format_att(amount)),
+			pallet_providers::Call::bond_extra { amount },
 		),
-		ProviderCommand::Unbond { amount } => (
-			format!("unbonding {amount} ATT"),
-			pallet_providers::Call::unbond { amount: parse_att(&amount)? },
-		),
+		ProviderCommand::Unbond { amount } =>
+			(format!("unbonding {}", format_att(amount)), pallet_providers::Call::unbond { amount }),
 		ProviderCommand::Withdraw =>
 			("unbonded stake withdrawn".into(), pallet_providers::Call::withdraw_unbonded {}),
 		ProviderCommand::Leave =>
