@@ -9,7 +9,10 @@
 //!   set.
 //! * The set never falls below `MinValidators`, nor grows past `MaxValidators`.
 //! * A change planned during session `n` is queued at the end of `n` and takes effect at the start
-//!   of `n + 2` (session keys are queued one session ahead, as `pallet-session` does).
+//!   of `n + 2` (`pallet-session` queues keys one session ahead). Sessions end every
+//!   `SessionPeriod` blocks, and at once after a change, so a change applies two blocks after its
+//!   motion. Only rotations cost blockspace (`pallet-session` claims a rotation's whole block), so
+//!   sessions are otherwise long.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -39,6 +42,10 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{pallet_prelude::*, traits::Contains};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::{
+		traits::{One, Saturating, Zero},
+		Permill,
+	};
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -59,6 +66,9 @@ pub mod pallet {
 		/// `MaxAuthorities`).
 		#[pallet::constant]
 		type MaxValidators: Get<u32>;
+		/// Blocks a session lasts when the set does not change.
+		#[pallet::constant]
+		type SessionPeriod: Get<BlockNumberFor<Self>>;
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -71,6 +81,10 @@ pub mod pallet {
 	/// Whether [`Validators`] changed since the last session was planned.
 	#[pallet::storage]
 	pub type Changed<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	/// Session rotations still owed to a change: one queues the new set, the next applies it.
+	#[pallet::storage]
+	pub type PendingRotations<T: Config> = StorageValue<_, u8, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -141,7 +155,7 @@ pub mod pallet {
 				ensure!(!set.contains(&who), Error::<T>::AlreadyValidator);
 				set.try_push(who.clone()).map_err(|_| Error::<T>::TooManyValidators)
 			})?;
-			Changed::<T>::put(true);
+			Self::changed();
 			Self::deposit_event(Event::ValidatorAdded { who });
 			Ok(())
 		}
@@ -157,9 +171,55 @@ pub mod pallet {
 				set.remove(at);
 				Ok::<_, Error<T>>(())
 			})?;
-			Changed::<T>::put(true);
+			Self::changed();
 			Self::deposit_event(Event::ValidatorRemoved { who });
 			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The set changed: the next two blocks rotate the session, to queue it and apply it.
+		fn changed() {
+			Changed::<T>::put(true);
+			PendingRotations::<T>::put(2);
+		}
+
+		/// Blocks into the current period, and the period (at least one block).
+		fn phase(now: BlockNumberFor<T>) -> (BlockNumberFor<T>, BlockNumberFor<T>) {
+			let period = T::SessionPeriod::get().max(One::one());
+			(now % period, period)
+		}
+	}
+
+	impl<T: Config> pallet_session::ShouldEndSession<BlockNumberFor<T>> for Pallet<T> {
+		fn should_end_session(now: BlockNumberFor<T>) -> bool {
+			PendingRotations::<T>::get() > 0 || Self::phase(now).0.is_zero()
+		}
+	}
+
+	impl<T: Config> frame_support::traits::EstimateNextSessionRotation<BlockNumberFor<T>>
+		for Pallet<T>
+	{
+		fn average_session_length() -> BlockNumberFor<T> {
+			T::SessionPeriod::get()
+		}
+
+		fn estimate_current_session_progress(now: BlockNumberFor<T>) -> (Option<Permill>, Weight) {
+			let (into, period) = Self::phase(now);
+			let progress = Permill::from_rational(into.saturating_add(One::one()), period);
+			(Some(progress), T::DbWeight::get().reads(1))
+		}
+
+		fn estimate_next_session_rotation(
+			now: BlockNumberFor<T>,
+		) -> (Option<BlockNumberFor<T>>, Weight) {
+			let next = if PendingRotations::<T>::get() > 0 {
+				now.saturating_add(One::one())
+			} else {
+				let (into, period) = Self::phase(now);
+				now.saturating_add(period.saturating_sub(into))
+			};
+			(Some(next), T::DbWeight::get().reads(1))
 		}
 	}
 
@@ -167,6 +227,7 @@ pub mod pallet {
 		/// The set for session `index`, planned at the end of session `index − 1`: the
 		/// governed set when it changed, else the same as before.
 		fn new_session(_index: u32) -> Option<Vec<T::AccountId>> {
+			PendingRotations::<T>::mutate(|p| *p = p.saturating_sub(1));
 			Changed::<T>::take().then(|| Validators::<T>::get().into_inner())
 		}
 

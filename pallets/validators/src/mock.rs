@@ -41,6 +41,7 @@ impl pallet_validators::Config for Test {
 	type HasSessionKeys = KeysSet;
 	type MinValidators = ConstU32<2>;
 	type MaxValidators = ConstU32<4>;
+	type SessionPeriod = frame_support::traits::ConstU64<10>;
 	type WeightInfo = ();
 }
 

@@ -33,6 +33,25 @@ fn governance_adds_a_validator_with_session_keys_from_the_next_planned_session()
 }
 
 #[test]
+fn sessions_are_long_but_a_change_rotates_the_next_two_blocks() {
+	use frame_support::traits::EstimateNextSessionRotation;
+	use pallet_session::ShouldEndSession;
+	new_test_ext().execute_with(|| {
+		assert!(!Validators::should_end_session(7));
+		assert!(Validators::should_end_session(20), "every period");
+		assert_eq!(Validators::estimate_next_session_rotation(7).0, Some(10));
+		assert_ok!(Validators::add_validator(admin(), 13));
+		assert_eq!(Validators::estimate_next_session_rotation(7).0, Some(8));
+		// The first rotation queues the new set, the second applies it; then back to periods.
+		assert!(Validators::should_end_session(8));
+		assert_eq!(Validators::new_session(1), Some(vec![10, 11, 12, 13]));
+		assert!(Validators::should_end_session(9));
+		assert_eq!(Validators::new_session(2), None);
+		assert!(!Validators::should_end_session(11));
+	});
+}
+
+#[test]
 fn governance_removes_a_validator_but_never_below_the_minimum() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(

@@ -71,22 +71,17 @@ impl pallet_aura::Config for Runtime {
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
 
-/// A session lasts a minute: validator changes take effect within two (a session is cheap when
-/// the set does not change, so short sessions cost nothing).
-pub const SESSION_LENGTH: BlockNumber = MINUTES;
-
-parameter_types! {
-	pub const SessionPeriod: BlockNumber = SESSION_LENGTH;
-	pub const SessionOffset: BlockNumber = 0;
-}
+/// A session lasts an hour unless the validator set changes (then it rotates at once, twice):
+/// each rotation takes its block whole (`pallet-session` weighs it as `max_block`).
+pub const SESSION_LENGTH: BlockNumber = HOURS;
 
 /// Rotates the validator set that `pallet_validators` keeps, each session.
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
-	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type ShouldEndSession = Validators;
+	type NextSessionRotation = Validators;
 	type SessionManager = Validators;
 	type SessionHandler =
 		<opaque::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
@@ -112,6 +107,7 @@ impl pallet_validators::Config for Runtime {
 	type HasSessionKeys = HasSessionKeys;
 	type MinValidators = ConstU32<1>;
 	type MaxValidators = ConstU32<32>;
+	type SessionPeriod = ConstU32<SESSION_LENGTH>;
 	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
 }
 
