@@ -267,15 +267,20 @@ fn the_council_changes_its_own_membership_and_other_pallets_answer_to_it() {
 	});
 }
 
-/// `pallet_models`' genesis build panics on an invalid model on purpose (a chain must not start
-/// from a registry that silently dropped one); every preset this runtime ships builds, with its
-/// reference model registered, so no shipped chain reaches those panics.
+/// `pallet_models`' and `pallet_validators`' genesis builds panic on an invalid entry on purpose
+/// (a chain must not start from a registry that silently dropped a model, nor without its
+/// validators); every preset this runtime ships builds, with its reference model registered and
+/// its validators in the session, so no shipped chain reaches those panics.
 #[test]
-fn every_shipped_preset_builds_with_its_model_registered() {
+fn every_shipped_preset_builds_with_its_model_and_validators() {
 	for id in genesis_config_presets::preset_names() {
 		let name = String::from_utf8_lossy(id.as_ref()).into_owned();
 		chain(&name).execute_with(|| {
 			assert!(pallet_models::Models::<Runtime>::get(0).is_some(), "{name}: no model 0");
+			// The validators pallet's genesis checks passed too: its set is the session's.
+			let set = pallet_validators::Validators::<Runtime>::get().into_inner();
+			assert!(!set.is_empty(), "{name}: no validators");
+			assert_eq!(pallet_session::Validators::<Runtime>::get(), set, "{name}");
 		});
 	}
 }

@@ -242,8 +242,14 @@ fn att_arg(text: &str) -> Result<Balance, String> {
 	parse_att(text).map_err(|f| f.to_string())
 }
 
+/// `"12.5"` percent to a `Perbill`, exactly.
 fn percent_arg(text: &str) -> Result<Perbill, String> {
-	percent(text).map_err(|f| f.message)
+	parse_decimal(text, 7)
+		.ok()
+		.and_then(|parts| u32::try_from(parts).ok())
+		.filter(|parts| *parts <= 1_000_000_000)
+		.map(Perbill::from_parts)
+		.ok_or_else(|| format!("{text:?} is not a percentage from 0 to 100 (7 decimals at most)"))
 }
 
 fn milli_arg(text: &str) -> Result<u32, String> {
@@ -295,18 +301,6 @@ impl From<Error> for Failure {
 
 fn invalid(message: impl Into<String>) -> Failure {
 	Failure { code: 2, message: message.into() }
-}
-
-/// `"12.5"` percent to a `Perbill`, exactly.
-fn percent(text: &str) -> Result<Perbill, Failure> {
-	parse_decimal(text, 7)
-		.ok()
-		.and_then(|parts| u32::try_from(parts).ok())
-		.filter(|parts| *parts <= 1_000_000_000)
-		.map(Perbill::from_parts)
-		.ok_or_else(|| {
-			invalid(format!("{text:?} is not a percentage from 0 to 100 (7 decimals at most)"))
-		})
 }
 
 fn verdict(v: Verdict) -> &'static str {
