@@ -18,15 +18,20 @@ if [ ! -f "$main/Cargo.toml" ]; then
 fi
 mkdir -p "$next"
 cp -a "$main/." "$next/"
-# The generated manifest names the runtime crate with no features; switch `next-spec` on.
+# The generated manifest names the runtime crate with the node's features; add `next-spec`.
+# (Built without `RUNTIME_METADATA_HASH`: this rehearsal runtime refuses transactions signed in
+# metadata-hash mode, as any runtime built without the hash does.)
 python3 - "$next/Cargo.toml" <<'EOF'
-import sys
+import re, sys
 path = sys.argv[1]
 text = open(path).read()
 head, sep, rest = text.partition("[dependencies.wasm-project]")
-if not sep or "features = []" not in rest:
+found = re.search(r"features = \[([^\]]*)\]", rest) if sep else None
+if not found:
     sys.exit(f"{path}: unexpected layout of the generated manifest")
-open(path, "w").write(head + sep + rest.replace("features = []", 'features = ["next-spec"]', 1))
+features = [f for f in (x.strip() for x in found.group(1).split(",")) if f] + ['"next-spec"']
+rest = rest[:found.start()] + f"features = [{', '.join(features)}]" + rest[found.end():]
+open(path, "w").write(head + sep + rest)
 EOF
 # The flags and environment substrate-wasm-builder gives its own build (wasm32v1-none target).
 RUSTFLAGS="-C link-arg=--export-table -C link-arg=--export=__heap_base -C link-arg=--import-memory  --cfg substrate_runtime " \

@@ -30,7 +30,8 @@ pub fn signer(suri: &str) -> Result<sr25519::Pair> {
 		.map_err(|e| Error::Invalid(format!("not a secret phrase, seed or URI ({e:?})")))
 }
 
-/// The chain facts a signer needs: genesis hash, spec and transaction versions.
+/// The chain facts a signer needs: genesis hash, spec and transaction versions, and, for a
+/// signer in metadata-hash mode, the metadata hash it checked.
 #[derive(Clone, Copy, Debug)]
 pub struct ChainInfo {
 	/// Hash of block 0.
@@ -39,6 +40,9 @@ pub struct ChainInfo {
 	pub spec_version: u32,
 	/// Runtime transaction version.
 	pub tx_version: u32,
+	/// `Some`: sign with `CheckMetadataHash` enabled, committing to this hash (RFC 78), as a
+	/// hardware wallet does; the runtime refuses the transaction unless it is its own.
+	pub metadata_hash: Option<[u8; 32]>,
 }
 
 impl ChainInfo {
@@ -56,8 +60,51 @@ impl ChainInfo {
 			genesis: H256::from_slice(&from_hex(&genesis)?),
 			spec_version: field("specVersion")?,
 			tx_version: field("transactionVersion")?,
+			metadata_hash: None,
 		})
 	}
+
+	/// The same, signing in metadata-hash mode: the hash is computed here from what the node
+	/// serves (metadata v15, runtime version, and the chain spec's token properties), as a wallet
+	/// computes it from what it shows its user.
+	pub async fn read_with_metadata_hash(rpc: &Rpc) -> Result<Self> {
+		let info = Self::read(rpc).await?;
+		let metadata: Option<Vec<u8>> =
+			runtime_call(rpc, "Metadata_metadata_at_version", &15u32.encode()).await?;
+		let metadata =
+			metadata.ok_or_else(|| Error::Decode("the runtime serves no metadata v15".into()))?;
+		let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
+		let properties: Value = rpc.request("system_properties", vec![]).await?;
+		Ok(Self { metadata_hash: Some(metadata_hash(&metadata, &version, &properties)?), ..info })
+	}
+}
+
+/// The RFC 78 metadata hash that `CheckMetadataHash` compares with the runtime's own: the
+/// merkleized `metadata` (SCALE-encoded v15) with the spec name and version of `version`
+/// (`state_getRuntimeVersion`) and the address prefix, token symbol and decimals of `properties`
+/// (`system_properties`).
+pub fn metadata_hash(metadata: &[u8], version: &Value, properties: &Value) -> Result<[u8; 32]> {
+	let metadata = frame_metadata::RuntimeMetadataPrefixed::decode(&mut &metadata[..])
+		.map_err(|e| Error::Decode(format!("metadata does not decode: {e}")))?
+		.1;
+	let missing = |what: &str| Error::Decode(format!("the node does not say its {what}"));
+	let number = |v: &Value, key: &str| v[key].as_u64().ok_or_else(|| missing(key));
+	let extra = merkleized_metadata::ExtraInfo {
+		spec_version: u32::try_from(number(version, "specVersion")?)
+			.map_err(|_| missing("specVersion"))?,
+		spec_name: version["specName"].as_str().ok_or_else(|| missing("specName"))?.into(),
+		base58_prefix: u16::try_from(number(properties, "ss58Format")?)
+			.map_err(|_| missing("ss58Format"))?,
+		decimals: u8::try_from(number(properties, "tokenDecimals")?)
+			.map_err(|_| missing("tokenDecimals"))?,
+		token_symbol: properties["tokenSymbol"]
+			.as_str()
+			.ok_or_else(|| missing("tokenSymbol"))?
+			.into(),
+	};
+	Ok(merkleized_metadata::generate_metadata_digest(&metadata, extra)
+		.map_err(|e| Error::Decode(format!("cannot merkleize the metadata: {e}")))?
+		.hash())
 }
 
 /// Number of the best block.
@@ -164,7 +211,7 @@ pub fn sign_as(
 		Some((number, hash)) => (Era::mortal(MORTALITY, u64::from(number)), hash),
 		None => (Era::Immortal, info.genesis),
 	};
-	let tx_ext = attesta_runtime::tx_extension(era, nonce);
+	let tx_ext = attesta_runtime::tx_extension(era, nonce, info.metadata_hash.is_some());
 	let implicit = (
 		(),
 		(),
@@ -175,7 +222,7 @@ pub fn sign_as(
 		(),
 		(),
 		(),
-		None,
+		info.metadata_hash,
 		(),
 	);
 	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);

@@ -89,7 +89,7 @@ impl Chain {
 
 /// `call` signed by `signer` at `nonce`, immortal, as a wallet signs it.
 pub fn signed(call: RuntimeCall, signer: &sr25519::Pair, nonce: u32) -> UncheckedExtrinsic {
-	let extension = tx_extension(Era::Immortal, nonce);
+	let extension = tx_extension(Era::Immortal, nonce, false);
 	let payload = SignedPayload::new(call, extension).expect("the extensions' implicit data");
 	let signature = payload.using_encoded(|p| signer.sign(p));
 	let (call, extension, _) = payload.deconstruct();

@@ -141,8 +141,9 @@ pub type TxExtension = (
 );
 
 /// The extensions of a signed transaction valid over `era`, with `nonce` and no tip: what
-/// wallets, the off-chain workers and the `attesta` client all send.
-pub fn tx_extension(era: generic::Era, nonce: Nonce) -> TxExtension {
+/// wallets, the off-chain workers and the `attesta` client all send. `metadata_hash`: the
+/// signer commits to the runtime's metadata hash (hardware wallets, RFC 78).
+pub fn tx_extension(era: generic::Era, nonce: Nonce, metadata_hash: bool) -> TxExtension {
 	(
 		frame_system::AuthorizeCall::<Runtime>::new(),
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
@@ -153,7 +154,7 @@ pub fn tx_extension(era: generic::Era, nonce: Nonce) -> TxExtension {
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(metadata_hash),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
 }
@@ -232,6 +233,15 @@ mod runtime {
 
 	#[runtime::pallet_index(15)]
 	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(16)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(17)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(18)]
+	pub type Offences = pallet_offences;
 
 	#[runtime::pallet_index(2)]
 	pub type Aura = pallet_aura;

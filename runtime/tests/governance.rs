@@ -6,48 +6,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
+mod common;
+
 use attesta_runtime::{
 	configs::DefaultMarketSettings, genesis_config_presets, AccountId, Audits, Balance,
-	BlockNumber, Council, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin,
-	System, UNIT,
+	BlockNumber, Council, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, System, UNIT,
 };
 use codec::Encode;
+use common::{chain, local_testnet};
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::Get};
 use pallet_audits::MarketSettings;
-use serde_json::Value;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
 use sp_runtime::{traits::Hash, DispatchError, Perbill};
-
-/// `patch` laid over `base`, objects merged key by key (how chain specs apply presets).
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(b), Value::Object(p)) =>
-			for (k, v) in p {
-				merge(b.entry(k).or_insert(Value::Null), v);
-			},
-		(b, p) => *b = p,
-	}
-}
-
-/// Externalities holding the genesis state of `preset`, at block 1.
-fn chain(preset: &str) -> sp_io::TestExternalities {
-	let mut json = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	let patch = genesis_config_presets::get_preset(&preset.into()).expect("preset exists");
-	merge(&mut json, serde_json::from_slice(&patch).unwrap());
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&json).unwrap(),
-		)
-		.unwrap();
-		System::set_block_number(1);
-	});
-	ext
-}
-
-fn local_testnet() -> sp_io::TestExternalities {
-	chain(genesis_config_presets::LOCAL_TESTNET_PRESET)
-}
 
 fn signed(who: Sr25519Keyring) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who.to_account_id())

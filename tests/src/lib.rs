@@ -340,6 +340,7 @@ pub async fn chain_info(c: &WsClient) -> Result<ChainInfo> {
 		genesis,
 		spec_version: field("specVersion")?,
 		tx_version: field("transactionVersion")?,
+		metadata_hash: None,
 	})
 }
 

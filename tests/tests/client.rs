@@ -4,7 +4,7 @@
 
 use attesta_client::{chain::signer, Error, JobRequest, Market, RetryPolicy, Verdict};
 use attesta_e2e::{market::*, *};
-use sp_keyring::Sr25519Keyring::{Alice, Bob, Eve, Ferdie};
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave, Eve, Ferdie};
 use sp_runtime::Perbill;
 use std::{process::Command, time::Duration};
 
@@ -28,11 +28,22 @@ fn cli() -> Command {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
-	// Bob's node key answers jobs; Alice checks every result.
-	let (node, c, info) =
-		start_market_node("client", &[("prov", Bob), ("chck", Alice)], "").await?;
+	// Bob's node key answers jobs; Alice checks every result, through an operator: her bond
+	// stays with her account, and the node holds only Dave's key, which she names with the
+	// command line (it signs her verdicts and draws for her).
+	let (node, c, info) = start_market_node("client", &[("prov", Bob), ("chck", Dave)], "").await?;
 	sudo_set_settings(&c, &info, quick_settings(Perbill::one(), 1, 4)).await?;
 	register_checker(&c, &info, Alice).await?;
+	let out = cli()
+		.args(["--url", &url(&node), "--suri", "//Alice", "checker", "set-operator"])
+		.args(["--operator-suri", "//Dave"])
+		.output()
+		.map_err(|e| format!("cannot run attesta: {e}"))?;
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let operator_key =
+		pallet_audits::OperatorOf::<attesta_runtime::Runtime>::hashed_key_for(Dave.to_account_id());
+	let operating: Option<attesta_runtime::AccountId> = storage(&c, &operator_key).await?;
+	assert_eq!(operating, Some(Alice.to_account_id()));
 	let market = Market::connect(&[url(&node)], RetryPolicy::default())
 		.await
 		.map_err(|e| e.to_string())?;

@@ -70,7 +70,8 @@ async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()
 	// Garbage bytes and a forged signature are refused with an error.
 	let garbage = c.request::<String, _>("author_submitExtrinsic", rpc_params!["0x1234"]).await;
 	assert!(garbage.is_err(), "garbage was accepted as an extrinsic");
-	let forged = sign_claiming(call, alice.to_account_id(), Sr25519Keyring::Eve, nonce + 1, &info);
+	let forged =
+		sign_claiming(call.clone(), alice.to_account_id(), Sr25519Keyring::Eve, nonce + 1, &info);
 	let forged = c
 		.request::<String, _>(
 			"author_submitExtrinsic",
@@ -82,6 +83,58 @@ async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()
 		err.contains("Invalid") || err.contains("bad signature") || err.contains("1010"),
 		"{err}"
 	);
+
+	// A hardware wallet's transfer: signed in metadata-hash mode with the hash computed from what
+	// the node serves (metadata, runtime version, token symbol and decimals), it lands; signed
+	// with the hash of other token facts (decimals 18, as if the Wasm were built with them) it
+	// is refused, so the Wasm's hash matches the chain spec's ATT with 12 decimals.
+	let rpc = attesta_client::rpc::Rpc::connect(&[node.url()], Default::default())
+		.await
+		.map_err(|e| e.to_string())?;
+	let hashed = attesta_client::chain::ChainInfo::read_with_metadata_hash(&rpc)
+		.await
+		.map_err(|e| e.to_string())?;
+	let nonce = next_nonce(&c, &alice.to_account_id()).await?;
+	let block = submit_and_wait_in_block(&c, &sign(call.clone(), alice, nonce, &hashed)).await?;
+	assert!(
+		events_at(&c, block).await?.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, .. })
+				if *from == alice.to_account_id()
+		)),
+		"the metadata-hash mode transfer did not land in {block:?}"
+	);
+	let meta: Option<Vec<u8>> =
+		runtime_call(&c, "Metadata_metadata_at_version", &codec::Encode::encode(&15u32)).await?;
+	let version: serde_json::Value = c
+		.request("state_getRuntimeVersion", rpc_params![])
+		.await
+		.map_err(|e| e.to_string())?;
+	let mut props: serde_json::Value =
+		c.request("system_properties", rpc_params![]).await.map_err(|e| e.to_string())?;
+	assert_eq!(
+		(props["tokenSymbol"].as_str(), props["tokenDecimals"].as_u64()),
+		(Some("ATT"), Some(12))
+	);
+	props["tokenDecimals"] = 18.into();
+	let other =
+		attesta_client::chain::metadata_hash(&meta.ok_or("no metadata v15")?, &version, &props)
+			.map_err(|e| e.to_string())?;
+	assert_ne!(Some(other), hashed.metadata_hash);
+	let wrong = ChainInfo { metadata_hash: Some(other), ..hashed };
+	let refused = c
+		.request::<String, _>(
+			"author_submitExtrinsic",
+			rpc_params![bytes::to_hex(
+				&codec::Encode::encode(&sign(call.clone(), alice, nonce + 1, &wrong)),
+				false
+			)],
+		)
+		.await;
+	let err = refused
+		.err()
+		.ok_or("a transfer signed over the wrong metadata hash was accepted")?;
+	assert!(err.to_string().contains("bad signature") || err.to_string().contains("1010"), "{err}");
 
 	// The node keeps going after the rejections.
 	let before = best_number(&c).await?;

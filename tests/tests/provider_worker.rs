@@ -1,7 +1,8 @@
-//! A provider's node runs its jobs: a `--dev` node started with the reference model and Bob's
-//! provider key in its keystore picks up the job assigned to Bob, runs it on the real model in
-//! its off-chain worker, posts the result signed with that key, and the job settles. The test
-//! then checks the output with its own engine, the way a checker would.
+//! A provider's node runs its jobs: a `--dev` node started with the reference model and the
+//! operator (hot) key of Bob, a provider whose stake stays with his own (cold) account, picks up
+//! the job assigned to Bob, runs it on the real model in its off-chain worker, posts the result
+//! signed with the operator key, and the job settles, paying Bob. The test then checks the
+//! output with its own engine, the way a checker would.
 
 use attesta_e2e::{market::*, *};
 use attesta_inference::{verify, CheckPlan, LoadedModel, Tolerance};
@@ -19,14 +20,18 @@ type AccountId = attesta_runtime::AccountId;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
-	let (dapp, provider) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
-	// Bob's provider key is in the node's keystore, as `key insert --key-type prov` puts it.
+	let (dapp, provider, operator) =
+		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Ferdie);
+	// Only the operator key is in the node's keystore, as `key insert --key-type prov` puts it.
 	let (node, c, info) =
-		start_market_node("provider-worker", &[("prov", provider)], "attesta::provider=debug")
+		start_market_node("provider-worker", &[("prov", operator)], "attesta::provider=debug")
 			.await?;
 	let settings = MarketSettings { challenge_window: 2, ..DefaultMarketSettings::get() };
 	sudo_set_settings(&c, &info, settings).await?;
 	register_provider(&c, &info, provider, "eu-west", 2).await?;
+	let name_operator =
+		pallet_providers::Call::set_operator { operator: Some(operator.to_account_id()) };
+	execute(&c, &info, provider, RuntimeCall::Providers(name_operator)).await?;
 
 	let prompt = b"What is the capital of France?".to_vec();
 	let params = GenParams::greedy(24);
@@ -47,7 +52,8 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 	)
 	.await?;
 
-	// Nobody but Bob's node acts from here on: its worker runs the job and posts the result.
+	// Nobody but Bob's node acts from here on: its worker runs the job and posts the result
+	// with the operator key (Bob's own key is nowhere on the node).
 	let view: JobView<AccountId, Balance, BlockNumber> = wait_for(
 		"the provider's node to answer and the job to settle",
 		Duration::from_secs(240),

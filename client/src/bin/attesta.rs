@@ -210,6 +210,17 @@ enum ProviderCommand {
 	Withdraw,
 	/// Leaves the market (no open job; stake unbonds).
 	Leave,
+	/// Names the operator (hot) key the node answers jobs with, so the stake stays with this
+	/// cold account: insert it on the node with `key insert --key-type prov`. Rotating a key
+	/// is this one command; the operator cannot bond, unbond or leave.
+	SetOperator {
+		/// The operator's SS58 address.
+		#[arg(value_parser = account_arg, required_unless_present = "remove")]
+		operator: Option<AccountId>,
+		/// Removes the operator: the node must then hold this account's own key.
+		#[arg(long, conflicts_with = "operator")]
+		remove: bool,
+	},
 }
 
 #[derive(Subcommand)]
@@ -223,6 +234,18 @@ enum CheckerCommand {
 	},
 	/// Leaves the checkers and gets the bond back (not while a verdict is open).
 	Leave,
+	/// Hands checking to an operator (hot) key, so the bond stays with this cold account: the
+	/// key signs the node's verdicts and is its VRF key. Insert the same secret on the node with
+	/// `key insert --key-type chck`. Rotating a key is this one command; the new key answers
+	/// draws seeded from now on.
+	SetOperator {
+		/// The operator key's secret phrase, hex seed or URI (it proves the key to the chain).
+		#[arg(long, value_parser = suri_arg, required_unless_present = "remove")]
+		operator_suri: Option<String>,
+		/// Removes the operator: the node must then hold this account's own key.
+		#[arg(long, conflicts_with = "operator_suri")]
+		remove: bool,
+	},
 	/// Reports a checker that answered far fewer draws than its chances say (the chain checks;
 	/// nodes with a checker key do this by themselves). The reporter gets half the slash.
 	ReportSilent {
@@ -236,6 +259,11 @@ enum CheckerCommand {
 
 fn account_arg(address: &str) -> Result<AccountId, String> {
 	AccountId::from_ss58check(address).map_err(|e| format!("not an SS58 address: {e:?}"))
+}
+
+/// A secret phrase, seed or URI, checked (the key is made from it where it is used).
+fn suri_arg(suri: &str) -> Result<String, String> {
+	chain::signer(suri).map(|_| suri.to_owned()).map_err(|e| e.to_string())
 }
 
 fn att_arg(text: &str) -> Result<Balance, String> {
@@ -615,6 +643,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			});
 			send(&market, &out, &pair, "registered as a checker", call).await?;
 		},
+		Command::Checker(CheckerCommand::SetOperator { operator_suri, .. }) => {
+			let pair = key()?;
+			let account = AccountId::from(pair.public());
+			// The node's key: the operator's, or (removing it) the checker's own.
+			let hot = operator_suri.as_deref().map(chain::signer).transpose()?;
+			let node_key = hot.as_ref().unwrap_or(&pair);
+			let key_proof =
+				attesta_primitives::selection::prove_key_with(node_key, &account.encode())
+					.ok_or_else(|| invalid("cannot sign the checker key proof"))?;
+			let call = RuntimeCall::Audits(pallet_audits::Call::set_operator {
+				operator: hot.as_ref().map(|h| h.public().into()),
+				key: node_key.public().0,
+				key_proof,
+			});
+			send(&market, &out, &pair, "checker operator set", call).await?;
+		},
 		Command::Checker(CheckerCommand::Leave) => {
 			let call = RuntimeCall::Audits(pallet_audits::Call::deregister_checker {});
 			send(&market, &out, &key()?, "left the checkers", call).await?;
@@ -677,6 +721,13 @@ async fn provider(
 			("unbonded stake withdrawn".into(), pallet_providers::Call::withdraw_unbonded {}),
 		ProviderCommand::Leave =>
 			("left the providers".into(), pallet_providers::Call::deregister {}),
+		ProviderCommand::SetOperator { operator, .. } => (
+			match &operator {
+				Some(op) => format!("operator set to {op}"),
+				None => "operator removed".into(),
+			},
+			pallet_providers::Call::set_operator { operator },
+		),
 	};
 	send(market, out, pair, &what, RuntimeCall::Providers(call)).await
 }

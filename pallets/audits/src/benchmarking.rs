@@ -80,6 +80,26 @@ mod benches {
 		Ok(())
 	}
 
+	/// The worst case: a rotation of both the operator and the key.
+	#[benchmark]
+	fn set_operator() -> Result<(), BenchmarkError> {
+		let (who, _) = checker::<T>(0)?;
+		let (old_key, old_proof) = key_for::<T>(&who)?;
+		let old: T::AccountId = account("operator", 0, 0);
+		Pallet::<T>::set_operator(
+			RawOrigin::Signed(who.clone()).into(),
+			Some(old),
+			old_key,
+			old_proof,
+		)?;
+		let (key, proof) = key_for::<T>(&who)?;
+		let new: T::AccountId = account("operator", 1, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Some(new.clone()), key, proof);
+		assert_eq!(OperatorOf::<T>::get(&new), Some(who));
+		Ok(())
+	}
+
 	/// A checker that answered none of a hundred expected draws.
 	#[benchmark]
 	fn report_silent() -> Result<(), BenchmarkError> {

@@ -202,6 +202,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CheckerKeys<T: Config> = StorageMap<_, Blake2_128Concat, [u8; 32], T::AccountId>;
 
+	/// Each checker's operator: the hot account its node signs verdicts and reveals with, so
+	/// the bond stays with a cold account. `Blake2_128Concat`: account ids are chosen by users.
+	#[pallet::storage]
+	pub type Operators<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The reverse of [`Operators`]: the checker an operator acts for (one each).
+	#[pallet::storage]
+	pub type OperatorOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
 	/// Open challenges per dapp: the next challenge's bond grows with them.
 	#[pallet::storage]
 	pub type OpenChallenges<T: Config> =
@@ -290,6 +299,16 @@ pub mod pallet {
 			who: T::AccountId,
 			/// Its bond.
 			bond: BalanceOf<T>,
+		},
+		/// A checker changed the node that works for it: the operator account that signs (`None`:
+		/// itself) and the VRF key it draws with.
+		OperatorSet {
+			/// The checker.
+			who: T::AccountId,
+			/// Its operator from now on.
+			operator: Option<T::AccountId>,
+			/// Its VRF key from now on.
+			key: [u8; 32],
 		},
 		/// A checker left and got its bond back.
 		CheckerDeregistered {
@@ -457,8 +476,12 @@ pub mod pallet {
 		BadKeyProof,
 		/// The draw's seed is not known yet: the block that fixes it is the current one.
 		SeedNotYetKnown,
-		/// The checker registered after the draw's seed was fixed.
+		/// The checker registered, or changed its key, after the draw's seed was fixed.
 		RegisteredTooLate,
+		/// The account is a checker's operator: an operator acts for one checker and is not one.
+		IsOperator,
+		/// The operator must be another account than the checker, and not a checker.
+		BadOperator,
 		/// The dapp has `MaxOpenChallenges` challenges open.
 		TooManyChallenges,
 		/// The bond is below the settings' `checker_bond`.
@@ -584,6 +607,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!Checkers::<T>::contains_key(&who), Error::<T>::AlreadyChecker);
+			ensure!(!OperatorOf::<T>::contains_key(&who), Error::<T>::IsOperator);
 			ensure!(!CheckerKeys::<T>::contains_key(key), Error::<T>::KeyInUse);
 			ensure!(bond >= Settings::<T>::get().checker_bond, Error::<T>::BondTooLow);
 			ensure!(verify_key_proof(&key, &who.encode(), &key_proof), Error::<T>::BadKeyProof);
@@ -642,7 +666,7 @@ pub mod pallet {
 			accepted: bool,
 			witness: [u8; 32],
 		) -> DispatchResultWithPostInfo {
-			let who = ensure_signed(origin)?;
+			let who = Self::acting_checker(ensure_signed(origin)?);
 			let now = frame_system::Pallet::<T>::block_number();
 			let checker = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
 			let mut checkable = Checkables::<T>::get(job_id).ok_or(Error::<T>::NotCheckable)?;
@@ -816,7 +840,7 @@ pub mod pallet {
 			job_id: JobId,
 			witness: [u8; 32],
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
+			let who = Self::acting_checker(ensure_signed(origin)?);
 			ensure!(Reveals::<T>::contains_key(job_id), Error::<T>::NotRevealing);
 			let mut verdict = Verdicts::<T>::get(job_id, &who).ok_or(Error::<T>::NoVerdict)?;
 			ensure!(verdict.revealed.is_none(), Error::<T>::AlreadyRevealed);
@@ -838,7 +862,8 @@ pub mod pallet {
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::report_silent())]
 		pub fn report_silent(origin: OriginFor<T>, checker: T::AccountId) -> DispatchResult {
-			let reporter = ensure_signed(origin)?;
+			// A checker's operator reports for it (and earns for it), but not on it.
+			let reporter = Self::acting_checker(ensure_signed(origin)?);
 			ensure!(reporter != checker, Error::<T>::Conflicted);
 			let mut info = Checkers::<T>::get(&checker).ok_or(Error::<T>::NotChecker)?;
 			let ledger = Draws::<T>::get();
@@ -865,6 +890,53 @@ pub mod pallet {
 				answered,
 				reporter,
 			});
+			Ok(())
+		}
+
+		/// Points the checker at the node that works for it, in one call (so a leaked hot key is
+		/// rotated at once): `operator` signs its verdicts, reveals and reports (`None`: the
+		/// checker's own account does), and `key` is the VRF key that node draws with, proven as
+		/// in `register_checker`. The node holds one `chck` key as both. The new key answers only
+		/// draws whose seed is fixed from this block on (no key can be ground against a known
+		/// seed); draws seeded earlier and not yet answered are lost to it. The operator cannot
+		/// touch the bond.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_operator())]
+		pub fn set_operator(
+			origin: OriginFor<T>,
+			operator: Option<T::AccountId>,
+			key: [u8; 32],
+			key_proof: VrfProof,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Checkers::<T>::get(&who).ok_or(Error::<T>::NotChecker)?;
+			ensure!(
+				CheckerKeys::<T>::get(key).is_none_or(|owner| owner == who),
+				Error::<T>::KeyInUse
+			);
+			ensure!(verify_key_proof(&key, &who.encode(), &key_proof), Error::<T>::BadKeyProof);
+			if let Some(op) = &operator {
+				ensure!(op != &who && !Checkers::<T>::contains_key(op), Error::<T>::BadOperator);
+				ensure!(
+					OperatorOf::<T>::get(op).is_none_or(|of| of == who),
+					Error::<T>::IsOperator
+				);
+			}
+			if let Some(old) = Operators::<T>::take(&who) {
+				OperatorOf::<T>::remove(old);
+			}
+			if let Some(op) = &operator {
+				Operators::<T>::insert(&who, op);
+				OperatorOf::<T>::insert(op, &who);
+			}
+			if info.key != key {
+				CheckerKeys::<T>::remove(info.key);
+				CheckerKeys::<T>::insert(key, &who);
+				info.key = key;
+				info.registered_at = frame_system::Pallet::<T>::block_number();
+				Checkers::<T>::insert(&who, info);
+			}
+			Self::deposit_event(Event::OperatorSet { who, operator, key });
 			Ok(())
 		}
 	}
@@ -1011,6 +1083,9 @@ pub mod pallet {
 		fn remove_checker(who: &T::AccountId) -> DispatchResult {
 			let info = Checkers::<T>::take(who).ok_or(Error::<T>::NotChecker)?;
 			CheckerKeys::<T>::remove(info.key);
+			if let Some(operator) = Operators::<T>::take(who) {
+				OperatorOf::<T>::remove(operator);
+			}
 			T::Currency::release(
 				&HoldReason::CheckerBond.into(),
 				who,
@@ -1018,6 +1093,11 @@ pub mod pallet {
 				Precision::BestEffort,
 			)?;
 			Ok(())
+		}
+
+		/// The checker `who` acts for: itself, or the checker whose operator it is.
+		pub fn acting_checker(who: T::AccountId) -> T::AccountId {
+			OperatorOf::<T>::get(&who).unwrap_or(who)
 		}
 
 		/// Each checker's chance, in parts per billion, when a job is checked with probability
@@ -1464,6 +1544,16 @@ pub mod pallet {
 				keys = keys.saturating_add(1);
 			}
 			ensure!(keys == count, "a checker without its key entry");
+			// One operator, one checker, both ways; an operator is not a checker.
+			for (who, operator) in Operators::<T>::iter() {
+				ensure!(Checkers::<T>::contains_key(&who), "an operator of no checker");
+				ensure!(!Checkers::<T>::contains_key(&operator), "an operator is a checker");
+				ensure!(OperatorOf::<T>::get(&operator) == Some(who), "operator index out of sync");
+			}
+			ensure!(
+				OperatorOf::<T>::iter().count() == Operators::<T>::iter().count(),
+				"operator index out of sync"
+			);
 			// Every open case is counted: verdicts on open jobs, accusations, pending slashes.
 			let mut cases: alloc::collections::btree_map::BTreeMap<T::AccountId, u32> =
 				Default::default();

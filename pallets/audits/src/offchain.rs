@@ -82,7 +82,8 @@ pub enum Progress<BlockNumber> {
 	Failed,
 }
 
-/// A local checker: signing key, account, the VRF key registered for it and when.
+/// A local checker: signing key (its operator's, or its own), the checker's account, the VRF
+/// key registered for it and when.
 pub struct LocalChecker<T: Config> {
 	public: T::Public,
 	account: T::AccountId,
@@ -94,7 +95,8 @@ fn progress_key(job: JobId, round: u32, key: &[u8; 32]) -> Vec<u8> {
 	(b"attesta/checker/job/", job, round, key).encode()
 }
 
-/// The registered checkers whose `chck` keys this node's keystore holds.
+/// The registered checkers whose `chck` keys this node's keystore holds: each key is a
+/// checker's registered VRF key and either its operator's account or its own.
 pub fn local_checkers<T: Config>() -> Vec<LocalChecker<T>> {
 	<<T::CheckerSigner as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic as RuntimeAppPublic>::all()
 		.into_iter()
@@ -103,7 +105,8 @@ pub fn local_checkers<T: Config>() -> Vec<LocalChecker<T>> {
 			let generic: <T::CheckerSigner as AppCrypto<T::Public, T::Signature>>::GenericPublic =
 				app.into();
 			let public: T::Public = generic.into();
-			let account = public.clone().into_account();
+			// The key is the checker's operator, or the checker's own account.
+			let account = Pallet::<T>::acting_checker(public.clone().into_account());
 			let registered = Checkers::<T>::get(&account)?;
 			(registered.key == key).then_some(LocalChecker {
 				public,

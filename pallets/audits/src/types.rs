@@ -126,9 +126,9 @@ pub struct CheckerInfo<Balance, BlockNumber> {
 	/// against it that are pending: while any is, it cannot leave (nor be evicted), so the
 	/// bond stays slashable for every verdict it gave.
 	pub open_cases: u32,
-	/// When it registered: it may only be drawn against seeds this block or later fixes (a
-	/// block's hash is fixed by the block itself, registration included), so a key cannot be
-	/// made and registered once it is known to be drawn.
+	/// When it registered or last changed its key: it may only be drawn against seeds this
+	/// block or later fixes (a block's hash is fixed by the block itself, registration
+	/// included), so a key cannot be made and registered once it is known to be drawn.
 	pub registered_at: BlockNumber,
 	/// Its draws and answers since it registered or was last reported silent.
 	pub draws: DrawRecord,

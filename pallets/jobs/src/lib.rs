@@ -577,11 +577,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The assigned provider says it started the job; from then on the dapp cannot cancel.
+		/// The assigned provider (or its operator key) says it started the job; from then on the
+		/// dapp cannot cancel.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::accept_job())]
 		pub fn accept_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
-			let who = ensure_signed(origin)?;
+			let who = T::Providers::acting_for(&ensure_signed(origin)?);
 			Jobs::<T>::try_mutate(job_id, |job| {
 				let job = job.as_mut().ok_or(Error::<T>::UnknownJob)?;
 				match &mut job.status {
@@ -600,8 +601,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The assigned provider posts its result: the output tokens, their decoded text, the
-		/// number of input tokens it billed, and the commitment (which the chain recomputes).
+		/// The assigned provider (or its operator key) posts its result: the output tokens, their
+		/// decoded text, the number of input tokens it billed, and the commitment (which the
+		/// chain recomputes).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_result(T::MaxOutputTokens::get()))]
 		pub fn submit_result(
@@ -612,7 +614,7 @@ pub mod pallet {
 			output_text: Vec<u8>,
 			commitment: [u8; 32],
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
+			let who = T::Providers::acting_for(&ensure_signed(origin)?);
 			let now = frame_system::Pallet::<T>::block_number();
 			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 			let (assigned_at, deadline) = match &job.status {

@@ -28,6 +28,7 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use pallet_models::ModelRegistry;
+use pallet_providers::ProviderRegistry;
 use sp_runtime::{
 	offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic, Saturating,
 };
@@ -60,7 +61,8 @@ fn progress_key(job_id: JobId) -> Vec<u8> {
 	(b"attesta/provider/job/", job_id).encode()
 }
 
-/// The provider accounts whose keys this node's keystore holds, with their signing keys.
+/// The providers whose keys this node's keystore holds (their operator keys, or their own),
+/// with the signing keys.
 pub fn local_providers<T: Config>() -> Vec<(T::Public, T::AccountId)> {
 	<<T::ProviderSigner as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic as RuntimeAppPublic>::all()
 		.into_iter()
@@ -68,7 +70,8 @@ pub fn local_providers<T: Config>() -> Vec<(T::Public, T::AccountId)> {
 			let generic: <T::ProviderSigner as AppCrypto<T::Public, T::Signature>>::GenericPublic =
 				key.into();
 			let public: T::Public = generic.into();
-			(public.clone(), public.into_account())
+			// A provider's node holds its operator key, or the provider's own.
+			(public.clone(), T::Providers::acting_for(&public.into_account()))
 		})
 		.collect()
 }

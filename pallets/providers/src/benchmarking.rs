@@ -140,5 +140,18 @@ mod benches {
 		Ok(())
 	}
 
+	/// The worst case: a rotation, which removes the old operator's index entry.
+	#[benchmark]
+	fn set_operator() -> Result<(), BenchmarkError> {
+		let (who, _) = registered::<T>(1)?;
+		let old: T::AccountId = account("operator", 0, 0);
+		let new: T::AccountId = account("operator", 1, 0);
+		Pallet::<T>::set_operator(RawOrigin::Signed(who.clone()).into(), Some(old))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Some(new.clone()));
+		assert_eq!(OperatorOf::<T>::get(&new), Some(who));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -52,6 +52,10 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	fn reinstate(who: &AccountId);
 	/// Records a result of `who` that passed a sampled check and was paid.
 	fn check_passed(who: &AccountId);
+	/// The provider `who` acts for: itself, or the provider whose operator (hot) key it is. Calls
+	/// a provider's node makes (accepting and answering jobs) go through this; stake calls do
+	/// not, so an operator key cannot move stake.
+	fn acting_for(who: &AccountId) -> AccountId;
 	/// `who`'s track record; `None` when it is not a provider.
 	fn reputation(who: &AccountId) -> Option<Reputation>;
 	/// Moves `fraction` of `who`'s stake (bonded first, then unbonding) to `to`; returns how
@@ -164,6 +168,15 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Each provider's operator: the hot key its node signs job transactions with, so the stake
+	/// stays with a cold account. `Blake2_128Concat`: account ids are chosen by users.
+	#[pallet::storage]
+	pub type Operators<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The reverse of [`Operators`]: the provider an operator key acts for (one each).
+	#[pallet::storage]
+	pub type OperatorOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -231,6 +244,13 @@ pub mod pallet {
 			/// The provider.
 			who: T::AccountId,
 		},
+		/// A provider named (or removed, `None`) the operator key its node signs with.
+		OperatorSet {
+			/// The provider.
+			who: T::AccountId,
+			/// Its operator from now on.
+			operator: Option<T::AccountId>,
+		},
 	}
 
 	#[pallet::error]
@@ -273,6 +293,11 @@ pub mod pallet {
 		NoCapacity,
 		/// An amount overflowed.
 		Overflow,
+		/// The account is an operator key (of this or another provider): an operator acts for one
+		/// provider and is not one itself.
+		IsOperator,
+		/// The operator must be another account than the provider, and not a provider.
+		BadOperator,
 	}
 
 	#[pallet::call]
@@ -291,6 +316,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			ensure!(!OperatorOf::<T>::contains_key(&who), Error::<T>::IsOperator);
 			ensure!(stake >= T::MinimumStake::get(), Error::<T>::StakeBelowMinimum);
 			let models = Self::check_models(models)?;
 			let region = Self::check_region(region)?;
@@ -449,7 +475,40 @@ pub mod pallet {
 				ModelProviders::<T>::mutate(m, |v| v.retain(|p| p != &who));
 			}
 			Providers::<T>::remove(&who);
+			if let Some(operator) = Operators::<T>::take(&who) {
+				OperatorOf::<T>::remove(operator);
+			}
 			Self::deposit_event(Event::ProviderDeregistered { who });
+			Ok(())
+		}
+
+		/// Names `operator` as the key the caller's node signs its job transactions with
+		/// (accepting and answering jobs), replacing any earlier one, or removes it (`None`):
+		/// the stake stays with the caller's cold account, and rotating a leaked hot key is this
+		/// one call. The operator cannot bond, unbond, update or leave.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::set_operator())]
+		pub fn set_operator(
+			origin: OriginFor<T>,
+			operator: Option<T::AccountId>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotRegistered);
+			if let Some(op) = &operator {
+				ensure!(op != &who && !Providers::<T>::contains_key(op), Error::<T>::BadOperator);
+				ensure!(
+					OperatorOf::<T>::get(op).is_none_or(|of| of == who),
+					Error::<T>::IsOperator
+				);
+			}
+			if let Some(old) = Operators::<T>::take(&who) {
+				OperatorOf::<T>::remove(old);
+			}
+			if let Some(op) = &operator {
+				Operators::<T>::insert(&who, op);
+				OperatorOf::<T>::insert(op, &who);
+			}
+			Self::deposit_event(Event::OperatorSet { who, operator });
 			Ok(())
 		}
 	}
@@ -560,6 +619,15 @@ pub mod pallet {
 					);
 				}
 			}
+			for (who, operator) in Operators::<T>::iter() {
+				ensure!(Providers::<T>::contains_key(&who), "an operator of no provider");
+				ensure!(!Providers::<T>::contains_key(&operator), "an operator is a provider");
+				ensure!(OperatorOf::<T>::get(&operator) == Some(who), "operator index out of sync");
+			}
+			ensure!(
+				OperatorOf::<T>::iter().count() == Operators::<T>::iter().count(),
+				"operator index out of sync"
+			);
 			Ok(())
 		}
 	}
@@ -659,6 +727,10 @@ pub mod pallet {
 					Self::deposit_event(Event::ProviderReinstated { who: who.clone() });
 				}
 			});
+		}
+
+		fn acting_for(who: &T::AccountId) -> T::AccountId {
+			OperatorOf::<T>::get(who).unwrap_or_else(|| who.clone())
 		}
 
 		fn reputation(who: &T::AccountId) -> Option<Reputation> {

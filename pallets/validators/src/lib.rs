@@ -13,6 +13,10 @@
 //!   `SessionPeriod` blocks, and at once after a change, so a change applies two blocks after its
 //!   motion. Only rotations cost blockspace (`pallet-session` claims a rotation's whole block), so
 //!   sessions are otherwise long.
+//! * A validator proven to have equivocated (an offence reported through `pallet-offences`, e.g. a
+//!   GRANDPA equivocation) is removed from the set as governance would remove it, unless that would
+//!   leave fewer than `MinValidators`; governance may add it back. Validators hold no stake here,
+//!   so losing the seat is the punishment.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -126,6 +130,22 @@ pub mod pallet {
 			/// The validator.
 			who: T::AccountId,
 		},
+		/// An offence of a validator (an equivocation) was proven: it leaves the set from the
+		/// session after next.
+		OffenderRemoved {
+			/// The validator.
+			who: T::AccountId,
+			/// The session of the offence.
+			session: u32,
+		},
+		/// An offence was proven but the offender stays: removing it would leave fewer than
+		/// `MinValidators` (or it had left already). Governance decides.
+		OffenderKept {
+			/// The validator.
+			who: T::AccountId,
+			/// The session of the offence.
+			session: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -188,6 +208,38 @@ pub mod pallet {
 		fn phase(now: BlockNumberFor<T>) -> (BlockNumberFor<T>, BlockNumberFor<T>) {
 			let period = T::SessionPeriod::get().max(One::one());
 			(now % period, period)
+		}
+	}
+
+	/// Offences reported through `pallet-offences` (GRANDPA equivocations): each offender, once,
+	/// leaves the set. The slash fractions are not used: validators hold no stake here.
+	impl<T: Config, Full>
+		sp_staking::offence::OnOffenceHandler<T::AccountId, (T::AccountId, Full), Weight> for Pallet<T>
+	{
+		fn on_offence(
+			offenders: &[sp_staking::offence::OffenceDetails<T::AccountId, (T::AccountId, Full)>],
+			_slash_fraction: &[sp_runtime::Perbill],
+			session: u32,
+		) -> Weight {
+			let mut removed = 0u64;
+			for details in offenders {
+				let who = &details.offender.0;
+				let gone = Validators::<T>::mutate(|set| {
+					let at = set.iter().position(|v| v == who)?;
+					(set.len() as u32 > T::MinValidators::get()).then(|| set.remove(at))
+				});
+				if gone.is_some() {
+					removed = removed.saturating_add(1);
+					Self::deposit_event(Event::OffenderRemoved { who: who.clone(), session });
+				} else {
+					Self::deposit_event(Event::OffenderKept { who: who.clone(), session });
+				}
+			}
+			if removed > 0 {
+				Self::changed();
+			}
+			let n = offenders.len() as u64;
+			T::DbWeight::get().reads_writes(n, removed.saturating_add(2))
 		}
 	}
 

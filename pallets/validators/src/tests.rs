@@ -65,3 +65,32 @@ fn governance_removes_a_validator_but_never_below_the_minimum() {
 		assert_eq!(Validators::new_session(1), Some(vec![10, 12]));
 	});
 }
+
+#[test]
+fn a_proven_offender_leaves_the_set_but_never_below_the_minimum() {
+	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+	let offence = |who: u64| OffenceDetails { offender: (who, ()), reporters: vec![] };
+	let report = |who: &[u64]| {
+		let details: Vec<_> = who.iter().map(|w| offence(*w)).collect();
+		<Validators as OnOffenceHandler<u64, (u64, ()), frame_support::weights::Weight>>::on_offence(
+			&details,
+			&[],
+			5,
+		)
+	};
+	new_test_ext().execute_with(|| {
+		System::set_block_number(1);
+		report(&[11]);
+		System::assert_last_event(Event::OffenderRemoved { who: 11, session: 5 }.into());
+		assert_eq!(crate::Validators::<Test>::get().into_inner(), vec![10, 12]);
+		assert!(Changed::<Test>::get(), "the new set is queued at once");
+		assert_eq!(Validators::new_session(6), Some(vec![10, 12]));
+		// A second report of the same offender, or one that would leave one validator, removes
+		// nobody: governance decides.
+		report(&[11, 12]);
+		System::assert_has_event(Event::OffenderKept { who: 11, session: 5 }.into());
+		System::assert_last_event(Event::OffenderKept { who: 12, session: 5 }.into());
+		assert_eq!(crate::Validators::<Test>::get().into_inner(), vec![10, 12]);
+		assert!(!Changed::<Test>::get());
+	});
+}

@@ -1,11 +1,12 @@
 //! Configuration of each pallet in the runtime.
 
 use crate::{
-	opaque, AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Jobs, Models,
-	Nonce, PalletInfo, Preimage, Providers, Runtime, RuntimeCall, RuntimeEvent,
+	opaque, AccountId, Audits, Aura, Balance, Balances, Block, BlockNumber, Hash, Historical, Jobs,
+	Models, Nonce, Offences, PalletInfo, Preimage, Providers, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, Validators, DAYS,
 	EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
+use alloc::vec::Vec;
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
@@ -82,7 +83,8 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	type ShouldEndSession = Validators;
 	type NextSessionRotation = Validators;
-	type SessionManager = Validators;
+	type SessionManager =
+		pallet_session::historical::NoteHistoricalRoot<Runtime, ValidatorSessions>;
 	type SessionHandler =
 		<opaque::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = opaque::SessionKeys;
@@ -111,16 +113,95 @@ impl pallet_validators::Config for Runtime {
 	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
 }
 
+/// Sessions whose validator sets stay provable (`pallet-session`'s `historical`), so that an
+/// equivocation can be reported: a week of hour-long sessions. Older roots are pruned.
+pub const PROVABLE_SESSIONS: u32 = 7 * 24;
+
+/// The session manager `pallet-session` sees: [`Validators`]' sets, with each session's set
+/// noted in `historical` (no identification beyond the account: validators hold no stake) and
+/// roots older than [`PROVABLE_SESSIONS`] pruned.
+pub struct ValidatorSessions;
+
+impl pallet_session::SessionManager<AccountId> for ValidatorSessions {
+	fn new_session(index: u32) -> Option<Vec<AccountId>> {
+		<Validators as pallet_session::SessionManager<_>>::new_session(index)
+	}
+	fn new_session_genesis(index: u32) -> Option<Vec<AccountId>> {
+		<Validators as pallet_session::SessionManager<_>>::new_session_genesis(index)
+	}
+	fn end_session(index: u32) {
+		<Validators as pallet_session::SessionManager<_>>::end_session(index)
+	}
+	fn start_session(index: u32) {
+		<Validators as pallet_session::SessionManager<_>>::start_session(index)
+	}
+}
+
+impl pallet_session::historical::SessionManager<AccountId, ()> for ValidatorSessions {
+	fn new_session(index: u32) -> Option<Vec<(AccountId, ())>> {
+		<Self as pallet_session::SessionManager<_>>::new_session(index)
+			.map(|set| set.into_iter().map(|v| (v, ())).collect())
+	}
+	fn new_session_genesis(index: u32) -> Option<Vec<(AccountId, ())>> {
+		<Self as pallet_session::SessionManager<_>>::new_session_genesis(index)
+			.map(|set| set.into_iter().map(|v| (v, ())).collect())
+	}
+	fn start_session(index: u32) {
+		pallet_session::historical::Pallet::<Runtime>::prune_up_to(
+			index.saturating_sub(PROVABLE_SESSIONS),
+		);
+		<Self as pallet_session::SessionManager<_>>::start_session(index)
+	}
+	fn end_session(index: u32) {
+		<Self as pallet_session::SessionManager<_>>::end_session(index)
+	}
+}
+
+/// Every validator's full identification is its account alone.
+pub struct AccountOnly;
+impl sp_runtime::traits::Convert<AccountId, Option<()>> for AccountOnly {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
+}
+
+impl pallet_session::historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type FullIdentification = ();
+	type FullIdentificationOf = AccountOnly;
+}
+
+/// The block author, from Aura's digest: GRANDPA names it as the reporter of an equivocation
+/// that a block carries.
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type EventHandler = ();
+}
+
+/// Proven offences (GRANDPA equivocations) go to [`Validators`], which removes the offender.
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	type OnOffenceHandler = Validators;
+}
+
+parameter_types! {
+	/// Blocks an unsigned equivocation report stays valid in the pool: one session.
+	pub const ReportLongevity: u64 = SESSION_LENGTH as u64;
+}
+
+/// GRANDPA equivocations (two votes of one voter in one round) are reported by the voters that
+/// see them, as unsigned transactions with a `historical` proof that the key was a validator's,
+/// and punished through [`pallet_offences`].
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<32>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	/// No equivocation reports yet: they need historical session proofs (`pallet-session`'s
-	/// `historical`) and an offences pallet to punish through; validators answer to governance.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type MaxSetIdSessionEntries = ConstU64<{ PROVABLE_SESSIONS as u64 }>;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 impl pallet_timestamp::Config for Runtime {

@@ -5,6 +5,7 @@
 
 mod attacks;
 mod offchain;
+mod operators;
 
 use crate::{mock::*, *};
 use frame_support::{

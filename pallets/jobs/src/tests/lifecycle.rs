@@ -329,3 +329,49 @@ fn leaks_a_job_holds_its_storage_deposit_until_pruned() {
 		assert_eq!(Balances::balance_on_hold(&reason, &DAPP), 0, "returned with the record");
 	});
 }
+
+#[test]
+fn an_operator_key_answers_for_its_provider_who_is_paid() {
+	build_and_execute(|| {
+		const HOT: u64 = 90;
+		assert_ok!(submit(DAPP, b"hello", 8, 1_000));
+		let p = provider_of(0);
+		assert_ok!(pallet_providers::Pallet::<Test>::set_operator(
+			RuntimeOrigin::signed(p),
+			Some(HOT)
+		));
+		let p_before = Balances::free_balance(p);
+		let j = JobsMap::<Test>::get(0).unwrap();
+		let output = vec![1, 2, 3];
+		let commitment = attesta_primitives::commitment(&MODEL_HASH, &j.prompt, &j.params, &output);
+		let post = |who: u64| {
+			crate::Pallet::<Test>::submit_result(
+				RuntimeOrigin::signed(who),
+				0,
+				6,
+				output.clone(),
+				b"hello".to_vec(),
+				commitment,
+			)
+		};
+		// Another account, even another provider's operator, is not the assigned provider.
+		assert_noop!(post(91), Error::<Test>::NotAssignedProvider);
+		assert_ok!(crate::Pallet::<Test>::accept_job(RuntimeOrigin::signed(HOT), 0));
+		assert_ok!(post(HOT));
+		System::assert_has_event(
+			Event::ResultSubmitted {
+				job_id: 0,
+				provider: p,
+				output_tokens: 3,
+				commitment,
+				settle_at: 1 + WINDOW + 1,
+			}
+			.into(),
+		);
+		run_to_block(3 + WINDOW);
+		let price = price_of(p);
+		let cost = 6 * price.input + 3 * price.output;
+		assert_eq!(Balances::free_balance(p), p_before + cost - cost / 10);
+		assert_eq!(Balances::free_balance(HOT), 0);
+	});
+}

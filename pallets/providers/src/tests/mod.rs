@@ -2,6 +2,7 @@
 
 #![allow(clippy::arithmetic_side_effects)]
 
+mod operators;
 mod registration;
 mod stake;
 
