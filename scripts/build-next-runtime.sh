@@ -34,7 +34,7 @@ rest = rest[:found.start()] + f"features = [{', '.join(features)}]" + rest[found
 open(path, "w").write(head + sep + rest)
 EOF
 # The flags and environment substrate-wasm-builder gives its own build (wasm32v1-none target).
-RUSTFLAGS="-C link-arg=--export-table -C link-arg=--export=__heap_base -C link-arg=--import-memory  --cfg substrate_runtime " \
+RUSTFLAGS="-C link-arg=--export-table -C link-arg=--export=__heap_base -C link-arg=--import-memory  --cfg substrate_runtime $WASM_BUILD_RUSTFLAGS" \
 	CARGO_TARGET_DIR="$next/target" SKIP_WASM_BUILD="" \
 	env -u RUSTC -u CARGO_ENCODED_RUSTFLAGS \
 	cargo "+$WASM_BUILD_TOOLCHAIN" rustc --target=wasm32v1-none \
