@@ -357,6 +357,34 @@ impl Llama {
 		Ok(w.norm.forward(&x)?.squeeze(0)?)
 	}
 
+	/// [`Self::forward_hidden`] as a flat row-major vector `tokens.len() × hidden` (no tensor
+	/// round trip on the block-kernel path).
+	pub fn forward_hidden_vec(&self, tokens: &[u32], cache: &mut Cache) -> Result<Vec<f32>> {
+		if let Imp::Native(n) = &self.imp {
+			self.check_tokens(tokens, cache)?;
+			let hidden = n.forward_hidden(tokens, &mut cache.native, cache.pos);
+			cache.pos += tokens.len();
+			return Ok(hidden);
+		}
+		Ok(self.forward_hidden(tokens, cache)?.flatten_all()?.to_vec1::<f32>()?)
+	}
+
+	/// Applies the output head to `n` flat hidden rows (`n × hidden`, row-major), giving the
+	/// flat logits `n × vocab` (no tensor round trip on the block-kernel path).
+	pub fn logits_vec_rows(&self, hidden: &[f32], n: usize) -> Result<Vec<f32>> {
+		let h = self.cfg.hidden_size;
+		if hidden.len() != n * h {
+			return Err(Error::Unsupported(format!("{} values for {n} hidden rows", hidden.len())));
+		}
+		match &self.imp {
+			Imp::Native(m) => Ok(m.logits(hidden, n)),
+			Imp::Candle(w) => {
+				let t = Tensor::from_slice(hidden, (n, h), &self.device)?;
+				Ok(w.head.forward(&t)?.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
+			},
+		}
+	}
+
 	/// Applies the output head to hidden rows `(n, hidden)`, giving logits `(n, vocab)`.
 	pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
 		match &self.imp {
