@@ -63,7 +63,12 @@ impl NativeKv {
 		if need <= self.cap {
 			return;
 		}
-		let cap = need.max(2 * self.cap).next_multiple_of(KEY_BLOCK);
+		let mut cap = need.max(2 * self.cap).next_multiple_of(KEY_BLOCK);
+		// An odd number of key blocks: the rows of a block of transposed keys then spread over
+		// all the L1 sets (a power-of-two stride would put them in a few and evict them).
+		if (cap / KEY_BLOCK).is_multiple_of(2) {
+			cap += KEY_BLOCK;
+		}
 		for kt in &mut self.kt {
 			let mut grown = vec![0.0f32; kvd * cap];
 			for i in 0..kvd {
@@ -344,6 +349,10 @@ impl Native {
 
 /// Causal grouped-query attention of `n` new query rows (inside `qkv`) over the cache, which
 /// already holds their keys (transposed, capacity `cap`) and values; writes `n × hidden`.
+///
+/// The query heads of one token that share a kv head run together ([`attend_group`]), so each
+/// key and value is read once for all of them; every score, sum and output is computed with
+/// the same operations in the same order as for a lone query ([`attend`]).
 #[allow(clippy::too_many_arguments)]
 fn attention(
 	c: &Config,
@@ -360,11 +369,16 @@ fn attention(
 	let qw = h + 2 * kvd;
 	let scale = (1.0 / (hd as f64).sqrt()) as f32;
 	let isa = kernels::isa();
+	// Work units: `per` consecutive query heads of one token, all of one kv head.
+	let grouped = GROUP_WIDTHS.contains(&hd);
+	let threads = kernels::threads();
+	// A decode step on several threads keeps one head per unit (more units to share out).
+	let per = if !grouped || (threads > 1 && n * nkv < 4 * threads) { 1 } else { rep };
 	let one = |scores: &mut Vec<f32>, i: usize, o: &mut [f32]| {
-		let (t, head) = (i / nh, i % nh);
+		let (t, head) = ((i * per) / nh, (i * per) % nh);
 		let g = head / rep;
-		let q = &qkv[t * qw + head * hd..t * qw + (head + 1) * hd];
-		let a = Attend { q, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
+		let q = &qkv[t * qw + head * hd..t * qw + (head + per) * hd];
+		let a = Attend { q, hd, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
 		match isa {
 			#[cfg(target_arch = "x86_64")]
 			// SAFETY: the kernel ISA is only chosen when the CPU has it.
@@ -376,21 +390,27 @@ fn attention(
 		}
 	};
 	let out = &mut out[..n * h];
-	if n * nh == 1 || kernels::threads() == 1 {
+	if n * nh == per || threads == 1 {
 		let mut s = Vec::new();
-		for (i, o) in out.chunks_exact_mut(hd).enumerate() {
+		for (i, o) in out.chunks_exact_mut(per * hd).enumerate() {
 			one(&mut s, i, o);
 		}
 	} else {
-		out.par_chunks_mut(hd)
+		out.par_chunks_mut(per * hd)
 			.enumerate()
 			.for_each_init(Vec::new, |s, (i, o)| one(s, i, o));
 	}
 }
 
-/// One query row against the cached keys/values of its kv head.
+/// Head widths with a grouped kernel ([`attend_group`]); others run one query at a time.
+const GROUP_WIDTHS: [usize; 3] = [16, 32, 64];
+
+/// Query rows of one token (one or more heads of width `hd`, consecutive in `q`) against the
+/// cached keys/values of their common kv head.
+#[derive(Clone, Copy)]
 struct Attend<'a> {
 	q: &'a [f32],
+	hd: usize,
 	kt: &'a [f32],
 	cap: usize,
 	vc: &'a [f32],
@@ -400,21 +420,114 @@ struct Attend<'a> {
 	scale: f32,
 }
 
-/// Softmax attention of one query in plain IEEE operations (no FMA) in a fixed order, compiled
-/// for several instruction sets with the same results: each score is `Σ_d q[d]·k[d]` in
-/// increasing `d` (vectorised across positions), times the scale; the softmax sum runs in 16
-/// lanes by position then the fixed tree; the output is `Σ_j e_j·v_j` in increasing `j`
-/// (vectorised across dimensions), divided by the sum.
+/// Softmax attention of each query in `a.q` into the same place of `o`, in plain IEEE
+/// operations (no FMA) in a fixed order, compiled for several instruction sets with the same
+/// results: each score is `Σ_d q[d]·k[d]` in increasing `d` (vectorised across positions),
+/// times the scale; the softmax sum runs in 16 lanes by position then the fixed tree; the
+/// output is `Σ_j e_j·v_j` in increasing `j` (vectorised across dimensions), divided by the
+/// sum. Queries of the widths in [`GROUP_WIDTHS`] go through [`attend_group`] together (each
+/// block of keys and values read from memory once for all of them, then from L1; the same
+/// operations per query), others one by one.
 #[inline(always)]
 fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	// Fixed head widths get register-resident accumulators; the operations are the same.
-	match a.q.len() {
-		64 => attend_hd::<64>(a, scores, o),
-		_ => attend_hd::<0>(a, scores, o),
+	match a.hd {
+		64 => attend_group::<64>(a, scores, o),
+		32 => attend_group::<32>(a, scores, o),
+		16 => attend_group::<16>(a, scores, o),
+		_ =>
+			for (i, o) in o.chunks_exact_mut(a.hd).enumerate() {
+				let q = &a.q[i * a.hd..(i + 1) * a.hd];
+				attend_hd::<0>(&Attend { q, ..*a }, scores, o);
+			},
 	}
 }
 
-/// [`attend`] for head width `HD` (0: any width, read from the query).
+/// The queries of width `HD` in `a.q` (of one token, one kv head): for each query exactly the
+/// operations of [`attend_hd`], in blocks of [`KEY_BLOCK`] positions that all the queries use
+/// while the block is in L1 (the partial sums are kept between blocks bit for bit).
+#[inline(always)]
+fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	let nq = a.q.len() / HD;
+	let len = a.len;
+	let padded = len.next_multiple_of(KEY_BLOCK);
+	scores.clear();
+	scores.resize(nq * padded, 0.0);
+	// Scores: four independent 16-lane chains per query over a block of 64 positions;
+	// positions past `len` read capacity slack and are dropped.
+	for jb in 0..padded / KEY_BLOCK {
+		for (q, sq) in a.q.chunks_exact(HD).zip(scores.chunks_exact_mut(padded)) {
+			let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
+			for (d, &qd) in q[..HD].iter().enumerate() {
+				let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
+				for (b, ab) in acc.iter_mut().enumerate() {
+					for l in 0..16 {
+						ab[l] += qd * row[b * 16 + l];
+					}
+				}
+			}
+			let sb = &mut sq[jb * KEY_BLOCK..(jb + 1) * KEY_BLOCK];
+			for (b, ab) in acc.iter().enumerate() {
+				for l in 0..16 {
+					sb[b * 16 + l] = ab[l] * a.scale;
+				}
+			}
+		}
+	}
+	let mut sums = vec![0.0f32; nq];
+	for (sq, sum) in scores.chunks_exact_mut(padded).zip(sums.iter_mut()) {
+		let s = &mut sq[..len];
+		let max = max_of(s);
+		for v in s.iter_mut() {
+			*v = kernels::exp(*v - max);
+		}
+		let mut lanes = [0.0f32; 16];
+		for chunk in s.chunks(16) {
+			for (l, &e) in chunk.iter().enumerate() {
+				lanes[l] += e;
+			}
+		}
+		*sum = kernels::reduce16(&lanes);
+	}
+	// Outputs: each query's running sums over a block of positions, then the next query's.
+	o.fill(0.0);
+	for j0 in (0..len).step_by(KEY_BLOCK) {
+		let j1 = (j0 + KEY_BLOCK).min(len);
+		for (sq, oq) in scores.chunks_exact(padded).zip(o.chunks_exact_mut(HD)) {
+			let mut acc = [0.0f32; HD];
+			acc.copy_from_slice(oq);
+			for (j, &e) in sq[j0..j1].iter().enumerate() {
+				let v = &a.vc[(j0 + j) * a.kvd + a.off..][..HD];
+				for d in 0..HD {
+					acc[d] += e * v[d];
+				}
+			}
+			oq.copy_from_slice(&acc);
+		}
+	}
+	for (oq, &sum) in o.chunks_exact_mut(HD).zip(&sums) {
+		for v in oq.iter_mut() {
+			*v /= sum;
+		}
+	}
+}
+
+/// The largest of `s` (NaNs ignored), in 16 lanes: the same value as a sequential fold, up to
+/// the sign of a zero maximum, which changes no `exp(s - max)`.
+#[inline(always)]
+fn max_of(s: &[f32]) -> f32 {
+	let mut lanes = [f32::NEG_INFINITY; 16];
+	let mut chunks = s.chunks_exact(16);
+	for c in &mut chunks {
+		for l in 0..16 {
+			lanes[l] = lanes[l].max(c[l]);
+		}
+	}
+	let m = chunks.remainder().iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+	lanes.iter().fold(m, |m, &v| m.max(v))
+}
+
+/// One query of width `HD` (0: any width, read from the query): the reference order, and
+/// the kernel for head widths without a grouped one.
 #[inline(always)]
 fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 	let hd = if HD == 0 { a.q.len() } else { HD };
@@ -580,30 +693,47 @@ mod tests {
 	}
 
 	#[test]
-	fn fixed_width_attention_equals_the_generic_one() {
-		let (hd, kvd, cap, len) = (64, 192, 256, 203);
+	fn grouped_attention_equals_one_query_at_a_time_on_every_isa() {
+		let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
 		let mut rng = SplitMix64::new(4);
 		let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_normal() as f32).collect() };
-		let (q, kt, vc) = (r(hd), r(kvd * cap), r(kvd * len));
-		for off in [0, 64, 128] {
-			let a = Attend { q: &q, kt: &kt, cap, vc: &vc, len, kvd, off, scale: 0.125 };
-			let (mut s1, mut s2) = (Vec::new(), Vec::new());
-			let (mut o1, mut o2) = (vec![0.0; hd], vec![0.0; hd]);
-			attend_hd::<64>(&a, &mut s1, &mut o1);
-			attend_hd::<0>(&a, &mut s2, &mut o2);
-			let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-			assert_eq!(bits(&o1), bits(&o2));
-			#[cfg(target_arch = "x86_64")]
-			for isa in kernels::Isa::all_available() {
-				let mut o3 = vec![0.0; hd];
-				match isa {
-					// SAFETY: only instruction sets this CPU has.
-					kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s1, &mut o3) },
-					// SAFETY: as above.
-					kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s1, &mut o3) },
-					kernels::Isa::Scalar => attend(&a, &mut s1, &mut o3),
+		for (hd, len) in [(64, 203), (64, 64), (64, 1), (32, 130), (16, 77), (24, 70)] {
+			let (nkv, cap) = (3, 256);
+			let kvd = nkv * hd;
+			let (kt, vc) = (r(kvd * cap), r(kvd * len));
+			for nq in [1, 2, 3, 4, 5, 7] {
+				let q = r(nq * hd);
+				for off in [0, hd, 2 * hd] {
+					let a =
+						Attend { q: &q, hd, kt: &kt, cap, vc: &vc, len, kvd, off, scale: 0.125 };
+					let mut s = Vec::new();
+					// Reference: each query alone, through the generic-width code.
+					let mut want = vec![0.0; nq * hd];
+					for (i, o) in want.chunks_exact_mut(hd).enumerate() {
+						let q = &q[i * hd..(i + 1) * hd];
+						attend_hd::<0>(&Attend { q, ..a }, &mut s, o);
+					}
+					if hd == 64 {
+						let mut o1 = vec![0.0; hd];
+						attend_hd::<64>(&Attend { q: &q[..hd], ..a }, &mut s, &mut o1);
+						assert_eq!(bits(&o1), bits(&want[..hd]));
+					}
+					let mut got = vec![f32::NAN; nq * hd];
+					attend(&a, &mut s, &mut got);
+					assert_eq!(bits(&got), bits(&want), "hd {hd} len {len} nq {nq} off {off}");
+					#[cfg(target_arch = "x86_64")]
+					for isa in kernels::Isa::all_available() {
+						let mut o3 = vec![f32::NAN; nq * hd];
+						match isa {
+							// SAFETY: only instruction sets this CPU has.
+							kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s, &mut o3) },
+							// SAFETY: as above.
+							kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s, &mut o3) },
+							kernels::Isa::Scalar => attend(&a, &mut s, &mut o3),
+						}
+						assert_eq!(bits(&o3), bits(&want), "{isa:?} hd {hd} nq {nq}");
+					}
 				}
-				assert_eq!(bits(&o3), bits(&o1), "{isa:?}");
 			}
 		}
 	}
