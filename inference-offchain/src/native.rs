@@ -275,23 +275,58 @@ impl Native {
 		let mut act = vec![0.0f32; n * ff];
 		kv.reserve(pos + n, pos, kvd);
 		let cap = kv.cap;
-		for (l, b) in self.blocks.iter().enumerate() {
-			for t in 0..n {
-				kernels::rms_norm(
-					&x[t * h..(t + 1) * h],
-					&b.attn_norm,
-					eps,
-					&mut hb[t * h..(t + 1) * h],
-				);
-			}
-			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
-			let (kt, vc) = (&mut kv.kt[l], &mut kv.v[l]);
-			for t in 0..n {
-				let row = &mut qkv[t * qw..(t + 1) * qw];
-				let p = pos + t;
-				for head in row[..h + kvd].chunks_exact_mut(hd) {
-					self.rope(head, p);
+		let par = kernels::threads() > 1 && n >= 2 * ROWS_PER_TASK;
+		// Per-token work (residual, norms, RoPE, SwiGLU) runs on the compute threads too when
+		// the batch is large; each row is computed the same way wherever it runs.
+		let res_norm = |x: &mut [f32], o: Option<&[f32]>, w: &[f32], hb: &mut [f32]| {
+			let one = |(xr, hr): (&mut [f32], &mut [f32]), or: Option<&[f32]>| {
+				if let Some(or) = or {
+					for (xv, ov) in xr.iter_mut().zip(or) {
+						*xv += *ov;
+					}
 				}
+				kernels::rms_norm(xr, w, eps, hr);
+			};
+			match (par, o) {
+				(true, Some(o)) => x
+					.par_chunks_mut(h)
+					.zip(hb.par_chunks_mut(h))
+					.zip(o.par_chunks(h))
+					.with_min_len(ROWS_PER_TASK)
+					.for_each(|(r, or)| one(r, Some(or))),
+				(true, None) => x
+					.par_chunks_mut(h)
+					.zip(hb.par_chunks_mut(h))
+					.with_min_len(ROWS_PER_TASK)
+					.for_each(|r| one(r, None)),
+				(false, Some(o)) => x
+					.chunks_mut(h)
+					.zip(hb.chunks_mut(h))
+					.zip(o.chunks(h))
+					.for_each(|(r, or)| one(r, Some(or))),
+				(false, None) => x.chunks_mut(h).zip(hb.chunks_mut(h)).for_each(|r| one(r, None)),
+			}
+		};
+		for (l, b) in self.blocks.iter().enumerate() {
+			// The residual of the previous block's feed-forward, then this block's norm.
+			res_norm(&mut x, (l > 0).then_some(&o[..]), &b.attn_norm, &mut hb);
+			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
+			let rope_row = |(t, row): (usize, &mut [f32])| {
+				for head in row[..h + kvd].chunks_exact_mut(hd) {
+					self.rope(head, pos + t);
+				}
+			};
+			if par {
+				qkv.par_chunks_mut(qw)
+					.enumerate()
+					.with_min_len(ROWS_PER_TASK)
+					.for_each(rope_row);
+			} else {
+				qkv.chunks_mut(qw).enumerate().for_each(rope_row);
+			}
+			let (kt, vc) = (&mut kv.kt[l], &mut kv.v[l]);
+			for (t, row) in qkv.chunks_exact(qw).enumerate() {
+				let p = pos + t;
 				for (i, &k) in row[h..h + kvd].iter().enumerate() {
 					kt[i * cap + p] = k;
 				}
@@ -299,31 +334,23 @@ impl Native {
 			}
 			attention(c, &qkv, n, kt, cap, vc, pos, &mut att);
 			kernels::matmul(&b.wo, &att, n, &mut o);
-			for (xv, ov) in x.iter_mut().zip(&o) {
-				*xv += *ov;
-			}
-			for t in 0..n {
-				kernels::rms_norm(
-					&x[t * h..(t + 1) * h],
-					&b.ffn_norm,
-					eps,
-					&mut hb[t * h..(t + 1) * h],
-				);
-			}
+			res_norm(&mut x, Some(&o), &b.ffn_norm, &mut hb);
 			kernels::matmul(&b.gate_up, &hb, n, &mut gu);
-			for t in 0..n {
-				let g = &gu[t * 2 * ff..(t * 2 + 1) * ff];
-				let u = &gu[(t * 2 + 1) * ff..(t + 1) * 2 * ff];
-				kernels::swiglu(g, u, &mut act[t * ff..(t + 1) * ff]);
+			let swiglu_row = |(a, g): (&mut [f32], &[f32])| {
+				kernels::swiglu(&g[..ff], &g[ff..], a);
+			};
+			if par {
+				act.par_chunks_mut(ff)
+					.zip(gu.par_chunks(2 * ff))
+					.with_min_len(ROWS_PER_TASK)
+					.for_each(swiglu_row);
+			} else {
+				act.chunks_mut(ff).zip(gu.chunks(2 * ff)).for_each(swiglu_row);
 			}
 			kernels::matmul(&b.down, &act, n, &mut o);
-			for (xv, ov) in x.iter_mut().zip(&o) {
-				*xv += *ov;
-			}
 		}
-		for t in 0..n {
-			kernels::rms_norm(&x[t * h..(t + 1) * h], &self.norm, eps, &mut hb[t * h..(t + 1) * h]);
-		}
+		// The last residual, then the final norm.
+		res_norm(&mut x, Some(&o), &self.norm, &mut hb);
 		hb
 	}
 
@@ -589,6 +616,9 @@ fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f3
 		}
 	}
 }
+
+/// Token rows per task of the per-token work of a batch on several threads.
+const ROWS_PER_TASK: usize = 16;
 
 /// Most tokens one forward pass processes at once (longer inputs go in chunks).
 const MAX_BATCH: usize = 256;
