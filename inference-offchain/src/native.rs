@@ -63,12 +63,7 @@ impl NativeKv {
 		if need <= self.cap {
 			return;
 		}
-		let mut cap = need.max(2 * self.cap).next_multiple_of(KEY_BLOCK);
-		// An odd number of key blocks: the rows of a block of transposed keys then spread over
-		// all the L1 sets (a power-of-two stride would put them in a few and evict them).
-		if (cap / KEY_BLOCK).is_multiple_of(2) {
-			cap += KEY_BLOCK;
-		}
+		let cap = key_capacity(need.max(2 * self.cap));
 		for kt in &mut self.kt {
 			let mut grown = vec![0.0f32; kvd * cap];
 			for i in 0..kvd {
@@ -245,121 +240,157 @@ impl Native {
 	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
 		// Run on a worker of the compute pool so that the kernels' splits are cheap. Long
 		// sequences go in chunks, which bounds the scratch memory and changes no bit (every
-		// output is computed the same way whatever the batch).
+		// output is computed the same way whatever the batch); the chunks share one scratch.
 		rayon::scope(|_| {
-			kv.reserve(pos + tokens.len(), pos, self.cfg.num_kv_heads * self.cfg.head_dim);
-			let mut out = Vec::with_capacity(tokens.len() * self.cfg.hidden_size);
-			for (i, chunk) in tokens.chunks(MAX_BATCH).enumerate() {
-				out.extend(self.forward_inner(chunk, kv, pos + i * MAX_BATCH));
+			let (h, kvd) = (self.cfg.hidden_size, self.kv_dim());
+			kv.reserve(pos + tokens.len(), pos, kvd);
+			let cap = kv.cap;
+			let n0 = tokens.len().min(MAX_BATCH);
+			let mut s = Scratch::new(&self.cfg, n0);
+			let (mut x, mut o) = (vec![0.0f32; n0 * h], vec![0.0f32; n0 * h]);
+			let mut out = vec![0.0f32; tokens.len() * h];
+			for (i, (chunk, hid)) in
+				tokens.chunks(MAX_BATCH).zip(out.chunks_mut(MAX_BATCH * h)).enumerate()
+			{
+				let (n, p) = (chunk.len(), pos + i * MAX_BATCH);
+				let (x, o) = (&mut x[..n * h], &mut o[..n * h]);
+				self.embed_rows(chunk, x);
+				for (l, (kt, vc)) in kv.kt.iter_mut().zip(&mut kv.v).enumerate() {
+					self.block(l, x, o, p, kt, cap, vc, &mut s);
+				}
+				// The last residual, then the final norm.
+				res_norm(n, h, self.cfg.rms_norm_eps as f32, x, Some(o), &self.norm, hid);
 			}
 			out
 		})
 	}
 
-	fn forward_inner(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
-		let c = &self.cfg;
-		let n = tokens.len();
-		let (h, hd, nkv, ff) = (c.hidden_size, c.head_dim, c.num_kv_heads, c.intermediate_size);
-		let kvd = nkv * hd;
-		let qw = h + 2 * kvd;
-		let eps = c.rms_norm_eps as f32;
-		let mut x = vec![0.0f32; n * h];
-		for (t, &tok) in tokens.iter().enumerate() {
-			self.embed.dequant_row(tok as usize, &mut x[t * h..(t + 1) * h]);
-		}
-		let mut hb = vec![0.0f32; n * h];
-		let mut qkv = vec![0.0f32; n * qw];
-		let mut att = vec![0.0f32; n * h];
-		let mut o = vec![0.0f32; n * h];
-		let mut gu = vec![0.0f32; n * 2 * ff];
-		let mut act = vec![0.0f32; n * ff];
-		kv.reserve(pos + n, pos, kvd);
-		let cap = kv.cap;
-		let par = kernels::threads() > 1 && n >= 2 * ROWS_PER_TASK;
-		// Per-token work (residual, norms, RoPE, SwiGLU) runs on the compute threads too when
-		// the batch is large; each row is computed the same way wherever it runs.
-		let res_norm = |x: &mut [f32], o: Option<&[f32]>, w: &[f32], hb: &mut [f32]| {
-			let one = |(xr, hr): (&mut [f32], &mut [f32]), or: Option<&[f32]>| {
-				if let Some(or) = or {
-					for (xv, ov) in xr.iter_mut().zip(or) {
-						*xv += *ov;
-					}
+	/// [`Self::forward_hidden`] of `tokens` from position 0 on an empty cache (the same bits),
+	/// keeping no cache: the layers run one at a time over the whole sequence (in chunks of
+	/// [`MAX_BATCH`] tokens), so only one layer's keys and values are held (a teacher-forced
+	/// check of 640 positions holds 1 MB of them instead of 30 MB on the reference model).
+	pub fn forward_hidden_once(&self, tokens: &[u32]) -> Vec<f32> {
+		rayon::scope(|_| {
+			let (len, h, kvd) = (tokens.len(), self.cfg.hidden_size, self.kv_dim());
+			let mut s = Scratch::new(&self.cfg, len.min(MAX_BATCH));
+			let mut x = vec![0.0f32; len * h];
+			self.embed_rows(tokens, &mut x);
+			let mut o = vec![0.0f32; len * h];
+			let cap = key_capacity(len);
+			let mut kt = vec![0.0f32; kvd * cap];
+			let mut vc = Vec::with_capacity(kvd * len);
+			for l in 0..self.blocks.len() {
+				// Positions 0.. again: the previous layer's keys are overwritten, its values
+				// dropped (capacity slack is never read as a key of a live position).
+				vc.clear();
+				for (i, (x, o)) in
+					x.chunks_mut(MAX_BATCH * h).zip(o.chunks_mut(MAX_BATCH * h)).enumerate()
+				{
+					self.block(l, x, o, i * MAX_BATCH, &mut kt, cap, &mut vc, &mut s);
 				}
-				kernels::rms_norm(xr, w, eps, hr);
-			};
-			match (par, o) {
-				(true, Some(o)) => x
-					.par_chunks_mut(h)
-					.zip(hb.par_chunks_mut(h))
-					.zip(o.par_chunks(h))
-					.with_min_len(ROWS_PER_TASK)
-					.for_each(|(r, or)| one(r, Some(or))),
-				(true, None) => x
-					.par_chunks_mut(h)
-					.zip(hb.par_chunks_mut(h))
-					.with_min_len(ROWS_PER_TASK)
-					.for_each(|r| one(r, None)),
-				(false, Some(o)) => x
-					.chunks_mut(h)
-					.zip(hb.chunks_mut(h))
-					.zip(o.chunks(h))
-					.for_each(|(r, or)| one(r, Some(or))),
-				(false, None) => x.chunks_mut(h).zip(hb.chunks_mut(h)).for_each(|r| one(r, None)),
+			}
+			drop((kt, vc, s));
+			let mut out = vec![0.0f32; len * h];
+			let eps = self.cfg.rms_norm_eps as f32;
+			for ((x, o), hid) in x
+				.chunks_mut(MAX_BATCH * h)
+				.zip(o.chunks(MAX_BATCH * h))
+				.zip(out.chunks_mut(MAX_BATCH * h))
+			{
+				res_norm(x.len() / h, h, eps, x, Some(o), &self.norm, hid);
+			}
+			out
+		})
+	}
+
+	/// The embeddings of `tokens` into `x` (`tokens.len() × hidden`).
+	fn embed_rows(&self, tokens: &[u32], x: &mut [f32]) {
+		for (&tok, row) in tokens.iter().zip(x.chunks_exact_mut(self.cfg.hidden_size)) {
+			self.embed.dequant_row(tok as usize, row);
+		}
+	}
+
+	/// Decoder block `l` on the token rows of `x` (`n × hidden`) at positions `pos..`. On entry
+	/// `o` holds the previous block's feed-forward output for these rows (ignored for block 0):
+	/// its residual add is fused with this block's norm. On return `o` holds this block's
+	/// feed-forward output, not yet added to `x`. The rows' keys go into `kt` (transposed,
+	/// capacity `cap`) and their values are appended to `vc`, which holds exactly the
+	/// positions before `pos`.
+	#[allow(clippy::too_many_arguments)]
+	fn block(
+		&self,
+		l: usize,
+		x: &mut [f32],
+		o: &mut [f32],
+		pos: usize,
+		kt: &mut [f32],
+		cap: usize,
+		vc: &mut Vec<f32>,
+		s: &mut Scratch,
+	) {
+		let c = &self.cfg;
+		let b = &self.blocks[l];
+		let (h, hd, ff, kvd) = (c.hidden_size, c.head_dim, c.intermediate_size, self.kv_dim());
+		let qw = h + 2 * kvd;
+		let n = x.len() / h;
+		let eps = c.rms_norm_eps as f32;
+		let par = parallel_rows(n);
+		let (hb, qkv, att) = (&mut s.hb[..n * h], &mut s.qkv[..n * qw], &mut s.att[..n * h]);
+		let (gu, act) = (&mut s.gu[..n * 2 * ff], &mut s.act[..n * ff]);
+		// The residual of the previous block's feed-forward, then this block's norm.
+		res_norm(n, h, eps, x, (l > 0).then_some(&*o), &b.attn_norm, hb);
+		kernels::matmul(&b.qkv, hb, n, qkv);
+		let rope_row = |(t, row): (usize, &mut [f32])| {
+			for head in row[..h + kvd].chunks_exact_mut(hd) {
+				self.rope(head, pos + t);
 			}
 		};
-		for (l, b) in self.blocks.iter().enumerate() {
-			// The residual of the previous block's feed-forward, then this block's norm.
-			res_norm(&mut x, (l > 0).then_some(&o[..]), &b.attn_norm, &mut hb);
-			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
-			let rope_row = |(t, row): (usize, &mut [f32])| {
-				for head in row[..h + kvd].chunks_exact_mut(hd) {
-					self.rope(head, pos + t);
-				}
-			};
-			if par {
-				qkv.par_chunks_mut(qw)
-					.enumerate()
-					.with_min_len(ROWS_PER_TASK)
-					.for_each(rope_row);
-			} else {
-				qkv.chunks_mut(qw).enumerate().for_each(rope_row);
-			}
-			let (kt, vc) = (&mut kv.kt[l], &mut kv.v[l]);
-			for (t, row) in qkv.chunks_exact(qw).enumerate() {
-				let p = pos + t;
-				for (i, &k) in row[h..h + kvd].iter().enumerate() {
-					kt[i * cap + p] = k;
-				}
-				vc.extend_from_slice(&row[h + kvd..]);
-			}
-			attention(c, &qkv, n, kt, cap, vc, pos, &mut att);
-			kernels::matmul(&b.wo, &att, n, &mut o);
-			res_norm(&mut x, Some(&o), &b.ffn_norm, &mut hb);
-			kernels::matmul(&b.gate_up, &hb, n, &mut gu);
-			let swiglu_row = |(a, g): (&mut [f32], &[f32])| {
-				kernels::swiglu(&g[..ff], &g[ff..], a);
-			};
-			if par {
-				act.par_chunks_mut(ff)
-					.zip(gu.par_chunks(2 * ff))
-					.with_min_len(ROWS_PER_TASK)
-					.for_each(swiglu_row);
-			} else {
-				act.chunks_mut(ff).zip(gu.chunks(2 * ff)).for_each(swiglu_row);
-			}
-			kernels::matmul(&b.down, &act, n, &mut o);
+		if par {
+			qkv.par_chunks_mut(qw)
+				.enumerate()
+				.with_min_len(ROWS_PER_TASK)
+				.for_each(rope_row);
+		} else {
+			qkv.chunks_mut(qw).enumerate().for_each(rope_row);
 		}
-		// The last residual, then the final norm.
-		res_norm(&mut x, Some(&o), &self.norm, &mut hb);
-		hb
+		for (t, row) in qkv.chunks_exact(qw).enumerate() {
+			let p = pos + t;
+			for (i, &k) in row[h..h + kvd].iter().enumerate() {
+				kt[i * cap + p] = k;
+			}
+			vc.extend_from_slice(&row[h + kvd..]);
+		}
+		attention(c, qkv, n, kt, cap, vc, pos, att);
+		kernels::matmul(&b.wo, att, n, o);
+		res_norm(n, h, eps, x, Some(&*o), &b.ffn_norm, hb);
+		kernels::matmul(&b.gate_up, hb, n, gu);
+		let swiglu_row = |(a, g): (&mut [f32], &[f32])| {
+			kernels::swiglu(&g[..ff], &g[ff..], a);
+		};
+		if par {
+			act.par_chunks_mut(ff)
+				.zip(gu.par_chunks(2 * ff))
+				.with_min_len(ROWS_PER_TASK)
+				.for_each(swiglu_row);
+		} else {
+			act.chunks_mut(ff).zip(gu.chunks(2 * ff)).for_each(swiglu_row);
+		}
+		kernels::matmul(&b.down, act, n, o);
 	}
 
 	/// Output head over `n` hidden rows, giving `n × vocab` logits.
 	pub fn logits(&self, hidden: &[f32], n: usize) -> Vec<f32> {
-		let head = self.head.as_ref().unwrap_or(&self.embed);
-		let mut y = vec![0.0f32; n * head.rows()];
-		rayon::scope(|_| kernels::matmul(head, hidden, n, &mut y));
+		let mut y = Vec::new();
+		self.logits_into(hidden, n, &mut y);
 		y
+	}
+
+	/// [`Self::logits`] into `y` (resized to `n × vocab`; every value is overwritten), so that
+	/// a caller applying the head chunk by chunk reuses one buffer.
+	pub fn logits_into(&self, hidden: &[f32], n: usize, y: &mut Vec<f32>) {
+		let head = self.head.as_ref().unwrap_or(&self.embed);
+		y.resize(n * head.rows(), 0.0);
+		rayon::scope(|_| kernels::matmul(head, hidden, n, y));
 	}
 
 	/// Interleaved RoPE of one head at position `p`, in place.
@@ -371,6 +402,89 @@ impl Native {
 			head[2 * i] = x0 * cos[i] - x1 * sin[i];
 			head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
 		}
+	}
+}
+
+/// Activations of one batch of token rows inside a decoder block, sized for the largest batch
+/// of a pass and reused by its chunks and layers.
+struct Scratch {
+	hb: Vec<f32>,
+	qkv: Vec<f32>,
+	att: Vec<f32>,
+	gu: Vec<f32>,
+	act: Vec<f32>,
+}
+
+impl Scratch {
+	fn new(c: &Config, n: usize) -> Self {
+		let (h, ff) = (c.hidden_size, c.intermediate_size);
+		let qw = h + 2 * c.num_kv_heads * c.head_dim;
+		Self {
+			hb: vec![0.0; n * h],
+			qkv: vec![0.0; n * qw],
+			att: vec![0.0; n * h],
+			gu: vec![0.0; n * 2 * ff],
+			act: vec![0.0; n * ff],
+		}
+	}
+}
+
+/// Whether the per-token work of a batch of `n` rows runs on the compute threads.
+fn parallel_rows(n: usize) -> bool {
+	kernels::threads() > 1 && n >= 2 * ROWS_PER_TASK
+}
+
+/// For each of the `n` rows (width `h`) of `x`: adds the row of `o` if given (a residual), then
+/// RMS-norms it with weights `w` into `out`. Per-token work runs on the compute threads when
+/// the batch is large ([`parallel_rows`]); each row is computed the same way wherever it runs.
+fn res_norm(
+	n: usize,
+	h: usize,
+	eps: f32,
+	x: &mut [f32],
+	o: Option<&[f32]>,
+	w: &[f32],
+	out: &mut [f32],
+) {
+	let one = |(xr, hr): (&mut [f32], &mut [f32]), or: Option<&[f32]>| {
+		if let Some(or) = or {
+			for (xv, ov) in xr.iter_mut().zip(or) {
+				*xv += *ov;
+			}
+		}
+		kernels::rms_norm(xr, w, eps, hr);
+	};
+	let (x, out) = (&mut x[..n * h], &mut out[..n * h]);
+	match (parallel_rows(n), o) {
+		(true, Some(o)) => x
+			.par_chunks_mut(h)
+			.zip(out.par_chunks_mut(h))
+			.zip(o[..n * h].par_chunks(h))
+			.with_min_len(ROWS_PER_TASK)
+			.for_each(|(r, or)| one(r, Some(or))),
+		(true, None) => x
+			.par_chunks_mut(h)
+			.zip(out.par_chunks_mut(h))
+			.with_min_len(ROWS_PER_TASK)
+			.for_each(|r| one(r, None)),
+		(false, Some(o)) => x
+			.chunks_mut(h)
+			.zip(out.chunks_mut(h))
+			.zip(o[..n * h].chunks(h))
+			.for_each(|(r, or)| one(r, Some(or))),
+		(false, None) => x.chunks_mut(h).zip(out.chunks_mut(h)).for_each(|r| one(r, None)),
+	}
+}
+
+/// Key cache capacity for `need` positions: whole [`KEY_BLOCK`]s, an odd number of them (the
+/// rows of a block of transposed keys then spread over all the L1 sets; a power-of-two stride
+/// would put them in a few and evict them).
+fn key_capacity(need: usize) -> usize {
+	let cap = need.next_multiple_of(KEY_BLOCK);
+	if (cap / KEY_BLOCK).is_multiple_of(2) {
+		cap + KEY_BLOCK
+	} else {
+		cap
 	}
 }
 

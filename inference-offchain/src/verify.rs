@@ -199,8 +199,9 @@ impl Verdict {
 	}
 }
 
-/// Positions whose logits the checker computes together (12.6 MB of logits on the reference
-/// model; each chunk dequantizes the head once, so fewer rows cost more dequantization).
+/// Positions whose logits the checker computes together, into one reused buffer (12.6 MB on
+/// the reference model, less than the KV cache a generation holds, which the check does not;
+/// each chunk dequantizes the head once, so fewer rows cost more dequantization).
 const VERIFY_HEAD_ROWS: usize = 64;
 
 /// Output positions selected by a plan, ascending.
@@ -290,8 +291,8 @@ pub fn verify_each(
 	let mut seq = Vec::with_capacity(input.len() + last);
 	seq.extend_from_slice(input);
 	seq.extend_from_slice(&output[..last]);
-	let mut cache = model.llama.new_cache_for(seq.len());
-	let hidden = model.llama.forward_hidden_vec(&seq, &mut cache)?;
+	// No KV cache outlives the pass (only one layer's keys and values are held at a time).
+	let hidden = model.llama.hidden_states(&seq)?;
 	let (h, vocab) = (model.llama.config().hidden_size, vocab as usize);
 	// The output head runs on a few positions at a time, so a long check never holds every
 	// position's logits at once (49k floats each on the reference model); each chunk is one
@@ -306,7 +307,7 @@ pub fn verify_each(
 				let at = (input.len() - 1 + j) * h;
 				rows.extend_from_slice(&hidden[at..at + h]);
 			}
-			logits = model.llama.logits_vec_rows(&rows, chunk.len())?;
+			model.llama.logits_into(&rows, chunk.len(), &mut logits)?;
 		}
 		let at = (k % VERIFY_HEAD_ROWS) * vocab;
 		let row = &logits[at..at + vocab];
@@ -334,7 +335,7 @@ pub fn verify_each(
 			}
 		}
 	}
-	drop((logits, hidden, cache));
+	drop((logits, hidden));
 	crate::kernels::release_memory();
 	let micros = t0.elapsed().as_micros() as u64;
 	for (verdict, tol) in verdicts.iter_mut().zip(tols) {

@@ -327,3 +327,22 @@ fn real_model_bits_are_pinned_across_threads_batches_and_kernels() {
 	assert_eq!(digest(2), one, "2 threads");
 	assert_eq!(one, REFERENCE_BITS_SHA256, "the numerics changed (a new engine_version)");
 }
+
+/// The checker's pass without a KV cache (`hidden_states`: layer by layer over the whole
+/// input) gives the bits of the cached pass that the pin above covers, at 1 and 2 threads.
+#[test]
+fn real_cacheless_check_pass_equals_the_cached_one() {
+	let Some(m) = model() else { return };
+	let base = "Verification replays the model over the claimed output, one position at a time. ";
+	let mut input = m.tokenizer.encode(&base.repeat(48), false);
+	input.truncate(600);
+	for threads in [1, 2] {
+		let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+		pool.install(|| {
+			let cached = m.llama.forward_hidden_vec(&input, &mut m.llama.new_cache()).unwrap();
+			let once = m.llama.hidden_states(&input).unwrap();
+			let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+			assert!(bits(&once) == bits(&cached), "{threads} threads: the passes differ");
+		});
+	}
+}
