@@ -104,6 +104,7 @@ impl LoadedModel {
 		device: &Device,
 		compute: ComputePath,
 	) -> Result<Self> {
+		crate::kernels::tune_allocator();
 		let path = path.as_ref();
 		let id = file_sha256(path)?;
 		let file = File::open(path).map_err(|e| io_err(path, e))?;

@@ -359,10 +359,12 @@ fn cmd_bench(args: &ModelArgs, gen_tokens: u32, prompt_len: usize, reps: usize) 
 	let params = GenParams::greedy(gen_tokens);
 	let mut ver = Vec::new();
 	let mut ver_sample = Vec::new();
+	let mut ver_cpu = Vec::new();
 	for _ in 0..reps {
-		let t = Instant::now();
+		let (t, cpu) = (Instant::now(), cpu_seconds());
 		verify(&model, &long, &params, &out, &Tolerance::default(), &CheckPlan::All).map_err(e)?;
 		ver.push(t.elapsed().as_secs_f64());
+		ver_cpu.push(cpu_seconds() - cpu);
 		let t = Instant::now();
 		let plan = CheckPlan::Sample { count: 16, seed: 7 };
 		verify(&model, &long, &params, &out, &Tolerance::default(), &plan).map_err(e)?;
@@ -391,6 +393,7 @@ fn cmd_bench(args: &ModelArgs, gen_tokens: u32, prompt_len: usize, reps: usize) 
 		"decode_cpu_ms_per_token: {:.3}",
 		median(decode_cpu) * 1e3 / f64::from(gen_tokens.saturating_sub(1).max(1))
 	);
+	println!("verify_all_cpu_s: {:.3}", median(ver_cpu));
 	if let Some(b) = model.llama.native_weight_bytes() {
 		println!("weight_bytes: {b}");
 	}

@@ -357,6 +357,56 @@ impl Llama {
 		Ok(w.norm.forward(&x)?.squeeze(0)?)
 	}
 
+	/// [`Self::forward_hidden`] as a flat row-major vector `tokens.len() × hidden` (no tensor
+	/// round trip on the block-kernel path).
+	pub fn forward_hidden_vec(&self, tokens: &[u32], cache: &mut Cache) -> Result<Vec<f32>> {
+		if let Imp::Native(n) = &self.imp {
+			self.check_tokens(tokens, cache)?;
+			let hidden = n.forward_hidden(tokens, &mut cache.native, cache.pos);
+			cache.pos += tokens.len();
+			return Ok(hidden);
+		}
+		Ok(self.forward_hidden(tokens, cache)?.flatten_all()?.to_vec1::<f32>()?)
+	}
+
+	/// The final-normed hidden states of `tokens` from position 0, as [`Self::forward_hidden_vec`]
+	/// on a fresh cache gives them (the same bits), for a pass that keeps no cache (a
+	/// teacher-forced check): the block-kernel path runs the layers one at a time over the
+	/// whole sequence, holding one layer's keys and values instead of every layer's.
+	pub fn hidden_states(&self, tokens: &[u32]) -> Result<Vec<f32>> {
+		let mut cache = self.new_cache();
+		if let Imp::Native(n) = &self.imp {
+			self.check_tokens(tokens, &cache)?;
+			return Ok(n.forward_hidden_once(tokens));
+		}
+		self.forward_hidden_vec(tokens, &mut cache)
+	}
+
+	/// Applies the output head to `n` flat hidden rows (`n × hidden`, row-major), giving the
+	/// flat logits `n × vocab` (no tensor round trip on the block-kernel path).
+	pub fn logits_vec_rows(&self, hidden: &[f32], n: usize) -> Result<Vec<f32>> {
+		let mut y = Vec::new();
+		self.logits_into(hidden, n, &mut y)?;
+		Ok(y)
+	}
+
+	/// [`Self::logits_vec_rows`] into `y` (replacing its contents), so that a caller applying
+	/// the head chunk by chunk reuses one buffer.
+	pub fn logits_into(&self, hidden: &[f32], n: usize, y: &mut Vec<f32>) -> Result<()> {
+		let h = self.cfg.hidden_size;
+		if hidden.len() != n * h {
+			return Err(Error::Unsupported(format!("{} values for {n} hidden rows", hidden.len())));
+		}
+		match &self.imp {
+			Imp::Native(m) => m.logits_into(hidden, n, y),
+			Imp::Candle(w) => {
+				let t = Tensor::from_slice(hidden, (n, h), &self.device)?;
+				*y = w.head.forward(&t)?.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+			},
+		}
+		Ok(())
+	}
+
 	/// Applies the output head to hidden rows `(n, hidden)`, giving logits `(n, vocab)`.
 	pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
 		match &self.imp {

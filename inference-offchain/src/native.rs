@@ -63,7 +63,7 @@ impl NativeKv {
 		if need <= self.cap {
 			return;
 		}
-		let cap = need.max(2 * self.cap).next_multiple_of(KEY_BLOCK);
+		let cap = key_capacity(need.max(2 * self.cap));
 		for kt in &mut self.kt {
 			let mut grown = vec![0.0f32; kvd * cap];
 			for i in 0..kvd {
@@ -240,94 +240,157 @@ impl Native {
 	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
 		// Run on a worker of the compute pool so that the kernels' splits are cheap. Long
 		// sequences go in chunks, which bounds the scratch memory and changes no bit (every
-		// output is computed the same way whatever the batch).
+		// output is computed the same way whatever the batch); the chunks share one scratch.
 		rayon::scope(|_| {
-			kv.reserve(pos + tokens.len(), pos, self.cfg.num_kv_heads * self.cfg.head_dim);
-			let mut out = Vec::with_capacity(tokens.len() * self.cfg.hidden_size);
-			for (i, chunk) in tokens.chunks(MAX_BATCH).enumerate() {
-				out.extend(self.forward_inner(chunk, kv, pos + i * MAX_BATCH));
+			let (h, kvd) = (self.cfg.hidden_size, self.kv_dim());
+			kv.reserve(pos + tokens.len(), pos, kvd);
+			let cap = kv.cap;
+			let n0 = tokens.len().min(MAX_BATCH);
+			let mut s = Scratch::new(&self.cfg, n0);
+			let (mut x, mut o) = (vec![0.0f32; n0 * h], vec![0.0f32; n0 * h]);
+			let mut out = vec![0.0f32; tokens.len() * h];
+			for (i, (chunk, hid)) in
+				tokens.chunks(MAX_BATCH).zip(out.chunks_mut(MAX_BATCH * h)).enumerate()
+			{
+				let (n, p) = (chunk.len(), pos + i * MAX_BATCH);
+				let (x, o) = (&mut x[..n * h], &mut o[..n * h]);
+				self.embed_rows(chunk, x);
+				for (l, (kt, vc)) in kv.kt.iter_mut().zip(&mut kv.v).enumerate() {
+					self.block(l, x, o, p, kt, cap, vc, &mut s);
+				}
+				// The last residual, then the final norm.
+				res_norm(n, h, self.cfg.rms_norm_eps as f32, x, Some(o), &self.norm, hid);
 			}
 			out
 		})
 	}
 
-	fn forward_inner(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+	/// [`Self::forward_hidden`] of `tokens` from position 0 on an empty cache (the same bits),
+	/// keeping no cache: the layers run one at a time over the whole sequence (in chunks of
+	/// [`MAX_BATCH`] tokens), so only one layer's keys and values are held (a teacher-forced
+	/// check of 640 positions holds 1 MB of them instead of 30 MB on the reference model).
+	pub fn forward_hidden_once(&self, tokens: &[u32]) -> Vec<f32> {
+		rayon::scope(|_| {
+			let (len, h, kvd) = (tokens.len(), self.cfg.hidden_size, self.kv_dim());
+			let mut s = Scratch::new(&self.cfg, len.min(MAX_BATCH));
+			let mut x = vec![0.0f32; len * h];
+			self.embed_rows(tokens, &mut x);
+			let mut o = vec![0.0f32; len * h];
+			let cap = key_capacity(len);
+			let mut kt = vec![0.0f32; kvd * cap];
+			let mut vc = Vec::with_capacity(kvd * len);
+			for l in 0..self.blocks.len() {
+				// Positions 0.. again: the previous layer's keys are overwritten, its values
+				// dropped (capacity slack is never read as a key of a live position).
+				vc.clear();
+				for (i, (x, o)) in
+					x.chunks_mut(MAX_BATCH * h).zip(o.chunks_mut(MAX_BATCH * h)).enumerate()
+				{
+					self.block(l, x, o, i * MAX_BATCH, &mut kt, cap, &mut vc, &mut s);
+				}
+			}
+			drop((kt, vc, s));
+			let mut out = vec![0.0f32; len * h];
+			let eps = self.cfg.rms_norm_eps as f32;
+			for ((x, o), hid) in x
+				.chunks_mut(MAX_BATCH * h)
+				.zip(o.chunks(MAX_BATCH * h))
+				.zip(out.chunks_mut(MAX_BATCH * h))
+			{
+				res_norm(x.len() / h, h, eps, x, Some(o), &self.norm, hid);
+			}
+			out
+		})
+	}
+
+	/// The embeddings of `tokens` into `x` (`tokens.len() × hidden`).
+	fn embed_rows(&self, tokens: &[u32], x: &mut [f32]) {
+		for (&tok, row) in tokens.iter().zip(x.chunks_exact_mut(self.cfg.hidden_size)) {
+			self.embed.dequant_row(tok as usize, row);
+		}
+	}
+
+	/// Decoder block `l` on the token rows of `x` (`n × hidden`) at positions `pos..`. On entry
+	/// `o` holds the previous block's feed-forward output for these rows (ignored for block 0):
+	/// its residual add is fused with this block's norm. On return `o` holds this block's
+	/// feed-forward output, not yet added to `x`. The rows' keys go into `kt` (transposed,
+	/// capacity `cap`) and their values are appended to `vc`, which holds exactly the
+	/// positions before `pos`.
+	#[allow(clippy::too_many_arguments)]
+	fn block(
+		&self,
+		l: usize,
+		x: &mut [f32],
+		o: &mut [f32],
+		pos: usize,
+		kt: &mut [f32],
+		cap: usize,
+		vc: &mut Vec<f32>,
+		s: &mut Scratch,
+	) {
 		let c = &self.cfg;
-		let n = tokens.len();
-		let (h, hd, nkv, ff) = (c.hidden_size, c.head_dim, c.num_kv_heads, c.intermediate_size);
-		let kvd = nkv * hd;
+		let b = &self.blocks[l];
+		let (h, hd, ff, kvd) = (c.hidden_size, c.head_dim, c.intermediate_size, self.kv_dim());
 		let qw = h + 2 * kvd;
+		let n = x.len() / h;
 		let eps = c.rms_norm_eps as f32;
-		let mut x = vec![0.0f32; n * h];
-		for (t, &tok) in tokens.iter().enumerate() {
-			self.embed.dequant_row(tok as usize, &mut x[t * h..(t + 1) * h]);
+		let par = parallel_rows(n);
+		let (hb, qkv, att) = (&mut s.hb[..n * h], &mut s.qkv[..n * qw], &mut s.att[..n * h]);
+		let (gu, act) = (&mut s.gu[..n * 2 * ff], &mut s.act[..n * ff]);
+		// The residual of the previous block's feed-forward, then this block's norm.
+		res_norm(n, h, eps, x, (l > 0).then_some(&*o), &b.attn_norm, hb);
+		kernels::matmul(&b.qkv, hb, n, qkv);
+		let rope_row = |(t, row): (usize, &mut [f32])| {
+			for head in row[..h + kvd].chunks_exact_mut(hd) {
+				self.rope(head, pos + t);
+			}
+		};
+		if par {
+			qkv.par_chunks_mut(qw)
+				.enumerate()
+				.with_min_len(ROWS_PER_TASK)
+				.for_each(rope_row);
+		} else {
+			qkv.chunks_mut(qw).enumerate().for_each(rope_row);
 		}
-		let mut hb = vec![0.0f32; n * h];
-		let mut qkv = vec![0.0f32; n * qw];
-		let mut att = vec![0.0f32; n * h];
-		let mut o = vec![0.0f32; n * h];
-		let mut gu = vec![0.0f32; n * 2 * ff];
-		let mut act = vec![0.0f32; n * ff];
-		kv.reserve(pos + n, pos, kvd);
-		let cap = kv.cap;
-		for (l, b) in self.blocks.iter().enumerate() {
-			for t in 0..n {
-				kernels::rms_norm(
-					&x[t * h..(t + 1) * h],
-					&b.attn_norm,
-					eps,
-					&mut hb[t * h..(t + 1) * h],
-				);
+		for (t, row) in qkv.chunks_exact(qw).enumerate() {
+			let p = pos + t;
+			for (i, &k) in row[h..h + kvd].iter().enumerate() {
+				kt[i * cap + p] = k;
 			}
-			kernels::matmul(&b.qkv, &hb, n, &mut qkv);
-			let (kt, vc) = (&mut kv.kt[l], &mut kv.v[l]);
-			for t in 0..n {
-				let row = &mut qkv[t * qw..(t + 1) * qw];
-				let p = pos + t;
-				for head in row[..h + kvd].chunks_exact_mut(hd) {
-					self.rope(head, p);
-				}
-				for (i, &k) in row[h..h + kvd].iter().enumerate() {
-					kt[i * cap + p] = k;
-				}
-				vc.extend_from_slice(&row[h + kvd..]);
-			}
-			attention(c, &qkv, n, kt, cap, vc, pos, &mut att);
-			kernels::matmul(&b.wo, &att, n, &mut o);
-			for (xv, ov) in x.iter_mut().zip(&o) {
-				*xv += *ov;
-			}
-			for t in 0..n {
-				kernels::rms_norm(
-					&x[t * h..(t + 1) * h],
-					&b.ffn_norm,
-					eps,
-					&mut hb[t * h..(t + 1) * h],
-				);
-			}
-			kernels::matmul(&b.gate_up, &hb, n, &mut gu);
-			for t in 0..n {
-				let g = &gu[t * 2 * ff..(t * 2 + 1) * ff];
-				let u = &gu[(t * 2 + 1) * ff..(t + 1) * 2 * ff];
-				kernels::swiglu(g, u, &mut act[t * ff..(t + 1) * ff]);
-			}
-			kernels::matmul(&b.down, &act, n, &mut o);
-			for (xv, ov) in x.iter_mut().zip(&o) {
-				*xv += *ov;
-			}
+			vc.extend_from_slice(&row[h + kvd..]);
 		}
-		for t in 0..n {
-			kernels::rms_norm(&x[t * h..(t + 1) * h], &self.norm, eps, &mut hb[t * h..(t + 1) * h]);
+		attention(c, qkv, n, kt, cap, vc, pos, att);
+		kernels::matmul(&b.wo, att, n, o);
+		res_norm(n, h, eps, x, Some(&*o), &b.ffn_norm, hb);
+		kernels::matmul(&b.gate_up, hb, n, gu);
+		let swiglu_row = |(a, g): (&mut [f32], &[f32])| {
+			kernels::swiglu(&g[..ff], &g[ff..], a);
+		};
+		if par {
+			act.par_chunks_mut(ff)
+				.zip(gu.par_chunks(2 * ff))
+				.with_min_len(ROWS_PER_TASK)
+				.for_each(swiglu_row);
+		} else {
+			act.chunks_mut(ff).zip(gu.chunks(2 * ff)).for_each(swiglu_row);
 		}
-		hb
+		kernels::matmul(&b.down, act, n, o);
 	}
 
 	/// Output head over `n` hidden rows, giving `n × vocab` logits.
 	pub fn logits(&self, hidden: &[f32], n: usize) -> Vec<f32> {
-		let head = self.head.as_ref().unwrap_or(&self.embed);
-		let mut y = vec![0.0f32; n * head.rows()];
-		rayon::scope(|_| kernels::matmul(head, hidden, n, &mut y));
+		let mut y = Vec::new();
+		self.logits_into(hidden, n, &mut y);
 		y
+	}
+
+	/// [`Self::logits`] into `y` (resized to `n × vocab`; every value is overwritten), so that
+	/// a caller applying the head chunk by chunk reuses one buffer.
+	pub fn logits_into(&self, hidden: &[f32], n: usize, y: &mut Vec<f32>) {
+		let head = self.head.as_ref().unwrap_or(&self.embed);
+		y.resize(n * head.rows(), 0.0);
+		rayon::scope(|_| kernels::matmul(head, hidden, n, y));
 	}
 
 	/// Interleaved RoPE of one head at position `p`, in place.
@@ -342,8 +405,95 @@ impl Native {
 	}
 }
 
+/// Activations of one batch of token rows inside a decoder block, sized for the largest batch
+/// of a pass and reused by its chunks and layers.
+struct Scratch {
+	hb: Vec<f32>,
+	qkv: Vec<f32>,
+	att: Vec<f32>,
+	gu: Vec<f32>,
+	act: Vec<f32>,
+}
+
+impl Scratch {
+	fn new(c: &Config, n: usize) -> Self {
+		let (h, ff) = (c.hidden_size, c.intermediate_size);
+		let qw = h + 2 * c.num_kv_heads * c.head_dim;
+		Self {
+			hb: vec![0.0; n * h],
+			qkv: vec![0.0; n * qw],
+			att: vec![0.0; n * h],
+			gu: vec![0.0; n * 2 * ff],
+			act: vec![0.0; n * ff],
+		}
+	}
+}
+
+/// Whether the per-token work of a batch of `n` rows runs on the compute threads.
+fn parallel_rows(n: usize) -> bool {
+	kernels::threads() > 1 && n >= 2 * ROWS_PER_TASK
+}
+
+/// For each of the `n` rows (width `h`) of `x`: adds the row of `o` if given (a residual), then
+/// RMS-norms it with weights `w` into `out`. Per-token work runs on the compute threads when
+/// the batch is large ([`parallel_rows`]); each row is computed the same way wherever it runs.
+fn res_norm(
+	n: usize,
+	h: usize,
+	eps: f32,
+	x: &mut [f32],
+	o: Option<&[f32]>,
+	w: &[f32],
+	out: &mut [f32],
+) {
+	let one = |(xr, hr): (&mut [f32], &mut [f32]), or: Option<&[f32]>| {
+		if let Some(or) = or {
+			for (xv, ov) in xr.iter_mut().zip(or) {
+				*xv += *ov;
+			}
+		}
+		kernels::rms_norm(xr, w, eps, hr);
+	};
+	let (x, out) = (&mut x[..n * h], &mut out[..n * h]);
+	match (parallel_rows(n), o) {
+		(true, Some(o)) => x
+			.par_chunks_mut(h)
+			.zip(out.par_chunks_mut(h))
+			.zip(o[..n * h].par_chunks(h))
+			.with_min_len(ROWS_PER_TASK)
+			.for_each(|(r, or)| one(r, Some(or))),
+		(true, None) => x
+			.par_chunks_mut(h)
+			.zip(out.par_chunks_mut(h))
+			.with_min_len(ROWS_PER_TASK)
+			.for_each(|r| one(r, None)),
+		(false, Some(o)) => x
+			.chunks_mut(h)
+			.zip(out.chunks_mut(h))
+			.zip(o[..n * h].chunks(h))
+			.for_each(|(r, or)| one(r, Some(or))),
+		(false, None) => x.chunks_mut(h).zip(out.chunks_mut(h)).for_each(|r| one(r, None)),
+	}
+}
+
+/// Key cache capacity for `need` positions: whole [`KEY_BLOCK`]s, an odd number of them (the
+/// rows of a block of transposed keys then spread over all the L1 sets; a power-of-two stride
+/// would put them in a few and evict them).
+fn key_capacity(need: usize) -> usize {
+	let cap = need.next_multiple_of(KEY_BLOCK);
+	if (cap / KEY_BLOCK).is_multiple_of(2) {
+		cap + KEY_BLOCK
+	} else {
+		cap
+	}
+}
+
 /// Causal grouped-query attention of `n` new query rows (inside `qkv`) over the cache, which
 /// already holds their keys (transposed, capacity `cap`) and values; writes `n × hidden`.
+///
+/// The query heads of one token that share a kv head run together ([`attend_group`]), so each
+/// key and value is read once for all of them; every score, sum and output is computed with
+/// the same operations in the same order as for a lone query ([`attend`]).
 #[allow(clippy::too_many_arguments)]
 fn attention(
 	c: &Config,
@@ -360,11 +510,16 @@ fn attention(
 	let qw = h + 2 * kvd;
 	let scale = (1.0 / (hd as f64).sqrt()) as f32;
 	let isa = kernels::isa();
+	// Work units: `per` consecutive query heads of one token, all of one kv head.
+	let grouped = GROUP_WIDTHS.contains(&hd);
+	let threads = kernels::threads();
+	// A decode step on several threads keeps one head per unit (more units to share out).
+	let per = if !grouped || (threads > 1 && n * nkv < 4 * threads) { 1 } else { rep };
 	let one = |scores: &mut Vec<f32>, i: usize, o: &mut [f32]| {
-		let (t, head) = (i / nh, i % nh);
+		let (t, head) = ((i * per) / nh, (i * per) % nh);
 		let g = head / rep;
-		let q = &qkv[t * qw + head * hd..t * qw + (head + 1) * hd];
-		let a = Attend { q, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
+		let q = &qkv[t * qw + head * hd..t * qw + (head + per) * hd];
+		let a = Attend { q, hd, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
 		match isa {
 			#[cfg(target_arch = "x86_64")]
 			// SAFETY: the kernel ISA is only chosen when the CPU has it.
@@ -376,21 +531,27 @@ fn attention(
 		}
 	};
 	let out = &mut out[..n * h];
-	if n * nh == 1 || kernels::threads() == 1 {
+	if n * nh == per || threads == 1 {
 		let mut s = Vec::new();
-		for (i, o) in out.chunks_exact_mut(hd).enumerate() {
+		for (i, o) in out.chunks_exact_mut(per * hd).enumerate() {
 			one(&mut s, i, o);
 		}
 	} else {
-		out.par_chunks_mut(hd)
+		out.par_chunks_mut(per * hd)
 			.enumerate()
 			.for_each_init(Vec::new, |s, (i, o)| one(s, i, o));
 	}
 }
 
-/// One query row against the cached keys/values of its kv head.
+/// Head widths with a grouped kernel ([`attend_group`]); others run one query at a time.
+const GROUP_WIDTHS: [usize; 3] = [16, 32, 64];
+
+/// Query rows of one token (one or more heads of width `hd`, consecutive in `q`) against the
+/// cached keys/values of their common kv head.
+#[derive(Clone, Copy)]
 struct Attend<'a> {
 	q: &'a [f32],
+	hd: usize,
 	kt: &'a [f32],
 	cap: usize,
 	vc: &'a [f32],
@@ -400,21 +561,114 @@ struct Attend<'a> {
 	scale: f32,
 }
 
-/// Softmax attention of one query in plain IEEE operations (no FMA) in a fixed order, compiled
-/// for several instruction sets with the same results: each score is `Σ_d q[d]·k[d]` in
-/// increasing `d` (vectorised across positions), times the scale; the softmax sum runs in 16
-/// lanes by position then the fixed tree; the output is `Σ_j e_j·v_j` in increasing `j`
-/// (vectorised across dimensions), divided by the sum.
+/// Softmax attention of each query in `a.q` into the same place of `o`, in plain IEEE
+/// operations (no FMA) in a fixed order, compiled for several instruction sets with the same
+/// results: each score is `Σ_d q[d]·k[d]` in increasing `d` (vectorised across positions),
+/// times the scale; the softmax sum runs in 16 lanes by position then the fixed tree; the
+/// output is `Σ_j e_j·v_j` in increasing `j` (vectorised across dimensions), divided by the
+/// sum. Queries of the widths in [`GROUP_WIDTHS`] go through [`attend_group`] together (each
+/// block of keys and values read from memory once for all of them, then from L1; the same
+/// operations per query), others one by one.
 #[inline(always)]
 fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	// Fixed head widths get register-resident accumulators; the operations are the same.
-	match a.q.len() {
-		64 => attend_hd::<64>(a, scores, o),
-		_ => attend_hd::<0>(a, scores, o),
+	match a.hd {
+		64 => attend_group::<64>(a, scores, o),
+		32 => attend_group::<32>(a, scores, o),
+		16 => attend_group::<16>(a, scores, o),
+		_ =>
+			for (i, o) in o.chunks_exact_mut(a.hd).enumerate() {
+				let q = &a.q[i * a.hd..(i + 1) * a.hd];
+				attend_hd::<0>(&Attend { q, ..*a }, scores, o);
+			},
 	}
 }
 
-/// [`attend`] for head width `HD` (0: any width, read from the query).
+/// The queries of width `HD` in `a.q` (of one token, one kv head): for each query exactly the
+/// operations of [`attend_hd`], in blocks of [`KEY_BLOCK`] positions that all the queries use
+/// while the block is in L1 (the partial sums are kept between blocks bit for bit).
+#[inline(always)]
+fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	let nq = a.q.len() / HD;
+	let len = a.len;
+	let padded = len.next_multiple_of(KEY_BLOCK);
+	scores.clear();
+	scores.resize(nq * padded, 0.0);
+	// Scores: four independent 16-lane chains per query over a block of 64 positions;
+	// positions past `len` read capacity slack and are dropped.
+	for jb in 0..padded / KEY_BLOCK {
+		for (q, sq) in a.q.chunks_exact(HD).zip(scores.chunks_exact_mut(padded)) {
+			let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
+			for (d, &qd) in q[..HD].iter().enumerate() {
+				let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
+				for (b, ab) in acc.iter_mut().enumerate() {
+					for l in 0..16 {
+						ab[l] += qd * row[b * 16 + l];
+					}
+				}
+			}
+			let sb = &mut sq[jb * KEY_BLOCK..(jb + 1) * KEY_BLOCK];
+			for (b, ab) in acc.iter().enumerate() {
+				for l in 0..16 {
+					sb[b * 16 + l] = ab[l] * a.scale;
+				}
+			}
+		}
+	}
+	let mut sums = vec![0.0f32; nq];
+	for (sq, sum) in scores.chunks_exact_mut(padded).zip(sums.iter_mut()) {
+		let s = &mut sq[..len];
+		let max = max_of(s);
+		for v in s.iter_mut() {
+			*v = kernels::exp(*v - max);
+		}
+		let mut lanes = [0.0f32; 16];
+		for chunk in s.chunks(16) {
+			for (l, &e) in chunk.iter().enumerate() {
+				lanes[l] += e;
+			}
+		}
+		*sum = kernels::reduce16(&lanes);
+	}
+	// Outputs: each query's running sums over a block of positions, then the next query's.
+	o.fill(0.0);
+	for j0 in (0..len).step_by(KEY_BLOCK) {
+		let j1 = (j0 + KEY_BLOCK).min(len);
+		for (sq, oq) in scores.chunks_exact(padded).zip(o.chunks_exact_mut(HD)) {
+			let mut acc = [0.0f32; HD];
+			acc.copy_from_slice(oq);
+			for (j, &e) in sq[j0..j1].iter().enumerate() {
+				let v = &a.vc[(j0 + j) * a.kvd + a.off..][..HD];
+				for d in 0..HD {
+					acc[d] += e * v[d];
+				}
+			}
+			oq.copy_from_slice(&acc);
+		}
+	}
+	for (oq, &sum) in o.chunks_exact_mut(HD).zip(&sums) {
+		for v in oq.iter_mut() {
+			*v /= sum;
+		}
+	}
+}
+
+/// The largest of `s` (NaNs ignored), in 16 lanes: the same value as a sequential fold, up to
+/// the sign of a zero maximum, which changes no `exp(s - max)`.
+#[inline(always)]
+fn max_of(s: &[f32]) -> f32 {
+	let mut lanes = [f32::NEG_INFINITY; 16];
+	let mut chunks = s.chunks_exact(16);
+	for c in &mut chunks {
+		for l in 0..16 {
+			lanes[l] = lanes[l].max(c[l]);
+		}
+	}
+	let m = chunks.remainder().iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+	lanes.iter().fold(m, |m, &v| m.max(v))
+}
+
+/// One query of width `HD` (0: any width, read from the query): the reference order, and
+/// the kernel for head widths without a grouped one.
 #[inline(always)]
 fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 	let hd = if HD == 0 { a.q.len() } else { HD };
@@ -476,6 +730,9 @@ fn attend_hd<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f3
 		}
 	}
 }
+
+/// Token rows per task of the per-token work of a batch on several threads.
+const ROWS_PER_TASK: usize = 16;
 
 /// Most tokens one forward pass processes at once (longer inputs go in chunks).
 const MAX_BATCH: usize = 256;
@@ -580,30 +837,47 @@ mod tests {
 	}
 
 	#[test]
-	fn fixed_width_attention_equals_the_generic_one() {
-		let (hd, kvd, cap, len) = (64, 192, 256, 203);
+	fn grouped_attention_equals_one_query_at_a_time_on_every_isa() {
+		let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
 		let mut rng = SplitMix64::new(4);
 		let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_normal() as f32).collect() };
-		let (q, kt, vc) = (r(hd), r(kvd * cap), r(kvd * len));
-		for off in [0, 64, 128] {
-			let a = Attend { q: &q, kt: &kt, cap, vc: &vc, len, kvd, off, scale: 0.125 };
-			let (mut s1, mut s2) = (Vec::new(), Vec::new());
-			let (mut o1, mut o2) = (vec![0.0; hd], vec![0.0; hd]);
-			attend_hd::<64>(&a, &mut s1, &mut o1);
-			attend_hd::<0>(&a, &mut s2, &mut o2);
-			let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-			assert_eq!(bits(&o1), bits(&o2));
-			#[cfg(target_arch = "x86_64")]
-			for isa in kernels::Isa::all_available() {
-				let mut o3 = vec![0.0; hd];
-				match isa {
-					// SAFETY: only instruction sets this CPU has.
-					kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s1, &mut o3) },
-					// SAFETY: as above.
-					kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s1, &mut o3) },
-					kernels::Isa::Scalar => attend(&a, &mut s1, &mut o3),
+		for (hd, len) in [(64, 203), (64, 64), (64, 1), (32, 130), (16, 77), (24, 70)] {
+			let (nkv, cap) = (3, 256);
+			let kvd = nkv * hd;
+			let (kt, vc) = (r(kvd * cap), r(kvd * len));
+			for nq in [1, 2, 3, 4, 5, 7] {
+				let q = r(nq * hd);
+				for off in [0, hd, 2 * hd] {
+					let a =
+						Attend { q: &q, hd, kt: &kt, cap, vc: &vc, len, kvd, off, scale: 0.125 };
+					let mut s = Vec::new();
+					// Reference: each query alone, through the generic-width code.
+					let mut want = vec![0.0; nq * hd];
+					for (i, o) in want.chunks_exact_mut(hd).enumerate() {
+						let q = &q[i * hd..(i + 1) * hd];
+						attend_hd::<0>(&Attend { q, ..a }, &mut s, o);
+					}
+					if hd == 64 {
+						let mut o1 = vec![0.0; hd];
+						attend_hd::<64>(&Attend { q: &q[..hd], ..a }, &mut s, &mut o1);
+						assert_eq!(bits(&o1), bits(&want[..hd]));
+					}
+					let mut got = vec![f32::NAN; nq * hd];
+					attend(&a, &mut s, &mut got);
+					assert_eq!(bits(&got), bits(&want), "hd {hd} len {len} nq {nq} off {off}");
+					#[cfg(target_arch = "x86_64")]
+					for isa in kernels::Isa::all_available() {
+						let mut o3 = vec![f32::NAN; nq * hd];
+						match isa {
+							// SAFETY: only instruction sets this CPU has.
+							kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s, &mut o3) },
+							// SAFETY: as above.
+							kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s, &mut o3) },
+							kernels::Isa::Scalar => attend(&a, &mut s, &mut o3),
+						}
+						assert_eq!(bits(&o3), bits(&want), "{isa:?} hd {hd} nq {nq}");
+					}
 				}
-				assert_eq!(bits(&o3), bits(&o1), "{isa:?}");
 			}
 		}
 	}

@@ -205,3 +205,27 @@ fn long_inputs_chunked_internally_give_identical_bits() {
 	let whole = hidden_bits(&m, &[&input]);
 	same(&hidden_bits(&m, &[&input[..100], &input[100..]]), &whole, "chunked");
 }
+
+#[test]
+fn the_checkers_cacheless_pass_gives_identical_hidden_states() {
+	// `hidden_states` runs the layers one at a time over the whole input (a teacher-forced
+	// check keeps no KV cache): the same bits as the cached pass, on inputs of one position,
+	// of one batch and of several batches (> 256 positions), at one and two threads.
+	let m = load(GgmlDType::Q4_1, ComputePath::BlockF32);
+	let input = m
+		.tokenizer
+		.encode(&"a long prompt, checked in one pass without a cache. ".repeat(12), false);
+	assert!(input.len() > 300, "{}", input.len());
+	for threads in [1, 2] {
+		let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+		pool.install(|| {
+			for len in [1, 77, 256, input.len()] {
+				let tokens = &input[..len];
+				let cached = m.llama.forward_hidden_vec(tokens, &mut m.llama.new_cache()).unwrap();
+				let once = m.llama.hidden_states(tokens).unwrap();
+				let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+				same(&bits(&once), &bits(&cached), &format!("{threads} threads, {len} positions"));
+			}
+		});
+	}
+}

@@ -261,3 +261,88 @@ fn real_calibration_of_the_recommended_rule() {
 		assert!(t.rate() >= floor, "{name}: detection {:.3} < {floor}: {t:?}", t.rate());
 	}
 }
+
+/// sha256 of the bits of every hidden state and of the logits at every 5th position (and at each
+/// decode step) of a 600-token input, on the reference weights: the engine's numerics
+/// ([`attesta_inference::ENGINE_VERSION`] 1) pinned across kernel changes.
+const REFERENCE_BITS_SHA256: &str =
+	"527cca0c8331be76bc42b98dba4306e50a56cf062212b8605c9fe31b0e222b3c";
+
+#[test]
+fn real_model_bits_are_pinned_across_threads_batches_and_kernels() {
+	use sha2::{Digest, Sha256};
+	let Some(m) = model() else { return };
+	let base = "Verification replays the model over the claimed output, one position at a time. ";
+	let mut input = m.tokenizer.encode(&base.repeat(48), false);
+	input.truncate(600);
+	assert_eq!(input.len(), 600);
+	let h = m.llama.config().hidden_size;
+	let digest = |threads: usize| -> String {
+		let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+		pool.install(|| {
+			let mut sha = Sha256::new();
+			let mut put = |v: &[f32]| v.iter().for_each(|x| sha.update(x.to_bits().to_le_bytes()));
+			// The whole input in one call (chunked inside the engine), then 3 decode steps.
+			let mut c = m.llama.new_cache();
+			let hid = attesta_inference::model::logits_rows(
+				&m.llama.forward_hidden(&input[..597], &mut c).unwrap(),
+			)
+			.unwrap();
+			let mut all: Vec<Vec<f32>> = hid.clone();
+			for &t in &input[597..] {
+				let x = m.llama.forward_hidden(&[t], &mut c).unwrap();
+				all.extend(attesta_inference::model::logits_rows(&x).unwrap());
+			}
+			// The same positions in uneven pieces: identical hidden states.
+			let mut c2 = m.llama.new_cache();
+			let mut pieces = Vec::new();
+			for r in [0..1, 1..70, 70..71, 71..333, 333..600] {
+				let x = m.llama.forward_hidden(&input[r], &mut c2).unwrap();
+				pieces.extend(attesta_inference::model::logits_rows(&x).unwrap());
+			}
+			let bits =
+				|v: &[Vec<f32>]| -> Vec<u32> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+			assert!(bits(&pieces) == bits(&all), "{threads} threads: split pieces differ");
+			for row in &all {
+				assert_eq!(row.len(), h);
+				put(row);
+			}
+			let picked: Vec<f32> = all
+				.iter()
+				.enumerate()
+				.filter(|(i, _)| i % 5 == 0 || *i >= 597)
+				.flat_map(|(_, r)| r.clone())
+				.collect();
+			let rows = picked.len() / h;
+			let t = candle_core::Tensor::from_vec(picked, (rows, h), &candle_core::Device::Cpu)
+				.unwrap();
+			for l in attesta_inference::model::logits_rows(&m.llama.logits(&t).unwrap()).unwrap() {
+				put(&l);
+			}
+			format!("{:x}", sha.finalize())
+		})
+	};
+	let one = digest(1);
+	eprintln!("real model bits sha256: {one}");
+	assert_eq!(digest(2), one, "2 threads");
+	assert_eq!(one, REFERENCE_BITS_SHA256, "the numerics changed (a new engine_version)");
+}
+
+/// The checker's pass without a KV cache (`hidden_states`: layer by layer over the whole
+/// input) gives the bits of the cached pass that the pin above covers, at 1 and 2 threads.
+#[test]
+fn real_cacheless_check_pass_equals_the_cached_one() {
+	let Some(m) = model() else { return };
+	let base = "Verification replays the model over the claimed output, one position at a time. ";
+	let mut input = m.tokenizer.encode(&base.repeat(48), false);
+	input.truncate(600);
+	for threads in [1, 2] {
+		let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+		pool.install(|| {
+			let cached = m.llama.forward_hidden_vec(&input, &mut m.llama.new_cache()).unwrap();
+			let once = m.llama.hidden_states(&input).unwrap();
+			let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+			assert!(bits(&once) == bits(&cached), "{threads} threads: the passes differ");
+		});
+	}
+}
