@@ -88,6 +88,8 @@ pub fn next(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		88..=90 => raw_call(rng).and_then(signed),
 		91..=95 => reveal(rng, actors),
 		96..=97 => signed(report_silent(rng, actors)),
+		98 => signed(provider_operator(rng, actors)),
+		99 => signed(checker_operator(rng, &actors[who], actors)),
 		_ => None,
 	};
 	action.map(|mut a| {
@@ -279,9 +281,46 @@ fn assigned(rng: &mut Rng, actors: &[Actor]) -> (usize, JobId) {
 		_ => None,
 	};
 	match provider {
-		Some(i) if rng.chance(90) => (i, job_id),
+		Some(i) if rng.chance(90) =>
+			(acting(rng, actors, i, |p| pallet_providers::Operators::<Runtime>::get(p)), job_id),
 		_ => (rng.below(actors.len() as u64) as usize, job_id),
 	}
+}
+
+/// `principal` or, half the time when it has one among the actors, its operator.
+fn acting(
+	rng: &mut Rng,
+	actors: &[Actor],
+	principal: usize,
+	operator_of: impl FnOnce(&AccountId) -> Option<AccountId>,
+) -> usize {
+	match operator_of(&actors[principal].id).and_then(|op| index_of(actors, &op)) {
+		Some(op) if rng.chance(50) => op,
+		_ => principal,
+	}
+}
+
+/// A provider names an operator (any actor: a provider, a checker, another's operator, itself)
+/// or removes it; refused unless the rules allow it.
+fn provider_operator(rng: &mut Rng, actors: &[Actor]) -> RuntimeCall {
+	let operator = if rng.chance(20) { None } else { Some(rng.pick(actors).id.clone()) };
+	RuntimeCall::Providers(pallet_providers::Call::set_operator { operator })
+}
+
+/// A checker hands its work to an operator whose key becomes its VRF key, proven by that key
+/// (or, sometimes, by another actor's: refused).
+fn checker_operator(rng: &mut Rng, actor: &Actor, actors: &[Actor]) -> RuntimeCall {
+	let op = rng.pick(actors);
+	let holder = if rng.chance(90) { &op.pair } else { &rng.pick(actors).pair };
+	let key_proof =
+		VrfProof::from_signature(&holder.vrf_sign(&selection::key_proof_data(&actor.id.encode())))
+			.unwrap_or(VrfProof { pre_output: [0; 32], proof: [0; 64] });
+	let operator = if rng.chance(20) { None } else { Some(op.id.clone()) };
+	RuntimeCall::Audits(pallet_audits::Call::set_operator {
+		operator,
+		key: op.pair.public().0,
+		key_proof,
+	})
 }
 
 fn provider_of_a_job(
@@ -367,15 +406,14 @@ fn verdict(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	let seed = pallet_audits::Pallet::<Runtime>::seed(seeded_at).unwrap_or_default();
 	let mut candidates: Vec<(usize, VrfProof, bool)> = Vec::new();
 	for (i, a) in actors.iter().enumerate() {
-		if !pallet_audits::Checkers::<Runtime>::contains_key(&a.id) {
-			continue;
-		}
+		let Some(info) = pallet_audits::Checkers::<Runtime>::get(&a.id) else { continue };
+		// The checker's VRF key: its own, or its operator's after a `set_operator`.
+		let key = actors.iter().find(|h| h.pair.public().0 == info.key).unwrap_or(a);
 		let account = a.id.encode();
 		let data = selection::sign_data(&account, job_id, round, &seed);
-		let proof = VrfProof::from_signature(&a.pair.vrf_sign(&data))?;
-		let drawn =
-			selection::verified_draw(&a.pair.public().0, &account, job_id, round, &seed, &proof)
-				.is_some_and(|d| selection::is_selected(d, chance));
+		let proof = VrfProof::from_signature(&key.pair.vrf_sign(&data))?;
+		let drawn = selection::verified_draw(&info.key, &account, job_id, round, &seed, &proof)
+			.is_some_and(|d| selection::is_selected(d, chance));
 		candidates.push((i, proof, drawn));
 	}
 	// A replay: another checker's proof, sent from this one's account.
@@ -412,7 +450,8 @@ fn verdict(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		accepted,
 		witness,
 	});
-	Some(Action { sender: Sender::Signed(who), call, nonce_offset: 0 })
+	let sender = acting(rng, actors, who, |c| pallet_audits::Operators::<Runtime>::get(c));
+	Some(Action { sender: Sender::Signed(sender), call, nonce_offset: 0 })
 }
 
 /// Anyone reports an account (mostly a checker) as silent: refused unless its answers prove
@@ -452,7 +491,8 @@ fn reveal(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 		honest
 	};
 	let call = RuntimeCall::Audits(pallet_audits::Call::reveal_witness { job_id, witness });
-	Some(Action { sender: Sender::Signed(who), call, nonce_offset: 0 })
+	let sender = acting(rng, actors, who, |c| pallet_audits::Operators::<Runtime>::get(c));
+	Some(Action { sender: Sender::Signed(sender), call, nonce_offset: 0 })
 }
 
 /// Root calls: settings changed one to three fields at a time (often refused), slashes
