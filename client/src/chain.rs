@@ -64,6 +64,35 @@ impl ChainInfo {
 		})
 	}
 
+	/// These facts as they are now, for signing after a runtime upgrade: the spec version (and
+	/// in metadata-hash mode the hash) follow the chain; a transaction version other than the
+	/// one this client was built for means call encodings changed, and is refused rather than
+	/// signed wrongly. One request when nothing changed.
+	pub async fn current(&self, rpc: &Rpc) -> Result<Self> {
+		let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
+		let field = |k: &str| {
+			version[k]
+				.as_u64()
+				.and_then(|v| u32::try_from(v).ok())
+				.ok_or_else(|| Error::Decode(format!("runtime version lacks {k}")))
+		};
+		let (spec_version, tx_version) = (field("specVersion")?, field("transactionVersion")?);
+		let built = attesta_runtime::VERSION.transaction_version;
+		if tx_version != built {
+			return Err(Error::Invalid(format!(
+				"the chain's transactions are version {tx_version}, this client's {built}: use a \
+				 client built for the chain's runtime"
+			)));
+		}
+		if spec_version == self.spec_version {
+			return Ok(*self);
+		}
+		match self.metadata_hash {
+			Some(_) => Self::read_with_metadata_hash(rpc).await,
+			None => Ok(Self { spec_version, tx_version, ..*self }),
+		}
+	}
+
 	/// The same, signing in metadata-hash mode: the hash is computed here from what the node
 	/// serves (metadata v15, runtime version, and the chain spec's token properties), as a wallet
 	/// computes it from what it shows its user.

@@ -144,6 +144,8 @@ impl Market {
 	pub async fn connect(endpoints: &[String], policy: RetryPolicy) -> Result<Self> {
 		let rpc = Rpc::connect(endpoints, policy).await?;
 		let info = ChainInfo::read(&rpc).await?;
+		// A chain whose transaction format this client does not know is refused at once.
+		info.current(&rpc).await?;
 		Ok(Self { rpc, info })
 	}
 
@@ -154,7 +156,9 @@ impl Market {
 
 	/// Signs, submits and waits for `call` to be in a block.
 	pub async fn execute(&self, signer: &sr25519::Pair, call: RuntimeCall) -> Result<Included> {
-		chain::submit(&self.rpc, &self.info, signer, call, Duration::from_secs(120)).await
+		// Signed with the chain's versions of now: an upgrade since connecting is followed.
+		let info = self.info.current(&self.rpc).await?;
+		chain::submit(&self.rpc, &info, signer, call, Duration::from_secs(120)).await
 	}
 
 	/// The registered models, by id.

@@ -490,7 +490,9 @@ impl Gateway {
 			let fin_number = header_number(
 				&rpc.request("chain_getHeader", vec![json!(fin)]).await.map_err(chain_error)?,
 			)?;
-			let xt = chain::sign(call, &k.pair, nonce, &self.info, (fin_number, fin));
+			// The chain's versions of now: the gateway keeps serving across runtime upgrades.
+			let info = self.info.current(rpc).await.map_err(chain_error)?;
+			let xt = chain::sign(call, &k.pair, nonce, &info, (fin_number, fin));
 			let encoded = xt.encode();
 			send(rpc, &encoded).await?;
 			(encoded, best.saturating_add(1))

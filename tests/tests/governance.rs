@@ -142,6 +142,10 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 	}
 	let info = chain_info(&clients[0]).await?;
 	let old = DefaultMarketSettings::get();
+	// A dapp's client connected before the upgrade, kept across it.
+	let market = attesta_client::Market::connect(&[nodes[1].url()], Default::default())
+		.await
+		.map_err(|e| e.to_string())?;
 
 	// A provider whose node runs no worker: its jobs stay open for the whole test.
 	register_provider(&clients[3], &info, Eve, "eu", 4).await?;
@@ -228,6 +232,15 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 	// The open jobs keep their terms; a transaction signed for the new version goes through.
 	let upgraded = chain_info(&clients[0]).await?;
 	let third = submit_job(&clients[0], &upgraded).await?;
+	// The client connected before the upgrade follows it: it signs with the new spec version.
+	let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: Eve.to_account_id().into(),
+		value: attesta_runtime::UNIT,
+	});
+	market
+		.execute(&Ferdie.pair(), transfer)
+		.await
+		.map_err(|e| format!("the pre-upgrade client's transfer: {e}"))?;
 	for (n, c) in nodes.iter().zip(&clients) {
 		let old_job = job_view(c, before).await?.ok_or("the job before is gone")?;
 		assert_eq!(old_job.terms.initial_check_rate, old.initial_rate, "{}: job {before}", n.name);
