@@ -7,31 +7,14 @@ use attesta_runtime::{
 	RuntimeGenesisConfig, SignedPayload, UncheckedExtrinsic, SLOT_DURATION,
 };
 use codec::Encode;
-use serde_json::Value;
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{generic::Era, traits::Header as _, ApplyExtrinsicResult, Digest, DigestItem};
-
-/// `patch` laid over `base`, objects merged key by key (how chain specs apply presets).
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(b), Value::Object(p)) =>
-			for (k, v) in p {
-				merge(b.entry(k).or_insert(Value::Null), v);
-			},
-		(b, p) => *b = p,
-	}
-}
 
 /// Storage of the `development` genesis (Alice is sudo, the twelve dev accounts are endowed,
 /// the reference model is registered).
 pub fn development_genesis() -> Result<sp_io::TestExternalities, String> {
-	let mut json =
-		serde_json::to_value(RuntimeGenesisConfig::default()).map_err(|e| e.to_string())?;
-	let patch =
-		genesis_config_presets::get_preset(&genesis_config_presets::DEVELOPMENT_PRESET.into())
-			.ok_or("no development preset")?;
-	merge(&mut json, serde_json::from_slice(&patch).map_err(|e| e.to_string())?);
-	let json = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+	let json = genesis_config_presets::full_preset(genesis_config_presets::DEVELOPMENT_PRESET)
+		.ok_or("no development preset")?;
 	let mut ext = sp_io::TestExternalities::new_empty();
 	ext.execute_with(|| {
 		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(json)

@@ -127,3 +127,23 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 pub fn preset_names() -> Vec<PresetId> {
 	vec![PresetId::from(DEVELOPMENT_PRESET), PresetId::from(LOCAL_TESTNET_PRESET)]
 }
+
+/// The whole genesis config of a preset as JSON: the runtime's defaults with the preset laid
+/// over them key by key, as a chain spec applies it. For tests and tools that build genesis
+/// storage natively (`frame_support::genesis_builder_helper::build_state`).
+#[cfg(feature = "std")]
+pub fn full_preset(id: &str) -> Option<Vec<u8>> {
+	/// `patch` laid over `base`, objects merged key by key.
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(b), Value::Object(p)) =>
+				for (k, v) in p {
+					merge(b.entry(k).or_insert(Value::Null), v);
+				},
+			(b, p) => *b = p,
+		}
+	}
+	let mut json = serde_json::to_value(crate::RuntimeGenesisConfig::default()).ok()?;
+	merge(&mut json, serde_json::from_slice(&get_preset(&id.into())?).ok()?);
+	serde_json::to_vec(&json).ok()
+}

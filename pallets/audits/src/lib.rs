@@ -109,7 +109,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_jobs::{AuditedJobs, JobTerms};
-	use pallet_providers::ProviderRegistry;
+	use pallet_providers::{operators, ProviderRegistry};
 	use sp_runtime::{
 		traits::{Saturating, Zero},
 		Perbill,
@@ -915,20 +915,13 @@ pub mod pallet {
 				Error::<T>::KeyInUse
 			);
 			ensure!(verify_key_proof(&key, &who.encode(), &key_proof), Error::<T>::BadKeyProof);
-			if let Some(op) = &operator {
-				ensure!(op != &who && !Checkers::<T>::contains_key(op), Error::<T>::BadOperator);
-				ensure!(
-					OperatorOf::<T>::get(op).is_none_or(|of| of == who),
-					Error::<T>::IsOperator
-				);
-			}
-			if let Some(old) = Operators::<T>::take(&who) {
-				OperatorOf::<T>::remove(old);
-			}
-			if let Some(op) = &operator {
-				Operators::<T>::insert(&who, op);
-				OperatorOf::<T>::insert(op, &who);
-			}
+			operators::set::<_, Operators<T>, OperatorOf<T>>(&who, operator.as_ref(), |a| {
+				Checkers::<T>::contains_key(a)
+			})
+			.map_err(|refused| match refused {
+				operators::Refused::Principal => Error::<T>::BadOperator,
+				operators::Refused::Taken => Error::<T>::IsOperator,
+			})?;
 			if info.key != key {
 				CheckerKeys::<T>::remove(info.key);
 				CheckerKeys::<T>::insert(key, &who);
@@ -1083,9 +1076,7 @@ pub mod pallet {
 		fn remove_checker(who: &T::AccountId) -> DispatchResult {
 			let info = Checkers::<T>::take(who).ok_or(Error::<T>::NotChecker)?;
 			CheckerKeys::<T>::remove(info.key);
-			if let Some(operator) = Operators::<T>::take(who) {
-				OperatorOf::<T>::remove(operator);
-			}
+			operators::clear::<_, Operators<T>, OperatorOf<T>>(who);
 			T::Currency::release(
 				&HoldReason::CheckerBond.into(),
 				who,
@@ -1545,15 +1536,11 @@ pub mod pallet {
 			}
 			ensure!(keys == count, "a checker without its key entry");
 			// One operator, one checker, both ways; an operator is not a checker.
-			for (who, operator) in Operators::<T>::iter() {
-				ensure!(Checkers::<T>::contains_key(&who), "an operator of no checker");
-				ensure!(!Checkers::<T>::contains_key(&operator), "an operator is a checker");
-				ensure!(OperatorOf::<T>::get(&operator) == Some(who), "operator index out of sync");
-			}
-			ensure!(
-				OperatorOf::<T>::iter().count() == Operators::<T>::iter().count(),
-				"operator index out of sync"
-			);
+			operators::check::<_, OperatorOf<T>>(
+				|a| Checkers::<T>::contains_key(a),
+				Operators::<T>::iter(),
+				OperatorOf::<T>::iter().count(),
+			)?;
 			// Every open case is counted: verdicts on open jobs, accusations, pending slashes.
 			let mut cases: alloc::collections::btree_map::BTreeMap<T::AccountId, u32> =
 				Default::default();

@@ -16,6 +16,7 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod operators;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -475,9 +476,7 @@ pub mod pallet {
 				ModelProviders::<T>::mutate(m, |v| v.retain(|p| p != &who));
 			}
 			Providers::<T>::remove(&who);
-			if let Some(operator) = Operators::<T>::take(&who) {
-				OperatorOf::<T>::remove(operator);
-			}
+			operators::clear::<_, Operators<T>, OperatorOf<T>>(&who);
 			Self::deposit_event(Event::ProviderDeregistered { who });
 			Ok(())
 		}
@@ -494,20 +493,13 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotRegistered);
-			if let Some(op) = &operator {
-				ensure!(op != &who && !Providers::<T>::contains_key(op), Error::<T>::BadOperator);
-				ensure!(
-					OperatorOf::<T>::get(op).is_none_or(|of| of == who),
-					Error::<T>::IsOperator
-				);
-			}
-			if let Some(old) = Operators::<T>::take(&who) {
-				OperatorOf::<T>::remove(old);
-			}
-			if let Some(op) = &operator {
-				Operators::<T>::insert(&who, op);
-				OperatorOf::<T>::insert(op, &who);
-			}
+			operators::set::<_, Operators<T>, OperatorOf<T>>(&who, operator.as_ref(), |a| {
+				Providers::<T>::contains_key(a)
+			})
+			.map_err(|refused| match refused {
+				operators::Refused::Principal => Error::<T>::BadOperator,
+				operators::Refused::Taken => Error::<T>::IsOperator,
+			})?;
 			Self::deposit_event(Event::OperatorSet { who, operator });
 			Ok(())
 		}
@@ -619,15 +611,11 @@ pub mod pallet {
 					);
 				}
 			}
-			for (who, operator) in Operators::<T>::iter() {
-				ensure!(Providers::<T>::contains_key(&who), "an operator of no provider");
-				ensure!(!Providers::<T>::contains_key(&operator), "an operator is a provider");
-				ensure!(OperatorOf::<T>::get(&operator) == Some(who), "operator index out of sync");
-			}
-			ensure!(
-				OperatorOf::<T>::iter().count() == Operators::<T>::iter().count(),
-				"operator index out of sync"
-			);
+			operators::check::<_, OperatorOf<T>>(
+				|a| Providers::<T>::contains_key(a),
+				Operators::<T>::iter(),
+				OperatorOf::<T>::iter().count(),
+			)?;
 			Ok(())
 		}
 	}
