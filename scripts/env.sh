@@ -11,8 +11,9 @@ export ATTESTA_NODE
 WASM_BUILD_WORKSPACE_HINT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export WASM_BUILD_WORKSPACE_HINT
 # A reproducible runtime Wasm: the paths of this checkout and of Cargo's registry are written as
-# /attesta and /cargo, so the same commit gives the same bytes anywhere
+# /attesta and /cargo, and the symbol names are stripped (their hashes depend on where the
+# checkout and the target directory are), so the same commit gives the same bytes anywhere
 # (scripts/verify-runtime.sh checks it against the committed chain spec).
-export WASM_BUILD_RUSTFLAGS="--remap-path-prefix=$WASM_BUILD_WORKSPACE_HINT=/attesta --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+export WASM_BUILD_RUSTFLAGS="--remap-path-prefix=$WASM_BUILD_WORKSPACE_HINT=/attesta --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C strip=symbols"
 # The reference model file that scripts/setup.sh fetches and checks.
 export ATTESTA_MODEL="${ATTESTA_MODEL:-${ATTESTA_MODEL_DIR:-$HOME/.cache/attesta/models}/SmolLM2-135M-Instruct.Q4_1.gguf}"
