@@ -27,6 +27,10 @@ export CARGO_TARGET_DIR="$work/target"
 (cd "$work/src" && cargo check -q --locked -p attesta-runtime --features metadata-hash)
 built="$work/target/debug/wbuild/attesta-runtime/attesta_runtime.wasm"
 
+# Kept for a byte-level comparison when they differ.
+kept="${TMPDIR:-/tmp}/attesta-verify-rebuilt.wasm"
+cp "$built" "$kept"
+echo "rebuilt Wasm kept at $kept"
 python3 - "$spec" "$built" <<'PY'
 import hashlib, json, sys
 spec, built = sys.argv[1], sys.argv[2]
@@ -37,6 +41,7 @@ h = lambda b: hashlib.blake2b(b, digest_size=32).hexdigest()
 print(f"chain spec code: 0x{h(code)} ({len(code)} bytes)")
 print(f"rebuilt Wasm:    0x{h(mine)} ({len(mine)} bytes)")
 if code != mine:
-    sys.exit("the rebuilt runtime differs from the chain spec's")
+    first = next((i for i, (a, b) in enumerate(zip(code, mine)) if a != b), min(len(code), len(mine)))
+    sys.exit(f"the rebuilt runtime differs from the chain spec's, first at byte {first}")
 print("identical: the chain spec's runtime is this commit's source")
 PY
