@@ -49,17 +49,11 @@ impl ChainInfo {
 	/// Reads them from the node.
 	pub async fn read(rpc: &Rpc) -> Result<Self> {
 		let genesis: String = rpc.request("chain_getBlockHash", vec![json!(0)]).await?;
-		let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
-		let field = |k: &str| {
-			version[k]
-				.as_u64()
-				.and_then(|v| u32::try_from(v).ok())
-				.ok_or_else(|| Error::Decode(format!("runtime version lacks {k}")))
-		};
+		let (spec_version, tx_version) = runtime_versions(rpc).await?;
 		Ok(Self {
 			genesis: H256::from_slice(&from_hex(&genesis)?),
-			spec_version: field("specVersion")?,
-			tx_version: field("transactionVersion")?,
+			spec_version,
+			tx_version,
 			metadata_hash: None,
 		})
 	}
@@ -69,14 +63,7 @@ impl ChainInfo {
 	/// one this client was built for means call encodings changed, and is refused rather than
 	/// signed wrongly. One request when nothing changed.
 	pub async fn current(&self, rpc: &Rpc) -> Result<Self> {
-		let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
-		let field = |k: &str| {
-			version[k]
-				.as_u64()
-				.and_then(|v| u32::try_from(v).ok())
-				.ok_or_else(|| Error::Decode(format!("runtime version lacks {k}")))
-		};
-		let (spec_version, tx_version) = (field("specVersion")?, field("transactionVersion")?);
+		let (spec_version, tx_version) = runtime_versions(rpc).await?;
 		let built = attesta_runtime::VERSION.transaction_version;
 		if tx_version != built {
 			return Err(Error::Invalid(format!(
@@ -106,6 +93,18 @@ impl ChainInfo {
 		let properties: Value = rpc.request("system_properties", vec![]).await?;
 		Ok(Self { metadata_hash: Some(metadata_hash(&metadata, &version, &properties)?), ..info })
 	}
+}
+
+/// The runtime's spec and transaction versions at the best block.
+async fn runtime_versions(rpc: &Rpc) -> Result<(u32, u32)> {
+	let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
+	let field = |k: &str| {
+		version[k]
+			.as_u64()
+			.and_then(|v| u32::try_from(v).ok())
+			.ok_or_else(|| Error::Decode(format!("runtime version lacks {k}")))
+	};
+	Ok((field("specVersion")?, field("transactionVersion")?))
 }
 
 /// The RFC 78 metadata hash that `CheckMetadataHash` compares with the runtime's own: the
