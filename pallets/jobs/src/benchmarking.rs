@@ -1,5 +1,6 @@
-//! Benchmarks of the job calls and the agenda hook, each at its worst case: the most providers
-//! a model can have (assignment scans them all), the longest prompt, the longest output.
+//! Benchmarks of the job calls and the agenda hook, each at its worst case (the most providers
+//! a model can have: assignment scans them all) or over what the call carries (prompt length,
+//! providers scanned, output tokens).
 
 use super::*;
 use alloc::vec::Vec;
@@ -16,9 +17,15 @@ fn dapp<T: Config>(i: u32) -> T::AccountId {
 	who
 }
 
+/// A model served by as many providers as the bounds allow (assignment scans them all).
 fn market<T: Config>() -> ModelId {
+	market_of::<T>(T::Providers::max_per_model())
+}
+
+/// A model served by `providers` providers.
+fn market_of<T: Config>(providers: u32) -> ModelId {
 	let model = T::Models::benchmark_models(1).first().copied().unwrap_or_default();
-	T::Providers::benchmark_providers(model, 1_000);
+	T::Providers::benchmark_providers(model, providers);
 	model
 }
 
@@ -105,9 +112,14 @@ pub(crate) fn job_for<T: Config>(owner: &T::AccountId, answered: bool) -> Option
 mod benches {
 	use super::*;
 
+	/// A prompt of `p` bytes for a model of `n` providers, which the call scans for one that
+	/// could take the job.
 	#[benchmark]
-	fn submit_job(p: Linear<1, { T::MaxPromptLen::get() }>) -> Result<(), BenchmarkError> {
-		let model = market::<T>();
+	fn submit_job(
+		p: Linear<1, { T::MaxPromptLen::get() }>,
+		n: Linear<1, { T::Providers::max_per_model() }>,
+	) -> Result<(), BenchmarkError> {
+		let model = market_of::<T>(n);
 		let who = dapp::<T>(0);
 		let tokens = T::Models::limits(model)
 			.map(|l| l.max_output_tokens.min(T::MaxOutputTokens::get()))

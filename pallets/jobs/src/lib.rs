@@ -475,10 +475,15 @@ pub mod pallet {
 		/// among the eligible ones at the start of the next block (see [`JobStatus::Queued`]).
 		/// `deadline` is the last block for the provider's result, at least two blocks ahead; a
 		/// provider that takes over after a missed deadline gets the same number of blocks.
+		///
+		///
+		/// Weighed by the prompt's length and, until it runs, by the most providers a model can
+		/// have and the longest agenda search; what the call did not read is refunded.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(T::MaxPromptLen::get()).saturating_add(
-			T::DbWeight::get().reads(T::Providers::max_per_model().into())
-		))]
+		#[pallet::weight(T::WeightInfo::submit_job(
+			Pallet::<T>::weighed_len(prompt.len(), T::MaxPromptLen::get()),
+			T::Providers::max_per_model(),
+		).saturating_add(Pallet::<T>::agenda_search_weight(AGENDA_SEARCH)))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -488,13 +493,14 @@ pub mod pallet {
 			region: Option<Vec<u8>>,
 			budget: BalanceOf<T>,
 			deadline: BlockNumberFor<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let limits = T::Models::limits(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(limits.active, Error::<T>::ModelRetired);
 			ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
 			ensure!(core::str::from_utf8(&prompt).is_ok(), Error::<T>::PromptNotUtf8);
+			let prompt_len = prompt.len();
 			let prompt: BoundedVec<u8, T::MaxPromptLen> =
 				prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
 			ensure!(
@@ -541,8 +547,8 @@ pub mod pallet {
 			let free =
 				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= budget.saturating_add(deposit), Error::<T>::InsufficientBalance);
-			let slot =
-				Self::free_slot(now.saturating_add(1u32.into())).ok_or(Error::<T>::AgendaFull)?;
+			let (slot, probes) = Self::search_agenda(now.saturating_add(1u32.into()));
+			let slot = slot.ok_or(Error::<T>::AgendaFull)?;
 
 			// Every check passed: from here on, write.
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, budget)?;
@@ -574,7 +580,14 @@ pub mod pallet {
 			OpenJobs::<T>::mutate(|n| *n = n.saturating_add(1));
 			OpenJobsOf::<T>::mutate(&who, |n| *n = n.saturating_add(1));
 			Self::deposit_event(Event::JobSubmitted { job_id, who, model, budget });
-			Ok(())
+			Ok(Some(
+				T::WeightInfo::submit_job(
+					Self::weighed_len(prompt_len, T::MaxPromptLen::get()),
+					T::Providers::serving(model),
+				)
+				.saturating_add(Self::agenda_search_weight(probes)),
+			)
+			.into())
 		}
 
 		/// The assigned provider (or its operator key) says it started the job; from then on the
@@ -605,7 +618,13 @@ pub mod pallet {
 		/// decoded text, the number of input tokens it billed, and the commitment (which the
 		/// chain recomputes).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::submit_result(T::MaxOutputTokens::get()))]
+		///
+		/// Weighed by the output's length and, until it runs, by the longest agenda search;
+		/// what the search did not read is refunded.
+		#[pallet::weight(T::WeightInfo::submit_result(Pallet::<T>::weighed_len(
+			output_tokens.len(),
+			T::MaxOutputTokens::get()
+		)).saturating_add(Pallet::<T>::agenda_search_weight(AGENDA_SEARCH)))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -613,7 +632,7 @@ pub mod pallet {
 			output_tokens: Vec<TokenId>,
 			output_text: Vec<u8>,
 			commitment: [u8; 32],
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = T::Providers::acting_for(&ensure_signed(origin)?);
 			let now = frame_system::Pallet::<T>::block_number();
 			let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
@@ -649,7 +668,8 @@ pub mod pallet {
 			);
 			ensure!(expected == commitment, Error::<T>::CommitmentMismatch);
 			let settle_at = now.saturating_add(job.terms.challenge_window);
-			let slot = Self::free_slot(settle_at).ok_or(Error::<T>::AgendaFull)?;
+			let (slot, probes) = Self::search_agenda(settle_at);
+			let slot = slot.ok_or(Error::<T>::AgendaFull)?;
 
 			Agenda::<T>::try_mutate(slot, |v| v.try_push(job_id))
 				.map_err(|_| Error::<T>::AgendaFull)?;
@@ -678,7 +698,11 @@ pub mod pallet {
 				commitment,
 				settle_at: slot,
 			});
-			Ok(())
+			Ok(Some(
+				T::WeightInfo::submit_result(count)
+					.saturating_add(Self::agenda_search_weight(probes)),
+			)
+			.into())
 		}
 
 		/// The dapp cancels a job no provider has started, and gets its budget back.
@@ -732,6 +756,12 @@ pub mod pallet {
 				.saturating_add(T::MaxOutputLen::get());
 			T::DepositBase::get()
 				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()))
+		}
+
+		/// A call argument's length as a weight component: longer ones are refused by the call,
+		/// so the component never exceeds its benchmarked range.
+		pub fn weighed_len(len: usize, max: u32) -> u32 {
+			u32::try_from(len).unwrap_or(u32::MAX).min(max)
 		}
 
 		/// Most input tokens a prompt of `len` bytes can make, chat template included.
@@ -791,15 +821,26 @@ pub mod pallet {
 
 		/// The first block from `at` on whose agenda has room.
 		fn free_slot(at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+			Self::search_agenda(at).0
+		}
+
+		/// [`Self::free_slot`], and how many agendas it read to find it.
+		fn search_agenda(at: BlockNumberFor<T>) -> (Option<BlockNumberFor<T>>, u32) {
 			let mut block = at;
-			for _ in 0..AGENDA_SEARCH {
+			for probes in 1..=AGENDA_SEARCH {
 				if (Agenda::<T>::decode_len(block).unwrap_or(0) as u32) < T::MaxJobsPerBlock::get()
 				{
-					return Some(block);
+					return (Some(block), probes);
 				}
 				block = block.saturating_add(1u32.into());
 			}
-			None
+			(None, AGENDA_SEARCH)
+		}
+
+		/// The agendas an agenda search reads beyond the first, which the benchmarks (run on an
+		/// empty agenda) do not include.
+		pub fn agenda_search_weight(probes: u32) -> Weight {
+			T::DbWeight::get().reads(probes.saturating_sub(1).into())
 		}
 
 		/// Puts `job_id` on the first agenda with room from `at` on; returns the block.

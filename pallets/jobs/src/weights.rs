@@ -16,7 +16,7 @@ use frame_support::{
 
 /// The cost of each call and hook of `pallet_jobs`.
 pub trait WeightInfo {
-	fn submit_job(p: u32, ) -> Weight;
+	fn submit_job(p: u32, n: u32, ) -> Weight;
 	fn accept_job() -> Weight;
 	fn submit_result(o: u32, ) -> Weight;
 	fn cancel_job() -> Weight;
@@ -51,11 +51,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::AssignedTo` (r:0 w:1)
 	/// Proof: `Jobs::AssignedTo` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Component `p` ranges over `[1, 8192]`.
-	fn submit_job(_p: u32, ) -> Weight {
+	/// Component `n` ranges over `[1, 128]`.
+	fn submit_job(_p: u32, n: u32, ) -> Weight {
 		// Proof size measured: `16633` bytes.
 		// Minimum execution time: 15_921_326_000 picoseconds.
 		Weight::from_parts(16_554_909_364, 346974)
-			.saturating_add(T::DbWeight::get().reads(137_u64))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
@@ -147,9 +149,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measurements with ParityDb's costs, for mocks and tests.
 impl WeightInfo for () {
-	fn submit_job(_p: u32, ) -> Weight {
+	fn submit_job(_p: u32, n: u32, ) -> Weight {
 		Weight::from_parts(16_554_909_364, 346974)
-			.saturating_add(ParityDbWeight::get().reads(137_u64))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn accept_job() -> Weight {

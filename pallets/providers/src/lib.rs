@@ -41,6 +41,9 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	) -> Vec<Candidate<AccountId, Balance>>;
 	/// Most providers one model can have (bounds the candidates).
 	fn max_per_model() -> u32;
+	/// How many providers serve `model` now: the records `candidates` reads, which a call that
+	/// scans them is weighed by.
+	fn serving(model: ModelId) -> u32;
 	/// Books one unit of `who`'s capacity for a newly assigned job.
 	fn job_assigned(who: &AccountId) -> sp_runtime::DispatchResult;
 	/// Frees the capacity a job held and records how it ended. Returns whether `who` was
@@ -647,6 +650,10 @@ pub mod pallet {
 
 		fn max_per_model() -> u32 {
 			T::MaxProvidersPerModel::get()
+		}
+
+		fn serving(model: ModelId) -> u32 {
+			ModelProviders::<T>::decode_len(model).unwrap_or(0) as u32
 		}
 
 		fn job_assigned(who: &T::AccountId) -> DispatchResult {

@@ -48,7 +48,11 @@ const CHECKERS: usize = 4;
 /// Jobs each dapp account submits.
 const JOBS_PER_DAPP: usize = 10;
 /// Output tokens of every job (and of every posted result).
-const JOB_TOKENS: u32 = 8;
+const JOB_TOKENS: u32 = 64;
+/// Bytes of every job's prompt.
+const PROMPT_BYTES: usize = 200;
+/// Each job's budget: covers its 200-byte prompt and 64 tokens at the bench providers' price.
+const JOB_BUDGET: Balance = 2 * UNIT;
 /// Challenge window for the bench's jobs: long enough that nothing settles during the run.
 const CHALLENGE_WINDOW: u32 = 400;
 /// The funded dev accounts that pay the bench accounts: Alice to Ferdie and their stashes.
@@ -748,7 +752,7 @@ impl Bench {
 			.extend(providers.iter().map(|p| (account(p), BENCH_PROVIDER_STAKE + 100 * UNIT)));
 		recipients.extend(checkers.iter().map(|p| (account(p), CHECKER_BOND + 100 * UNIT)));
 		recipients
-			.extend(dapps.iter().map(|p| (account(p), (JOBS_PER_DAPP as Balance + 10) * UNIT)));
+			.extend(dapps.iter().map(|p| (account(p), JOBS_PER_DAPP as Balance * JOB_BUDGET + 10 * UNIT)));
 		// The checkers' pool pays a reward per passed check: fund it so that those transfers
 		// happen as they would in a running market.
 		recipients
@@ -788,11 +792,11 @@ impl Bench {
 					nonce: k as u32,
 					call: RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
 						model: 0,
-						prompt: prompt(d).to_vec(),
+						prompt: prompt(d),
 						params: GenParams::greedy(JOB_TOKENS),
 						max_price: Price { input: UNIT, output: UNIT },
 						region: None,
-						budget: UNIT,
+						budget: JOB_BUDGET,
 						deadline: deadline + d as u32 % 40,
 					}),
 				});
@@ -802,13 +806,17 @@ impl Bench {
 		txs.truncate(jobs);
 		owner.truncate(jobs);
 		self.out.line(format!(
-			"  2a. {} × Jobs.submit_job (prompts of ~30 bytes, {JOB_TOKENS} tokens):",
+			"  2a. {} × Jobs.submit_job (prompts of {PROMPT_BYTES} bytes, {JOB_TOKENS} tokens):",
 			txs.len()
 		));
 		let work = lanes(sign_all(txs, &self.info), &owner);
 		let pushed = self.load(work, u64::MAX, Kind::SubmitJob, None).await?;
 		let phase = self.analyse(Kind::SubmitJob, pushed).await?;
-		self.summarise(Kind::SubmitJob, &phase, "weight declared for an 8 KiB prompt".into());
+		self.summarise(
+			Kind::SubmitJob,
+			&phase,
+			"weighed by prompt length; providers scanned and agenda reads refunded".into(),
+		);
 		let dapp_index: HashMap<AccountId, usize> =
 			dapps.iter().enumerate().map(|(i, p)| (account(p), i)).collect();
 		let mut owners: HashMap<u64, usize> = HashMap::new();
@@ -864,7 +872,7 @@ impl Bench {
 				continue;
 			};
 			let text = prompt(*d);
-			let commitment = attesta_primitives::commitment(&weights_hash, text, &params, &tokens);
+			let commitment = attesta_primitives::commitment(&weights_hash, &text, &params, &tokens);
 			commitments.insert(*job_id, commitment);
 			txs.push(Unsigned {
 				signer: providers[*p].clone(),
@@ -1212,9 +1220,9 @@ fn transfer(senders: &[sr25519::Pair], i: usize) -> RuntimeCall {
 	})
 }
 
-/// The prompt of dapp `d`.
-fn prompt(d: usize) -> &'static [u8] {
-	PROMPTS[d % PROMPTS.len()].as_bytes()
+/// The prompt of dapp `d`: one of the shared prompts, repeated to [`PROMPT_BYTES`] bytes.
+fn prompt(d: usize) -> Vec<u8> {
+	PROMPTS[d % PROMPTS.len()].bytes().chain(std::iter::repeat(b' ')).take(PROMPT_BYTES).collect()
 }
 
 /// Draws median and p99 latency against the number of clients into a PNG at `path`.

@@ -34,6 +34,8 @@ pub fn queue(who: u64, prompt: &[u8], tokens: u32, budget: Balance) -> sp_runtim
 		budget,
 		System::block_number() + 10,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// The provider a job is assigned to (or that posted its result).
@@ -56,4 +58,6 @@ pub fn answer(job: u64, input: u32, output: Vec<u32>) -> sp_runtime::DispatchRes
 		b"hello".to_vec(),
 		commitment,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }

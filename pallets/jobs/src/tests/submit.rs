@@ -1,10 +1,13 @@
 //! submit_job, accept_job, cancel_job and the governance setters.
 
 use super::*;
-use crate::{Error, Event, OpenJobs, WeightInfo};
+use crate::{Config, Error, Event, OpenJobs, WeightInfo};
 use frame_support::{
-	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::InspectHold,
+	assert_noop, assert_ok,
+	dispatch::GetDispatchInfo,
+	traits::{fungible::InspectHold, Get},
 };
+use pallet_providers::ProviderRegistry;
 
 #[test]
 fn submit_job_escrows_and_assigns() {
@@ -245,6 +248,7 @@ fn cancel_job_refunds_in_full() {
 #[test]
 fn every_call_weight_comes_from_weight_info() {
 	use crate::Call;
+	let search = crate::Pallet::<Test>::agenda_search_weight(crate::AGENDA_SEARCH);
 	let w = |c: Call<Test>| c.get_dispatch_info().call_weight;
 	let cases = vec![
 		(
@@ -257,7 +261,8 @@ fn every_call_weight_comes_from_weight_info() {
 				budget: 0,
 				deadline: 0,
 			}),
-			<() as WeightInfo>::submit_job(256),
+			<() as WeightInfo>::submit_job(0, <Test as Config>::Providers::max_per_model())
+				.saturating_add(search),
 		),
 		(w(Call::accept_job { job_id: 0 }), <() as WeightInfo>::accept_job()),
 		(
@@ -268,7 +273,7 @@ fn every_call_weight_comes_from_weight_info() {
 				output_text: vec![],
 				commitment: [0; 32],
 			}),
-			<() as WeightInfo>::submit_result(64),
+			<() as WeightInfo>::submit_result(0).saturating_add(search),
 		),
 		(w(Call::cancel_job { job_id: 0 }), <() as WeightInfo>::cancel_job()),
 	];
@@ -276,6 +281,94 @@ fn every_call_weight_comes_from_weight_info() {
 		assert_eq!(got, want);
 		assert!(want.ref_time() > 0);
 	}
+}
+
+/// A dapp pays for what its job carries: the weight charged is the prompt's length and the
+/// providers the model has, not the longest prompt and the fullest model; a result is weighed
+/// by its own tokens, and an oversized argument by the bound the call enforces.
+#[test]
+fn calls_are_weighed_by_what_they_carry() {
+	use crate::Call;
+	let max_providers = <Test as Config>::Providers::max_per_model();
+	build_and_execute(|| {
+		let prompt = vec![b'a'; 200];
+		let call = Call::<Test>::submit_job {
+			model: MODEL,
+			prompt: prompt.clone(),
+			params: GenParams::greedy(4),
+			max_price: max_price(),
+			region: None,
+			budget: 1_000,
+			deadline: System::block_number() + 10,
+		};
+		let declared = call.get_dispatch_info().call_weight;
+		let search = crate::Pallet::<Test>::agenda_search_weight(crate::AGENDA_SEARCH);
+		assert_eq!(
+			declared,
+			<() as WeightInfo>::submit_job(200, max_providers).saturating_add(search)
+		);
+		let serving = <Test as Config>::Providers::serving(MODEL);
+		assert!(serving >= 1 && serving < max_providers);
+		let post = crate::Pallet::<Test>::submit_job(
+			RuntimeOrigin::signed(DAPP),
+			MODEL,
+			prompt,
+			GenParams::greedy(4),
+			max_price(),
+			None,
+			1_000,
+			System::block_number() + 10,
+		)
+		.unwrap();
+		let used = post.actual_weight.expect("a refund");
+		let first_agenda = crate::Pallet::<Test>::agenda_search_weight(1);
+		assert_eq!(used, <() as WeightInfo>::submit_job(200, serving).saturating_add(first_agenda));
+		assert!(used.ref_time() < declared.ref_time());
+
+		// A full agenda for the next block: the search reads on, and that is charged.
+		let next = System::block_number() + 1;
+		let full: Vec<u64> = (1_000..
+			1_000 + <<Test as Config>::MaxJobsPerBlock as Get<u32>>::get() as u64)
+			.collect();
+		crate::Agenda::<Test>::insert(next, frame_support::BoundedVec::truncate_from(full));
+		let post = crate::Pallet::<Test>::submit_job(
+			RuntimeOrigin::signed(DAPP),
+			MODEL,
+			vec![b'a'; 200],
+			GenParams::greedy(4),
+			max_price(),
+			None,
+			1_000,
+			System::block_number() + 10,
+		)
+		.unwrap();
+		assert_eq!(
+			post.actual_weight,
+			Some(
+				<() as WeightInfo>::submit_job(200, serving)
+					.saturating_add(crate::Pallet::<Test>::agenda_search_weight(2))
+			)
+		);
+		assert!(crate::Pallet::<Test>::agenda_search_weight(2).ref_time() > 0);
+
+		let result = |tokens: usize| Call::<Test>::submit_result {
+			job_id: 0,
+			input_tokens: 0,
+			output_tokens: vec![0; tokens],
+			output_text: vec![],
+			commitment: [0; 32],
+		};
+		let weight = |c: Call<Test>| c.get_dispatch_info().call_weight;
+		assert_eq!(
+			weight(result(64)),
+			<() as WeightInfo>::submit_result(64).saturating_add(search)
+		);
+		let most = <Test as Config>::MaxOutputTokens::get();
+		assert_eq!(
+			weight(result(most as usize + 1_000)),
+			<() as WeightInfo>::submit_result(most).saturating_add(search)
+		);
+	});
 }
 
 /// Attack (Trust II, steered assignment): a provider that sees a job in the pool front-runs it
