@@ -22,9 +22,9 @@ git -C "$work/src" checkout -q "$(git -C "$root" rev-parse HEAD)"
 export WASM_BUILD_WORKSPACE_HINT="$work/src"
 export WASM_BUILD_RUSTFLAGS="${WASM_BUILD_RUSTFLAGS//$root/$work/src}"
 export CARGO_TARGET_DIR="$work/target"
-# `check` runs the runtime's build script, which builds the Wasm, without compiling the native
-# runtime; `metadata-hash` as the node builds it.
-(cd "$work/src" && cargo check -q --locked -p attesta-runtime --features metadata-hash)
+# `attesta-runtime-wasm`'s build script builds the Wasm (the crate has no code of its own to
+# compile); `metadata-hash` as the node builds it.
+(cd "$work/src" && cargo check -q --locked -p attesta-runtime-wasm --features metadata-hash)
 built="$work/target/debug/wbuild/attesta-runtime/attesta_runtime.wasm"
 
 # Kept for a byte-level comparison when they differ.

@@ -2,7 +2,10 @@
 //! runtime API calls, events, signing (the same transaction extensions a wallet uses, mortal)
 //! and submission that finds its extrinsic in a block even if the node it was sent to died.
 
-use crate::{rpc::Rpc, Error, Result};
+use crate::{
+	rpc::{Requester, Rpc},
+	Error, Result,
+};
 use attesta_runtime::{
 	AccountId, Hash, RuntimeCall, RuntimeEvent, SignedPayload, UncheckedExtrinsic,
 };
@@ -47,8 +50,8 @@ pub struct ChainInfo {
 
 impl ChainInfo {
 	/// Reads them from the node.
-	pub async fn read(rpc: &Rpc) -> Result<Self> {
-		let genesis: String = rpc.request("chain_getBlockHash", vec![json!(0)]).await?;
+	pub async fn read(rpc: &impl Requester) -> Result<Self> {
+		let genesis: String = rpc.call("chain_getBlockHash", vec![json!(0)]).await?;
 		let (spec_version, tx_version) = runtime_versions(rpc).await?;
 		Ok(Self {
 			genesis: H256::from_slice(&from_hex(&genesis)?),
@@ -62,7 +65,7 @@ impl ChainInfo {
 	/// in metadata-hash mode the hash) follow the chain; a transaction version other than the
 	/// one this client was built for means call encodings changed, and is refused rather than
 	/// signed wrongly. One request when nothing changed.
-	pub async fn current(&self, rpc: &Rpc) -> Result<Self> {
+	pub async fn current(&self, rpc: &impl Requester) -> Result<Self> {
 		let (spec_version, tx_version) = runtime_versions(rpc).await?;
 		let built = attesta_runtime::VERSION.transaction_version;
 		if tx_version != built {
@@ -83,21 +86,21 @@ impl ChainInfo {
 	/// The same, signing in metadata-hash mode: the hash is computed here from what the node
 	/// serves (metadata v15, runtime version, and the chain spec's token properties), as a wallet
 	/// computes it from what it shows its user.
-	pub async fn read_with_metadata_hash(rpc: &Rpc) -> Result<Self> {
+	pub async fn read_with_metadata_hash(rpc: &impl Requester) -> Result<Self> {
 		let info = Self::read(rpc).await?;
 		let metadata: Option<Vec<u8>> =
 			runtime_call(rpc, "Metadata_metadata_at_version", &15u32.encode()).await?;
 		let metadata =
 			metadata.ok_or_else(|| Error::Decode("the runtime serves no metadata v15".into()))?;
-		let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
-		let properties: Value = rpc.request("system_properties", vec![]).await?;
+		let version: Value = rpc.call("state_getRuntimeVersion", vec![]).await?;
+		let properties: Value = rpc.call("system_properties", vec![]).await?;
 		Ok(Self { metadata_hash: Some(metadata_hash(&metadata, &version, &properties)?), ..info })
 	}
 }
 
 /// The runtime's spec and transaction versions at the best block.
-async fn runtime_versions(rpc: &Rpc) -> Result<(u32, u32)> {
-	let version: Value = rpc.request("state_getRuntimeVersion", vec![]).await?;
+async fn runtime_versions(rpc: &impl Requester) -> Result<(u32, u32)> {
+	let version: Value = rpc.call("state_getRuntimeVersion", vec![]).await?;
 	let field = |k: &str| {
 		version[k]
 			.as_u64()
@@ -136,14 +139,14 @@ pub fn metadata_hash(metadata: &[u8], version: &Value, properties: &Value) -> Re
 }
 
 /// Number of the best block.
-pub async fn best_number(rpc: &Rpc) -> Result<u32> {
-	header_number(&rpc.request("chain_getHeader", vec![]).await?)
+pub async fn best_number(rpc: &impl Requester) -> Result<u32> {
+	header_number(&rpc.call("chain_getHeader", vec![]).await?)
 }
 
 /// Number of the last finalized block.
-pub async fn finalized_number(rpc: &Rpc) -> Result<u32> {
-	let hash: Value = rpc.request("chain_getFinalizedHead", vec![]).await?;
-	header_number(&rpc.request("chain_getHeader", vec![hash]).await?)
+pub async fn finalized_number(rpc: &impl Requester) -> Result<u32> {
+	let hash: Value = rpc.call("chain_getFinalizedHead", vec![]).await?;
+	header_number(&rpc.call("chain_getHeader", vec![hash]).await?)
 }
 
 fn header_number(header: &Value) -> Result<u32> {
@@ -154,18 +157,66 @@ fn header_number(header: &Value) -> Result<u32> {
 }
 
 /// The hash of block `number`, if the node has it.
-pub async fn block_hash(rpc: &Rpc, number: u32) -> Result<Option<H256>> {
-	rpc.request("chain_getBlockHash", vec![json!(number)]).await
+pub async fn block_hash(rpc: &impl Requester, number: u32) -> Result<Option<H256>> {
+	rpc.call("chain_getBlockHash", vec![json!(number)]).await
 }
 
-/// Reads the storage item at `key` (at block `at`, or the best block) and decodes it as `T`.
-pub async fn storage<T: Decode>(rpc: &Rpc, key: &[u8], at: Option<H256>) -> Result<Option<T>> {
+/// The finalized head: its hash and number.
+pub async fn finalized_head(rpc: &impl Requester) -> Result<(H256, u32)> {
+	let hash: H256 = rpc.call("chain_getFinalizedHead", vec![]).await?;
+	let number = header_number(&rpc.call("chain_getHeader", vec![json!(hash)]).await?)?;
+	Ok((hash, number))
+}
+
+/// The block a transaction signed now is mortal from: the finalized head, so that a fork
+/// cannot invalidate it, unless finality lags so far behind the best block that a transaction
+/// born there would be (nearly) expired at once; then the best block.
+pub async fn birth_block(rpc: &impl Requester) -> Result<(u32, H256)> {
+	let (fin_hash, fin_number) = finalized_head(rpc).await?;
+	let best = best_number(rpc).await?;
+	if !finality_lags(best, fin_number) {
+		return Ok((fin_number, fin_hash));
+	}
+	let hash = block_hash(rpc, best)
+		.await?
+		.ok_or_else(|| Error::Decode(format!("the node has no block #{best}")))?;
+	Ok((best, hash))
+}
+
+/// Whether the finalized block is too old to be a transaction's birth: more than half its
+/// mortality behind the best block.
+fn finality_lags(best: u32, finalized: u32) -> bool {
+	u64::from(best.saturating_sub(finalized)) > MORTALITY / 2
+}
+
+/// The next nonce of `who`, counting its transactions still in the node's pool.
+pub async fn next_nonce(rpc: &impl Requester, who: &AccountId) -> Result<u32> {
+	rpc.call("system_accountNextIndex", vec![json!(who.to_string())]).await
+}
+
+/// The raw bytes of the storage item at `key` (at block `at`, or the best block).
+pub async fn raw_storage(
+	rpc: &impl Requester,
+	key: &[u8],
+	at: Option<H256>,
+) -> Result<Option<Vec<u8>>> {
 	let mut params = vec![hex(key)];
 	if let Some(at) = at {
 		params.push(json!(at));
 	}
-	let raw: Option<String> = rpc.request("state_getStorage", params).await?;
-	raw.map(|raw| T::decode(&mut &from_hex(&raw)?[..]).map_err(|e| Error::Decode(e.to_string())))
+	let raw: Option<String> = rpc.call("state_getStorage", params).await?;
+	raw.map(|raw| from_hex(&raw)).transpose()
+}
+
+/// Reads the storage item at `key` (at block `at`, or the best block) and decodes it as `T`.
+pub async fn storage<T: Decode>(
+	rpc: &impl Requester,
+	key: &[u8],
+	at: Option<H256>,
+) -> Result<Option<T>> {
+	raw_storage(rpc, key, at)
+		.await?
+		.map(|raw| T::decode(&mut &raw[..]).map_err(|e| Error::Decode(e.to_string())))
 		.transpose()
 }
 
@@ -176,22 +227,21 @@ pub fn storage_prefix(pallet: &[u8], item: &[u8]) -> Vec<u8> {
 }
 
 /// The keys under `prefix` at the best block (at most 1,000).
-pub async fn storage_keys(rpc: &Rpc, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
-	let keys: Vec<String> =
-		rpc.request("state_getKeysPaged", vec![hex(prefix), json!(1000)]).await?;
+pub async fn storage_keys(rpc: &impl Requester, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+	let keys: Vec<String> = rpc.call("state_getKeysPaged", vec![hex(prefix), json!(1000)]).await?;
 	keys.iter().map(|k| from_hex(k)).collect()
 }
 
 /// Calls runtime API `method` (e.g. `JobsApi_job`) with SCALE-encoded `args` at the best block
 /// and decodes the answer as `R`.
-pub async fn runtime_call<R: Decode>(rpc: &Rpc, method: &str, args: &[u8]) -> Result<R> {
-	let raw: String = rpc.request("state_call", vec![json!(method), hex(args)]).await?;
+pub async fn runtime_call<R: Decode>(rpc: &impl Requester, method: &str, args: &[u8]) -> Result<R> {
+	let raw: String = rpc.call("state_call", vec![json!(method), hex(args)]).await?;
 	R::decode(&mut &from_hex(&raw)?[..])
 		.map_err(|e| Error::Decode(format!("{method}: cannot decode: {e}")))
 }
 
 /// The events of block `at`, with the extrinsic each belongs to.
-pub async fn events_at(rpc: &Rpc, at: H256) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
+pub async fn events_at(rpc: &impl Requester, at: H256) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
 	let key = storage_prefix(b"System", b"Events");
 	let records: Vec<frame_system::EventRecord<RuntimeEvent, Hash>> =
 		storage(rpc, &key, Some(at)).await?.unwrap_or_default();
@@ -212,8 +262,8 @@ pub fn describe(error: DispatchError) -> String {
 	attesta_runtime::error_name(error)
 }
 
-/// Signs `call` as `signer` with `nonce`, mortal from the finalized block `birth`: the
-/// extrinsic a wallet would send.
+/// Signs `call` as `signer` with `nonce`, mortal from `birth` ([`birth_block`]): the extrinsic
+/// a wallet would send.
 pub fn sign(
 	call: RuntimeCall,
 	signer: &sr25519::Pair,
@@ -287,12 +337,8 @@ pub async fn submit(
 	call: RuntimeCall,
 	timeout: Duration,
 ) -> Result<Included> {
-	let account: AccountId = signer.public().into();
-	let nonce: u32 =
-		rpc.request("system_accountNextIndex", vec![json!(account.to_string())]).await?;
-	let fin_hash: H256 = rpc.request("chain_getFinalizedHead", vec![]).await?;
-	let fin_number = header_number(&rpc.request("chain_getHeader", vec![json!(fin_hash)]).await?)?;
-	let xt = sign(call, signer, nonce, info, (fin_number, fin_hash));
+	let nonce = next_nonce(rpc, &signer.public().into()).await?;
+	let xt = sign(call, signer, nonce, info, birth_block(rpc).await?);
 	let encoded = xt.encode();
 	let xt_hash = sp_crypto_hashing::blake2_256(&encoded);
 	let mut next = best_number(rpc).await?.saturating_add(1);
@@ -364,4 +410,20 @@ async fn find_in_block(rpc: &Rpc, number: u32, xt_hash: &[u8; 32]) -> Result<Opt
 		return Ok(Some(Included { block, number, events }));
 	}
 	Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// A transaction born at a finalized block that lags the best by more than half the
+	/// mortality would expire before it could be included: such a transaction follows the
+	/// best block instead.
+	#[test]
+	fn transactions_follow_the_best_block_when_finality_lags() {
+		assert!(!finality_lags(100, 100));
+		assert!(!finality_lags(132, 100));
+		assert!(finality_lags(133, 100));
+		assert!(!finality_lags(5, 9), "a finalized block ahead of the best one read");
+	}
 }

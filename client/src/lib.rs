@@ -55,6 +55,13 @@ pub enum Error {
 	Decode(String),
 }
 
+/// For callers whose errors are text (scripts, tests): the message [`Error`] displays.
+impl From<Error> for String {
+	fn from(e: Error) -> Self {
+		e.to_string()
+	}
+}
+
 impl core::fmt::Display for Error {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {

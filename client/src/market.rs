@@ -6,7 +6,10 @@ use crate::{
 	rpc::{RetryPolicy, Rpc},
 	Error, Result,
 };
-use attesta_primitives::{GenParams, JobId, ModelId};
+use attesta_primitives::{
+	prompt::{self, Role},
+	GenParams, JobId, ModelId,
+};
 use attesta_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use codec::Encode;
 use pallet_jobs::JobView;
@@ -24,8 +27,12 @@ pub type Provider = ProviderView<AccountId, Balance>;
 pub struct JobRequest {
 	/// The model.
 	pub model: ModelId,
-	/// The prompt (UTF-8 text).
+	/// The user's message (the conversation's last turn).
 	pub prompt: String,
+	/// A system message; the model's default when `None`.
+	pub system: Option<String>,
+	/// Earlier turns, oldest first: user, assistant, …, assistant (empty for a first message).
+	pub history: Vec<(Role, String)>,
 	/// How to generate (greedy by default).
 	pub params: GenParams,
 	/// Highest per-token prices accepted; `None`: any provider's.
@@ -44,12 +51,23 @@ impl JobRequest {
 		Self {
 			model,
 			prompt: prompt.into(),
+			system: None,
+			history: Vec::new(),
 			params: GenParams::greedy(max_tokens),
 			max_price: None,
 			budget: None,
 			region: None,
 			response_blocks: 20,
 		}
+	}
+
+	/// The job's prompt bytes, which the chain binds: the text alone for a first message
+	/// without a system message, else the whole conversation (`attesta_primitives::prompt`).
+	pub fn prompt_bytes(&self) -> Vec<u8> {
+		let mut turns: Vec<(Role, &str)> =
+			self.history.iter().map(|(r, t)| (*r, t.as_str())).collect();
+		turns.push((Role::User, &self.prompt));
+		prompt::encode(self.system.as_deref(), &turns)
 	}
 }
 
@@ -240,7 +258,7 @@ impl Market {
 			chain::best_number(&self.rpc).await?.saturating_add(req.response_blocks.max(3));
 		let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
 			model: req.model,
-			prompt: req.prompt.into_bytes(),
+			prompt: req.prompt_bytes(),
 			params: req.params,
 			max_price,
 			region: req.region.map(String::into_bytes),

@@ -2,10 +2,12 @@
 //! backoff and jitter, and a broken connection fails over to the next endpoint in the list.
 
 use crate::{Error, Result};
+use core::future::Future;
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams, ClientError},
 	ws_client::{WsClient, WsClientBuilder},
 };
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::{
 	sync::Arc,
@@ -131,7 +133,7 @@ impl Rpc {
 
 	/// Calls `method` with `params`; transport failures are retried on the next endpoint, an
 	/// error answered by a node is returned as [`Error::Rpc`].
-	pub async fn request<R: serde::de::DeserializeOwned>(
+	pub async fn request<R: DeserializeOwned>(
 		&self,
 		method: &str,
 		params: Vec<Value>,
@@ -145,11 +147,7 @@ impl Rpc {
 					continue;
 				},
 			};
-			let mut array = ArrayParams::new();
-			for p in &params {
-				array.insert(p).map_err(|e| Error::Rpc(e.to_string()))?;
-			}
-			match client.request::<R, _>(method, array).await {
+			match client.request::<R, _>(method, array_params(&params)?).await {
 				Ok(v) => return Ok(v),
 				Err(e) if is_transport(&e) => {
 					last = format!("{method}: {e}");
@@ -160,5 +158,51 @@ impl Rpc {
 			}
 		}
 		Err(Error::Unreachable(last))
+	}
+}
+
+fn array_params(params: &[Value]) -> Result<ArrayParams> {
+	let mut array = ArrayParams::new();
+	for p in params {
+		array.insert(p).map_err(|e| Error::Rpc(e.to_string()))?;
+	}
+	Ok(array)
+}
+
+/// What answers JSON-RPC requests: the failing-over [`Rpc`] a dapp uses, or one plain
+/// connection (what the end-to-end tests hold to each node). The chain reads of
+/// [`crate::chain`] take either, so there is one implementation of each.
+pub trait Requester: Sync {
+	/// Calls `method` with `params` and decodes the answer as `R`.
+	fn call<R: DeserializeOwned + Send>(
+		&self,
+		method: &str,
+		params: Vec<Value>,
+	) -> impl Future<Output = Result<R>> + Send;
+}
+
+impl Requester for Rpc {
+	async fn call<R: DeserializeOwned + Send>(
+		&self,
+		method: &str,
+		params: Vec<Value>,
+	) -> Result<R> {
+		self.request(method, params).await
+	}
+}
+
+/// One try on one connection: a broken connection is [`Error::Unreachable`], an error the node
+/// answered [`Error::Rpc`].
+impl Requester for WsClient {
+	async fn call<R: DeserializeOwned + Send>(
+		&self,
+		method: &str,
+		params: Vec<Value>,
+	) -> Result<R> {
+		match self.request::<R, _>(method, array_params(&params)?).await {
+			Ok(v) => Ok(v),
+			Err(e) if is_transport(&e) => Err(Error::Unreachable(format!("{method}: {e}"))),
+			Err(e) => Err(Error::Rpc(format!("{method}: {e}"))),
+		}
 	}
 }

@@ -354,7 +354,7 @@ fn submit_result(rng: &mut Rng, actors: &[Actor]) -> Option<Action> {
 	if rng.chance(5) {
 		commitment = sp_io::hashing::blake2_256(&rng.bytes(8));
 	}
-	let bound = pallet_jobs::Pallet::<Runtime>::input_token_bound(job.prompt.len());
+	let bound = pallet_jobs::Pallet::<Runtime>::input_token_bound(&job.prompt);
 	let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_result {
 		job_id,
 		input_tokens: rng.range(0, bound as u64 + 2) as u32,

@@ -84,8 +84,8 @@ pub struct Plan {
 	pub model: ModelId,
 	/// The registry name (what replies call the model).
 	pub model_name: String,
-	/// The user turn.
-	pub prompt: String,
+	/// The prompt's bytes: the user's text, or the conversation (`ChatRequest::prompt_bytes`).
+	pub prompt: Vec<u8>,
 	/// How to generate.
 	pub params: GenParams,
 	/// Per-token price ceiling: the dearest provider's, so every provider may be drawn.
@@ -331,13 +331,14 @@ impl Gateway {
 			input: providers.iter().map(|p| p.price.input).max().unwrap_or_default(),
 			output: providers.iter().map(|p| p.price.output).max().unwrap_or_default(),
 		};
-		let prompt_len = u32::try_from(req.prompt.len()).unwrap_or(u32::MAX);
+		let prompt = req.prompt_bytes();
+		let prompt_len = u32::try_from(prompt.len()).unwrap_or(u32::MAX);
 		let (count, _cheapest) = self
 			.market
 			.quote(model, prompt_len, max_tokens, Some(max_price), None)
 			.await
 			.map_err(chain_error)?;
-		let input_bound = pallet_jobs::Pallet::<Runtime>::input_token_bound(req.prompt.len());
+		let input_bound = pallet_jobs::Pallet::<Runtime>::input_token_bound(&prompt);
 		let worst = providers
 			.iter()
 			.filter_map(|p| pallet_jobs::job_cost(&p.price, input_bound, max_tokens))
@@ -347,7 +348,7 @@ impl Gateway {
 		Ok(Plan {
 			model,
 			model_name: String::from_utf8_lossy(&info.name).into_owned(),
-			prompt: req.prompt.clone(),
+			prompt,
 			params,
 			max_price,
 			escrow: worst.min(cap),
@@ -474,25 +475,18 @@ impl Gateway {
 			let best = chain::best_number(rpc).await.map_err(chain_error)?;
 			let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
 				model: plan.model,
-				prompt: plan.prompt.clone().into_bytes(),
+				prompt: plan.prompt.clone(),
 				params: plan.params,
 				max_price: plan.max_price,
 				region: None,
 				budget: plan.escrow,
 				deadline: best.saturating_add(self.response_blocks.max(2)),
 			});
-			let nonce: u32 = rpc
-				.request("system_accountNextIndex", vec![json!(k.account.to_string())])
-				.await
-				.map_err(chain_error)?;
-			let fin: H256 =
-				rpc.request("chain_getFinalizedHead", vec![]).await.map_err(chain_error)?;
-			let fin_number = header_number(
-				&rpc.request("chain_getHeader", vec![json!(fin)]).await.map_err(chain_error)?,
-			)?;
+			let nonce = chain::next_nonce(rpc, &k.account).await.map_err(chain_error)?;
+			let birth = chain::birth_block(rpc).await.map_err(chain_error)?;
 			// The chain's versions of now: the gateway keeps serving across runtime upgrades.
 			let info = self.info.current(rpc).await.map_err(chain_error)?;
-			let xt = chain::sign(call, &k.pair, nonce, &info, (fin_number, fin));
+			let xt = chain::sign(call, &k.pair, nonce, &info, birth);
 			let encoded = xt.encode();
 			send(rpc, &encoded).await?;
 			(encoded, best.saturating_add(1))
@@ -607,14 +601,6 @@ async fn send(rpc: &attesta_client::rpc::Rpc, encoded: &[u8]) -> Result<(), ApiE
 		)),
 		Err(e) => Err(chain_error(e)),
 	}
-}
-
-fn header_number(header: &Value) -> Result<u32, ApiError> {
-	header
-		.get("number")
-		.and_then(Value::as_str)
-		.and_then(|n| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
-		.ok_or_else(|| ApiError::new(502, "server_error", "chain_error", "a header without number"))
 }
 
 /// 503: nobody can take the job now.

@@ -1,6 +1,7 @@
 //! OpenAI's wire format: the chat-completion request as the gateway accepts it (what the chain
 //! can bind, refused clearly otherwise), and the error shape every failure is answered in.
 
+use attesta_primitives::prompt::{self, Role};
 use serde_json::{json, Value};
 
 /// What the caller waits for before the reply (or the end of the stream).
@@ -31,8 +32,10 @@ impl Wait {
 pub struct ChatRequest {
 	/// The model as named by the caller (registry name or number).
 	pub model: String,
-	/// The single user turn.
-	pub prompt: String,
+	/// The system (or developer) message, if any.
+	pub system: Option<String>,
+	/// The conversation: user and assistant turns in alternation, ending with the user's.
+	pub turns: Vec<(Role, String)>,
 	/// `max_tokens` / `max_completion_tokens`, if given.
 	pub max_tokens: Option<u32>,
 	/// Temperature × 1000 (0: greedy, the default).
@@ -49,10 +52,10 @@ pub struct ChatRequest {
 	pub wait: Option<Wait>,
 }
 
-/// Why the chain cannot run a system prompt or a conversation yet.
-const NOT_BOUND: &str = "the chain does not yet bind a system prompt or a conversation: a job \
-	carries one user message, which providers template with the model's own default system \
-	prompt, and checkers verify exactly that";
+/// What a job's prompt can carry, for error messages.
+const BINDABLE: &str = "a job carries at most one system message, first, then user and \
+	assistant turns in alternation ending with the user's; the chain binds exactly that \
+	conversation and checkers verify it";
 
 impl ChatRequest {
 	/// Reads and checks a request body.
@@ -67,7 +70,7 @@ impl ChatRequest {
 			Some(Value::String(m)) if !m.trim().is_empty() => m.clone(),
 			_ => return Err(ApiError::missing("model")),
 		};
-		let prompt = single_user_turn(obj.get("messages"))?;
+		let (system, turns) = conversation(obj.get("messages"))?;
 		let max_tokens = match (obj.get("max_completion_tokens"), obj.get("max_tokens")) {
 			(Some(v), _) if !v.is_null() => Some(positive_u32(v, "max_completion_tokens")?),
 			(_, Some(v)) if !v.is_null() => Some(positive_u32(v, "max_tokens")?),
@@ -106,7 +109,8 @@ impl ChatRequest {
 		refuse_unsupported(obj)?;
 		Ok(Self {
 			model,
-			prompt,
+			system,
+			turns,
 			max_tokens,
 			temperature_milli,
 			top_p_milli,
@@ -118,26 +122,54 @@ impl ChatRequest {
 	}
 }
 
-/// The text of the one user message, refusing anything the chain would not bind.
-fn single_user_turn(messages: Option<&Value>) -> Result<String, ApiError> {
+impl ChatRequest {
+	/// The job's prompt bytes: plain text for one user turn without a system message (what
+	/// every client sent before conversations), else the conversation encoding
+	/// (`attesta_primitives::prompt`).
+	pub fn prompt_bytes(&self) -> Vec<u8> {
+		let turns: Vec<(Role, &str)> = self.turns.iter().map(|(r, t)| (*r, t.as_str())).collect();
+		prompt::encode(self.system.as_deref(), &turns)
+	}
+
+	/// The last user message.
+	pub fn last_user(&self) -> &str {
+		self.turns.last().map_or("", |(_, t)| t)
+	}
+}
+
+/// A system message, if any, and the turns after it.
+type Conversation = (Option<String>, Vec<(Role, String)>);
+
+/// The system message and the turns of `messages`, refusing anything the chain would not bind.
+fn conversation(messages: Option<&Value>) -> Result<Conversation, ApiError> {
 	let list = match messages {
 		Some(Value::Array(l)) if !l.is_empty() => l,
 		Some(Value::Array(_)) => return Err(ApiError::invalid("messages", "is empty")),
 		_ => return Err(ApiError::missing("messages")),
 	};
+	if list.len() > prompt::MAX_TURNS as usize {
+		return Err(ApiError::bad_request(
+			"conversation_too_long",
+			format!("{} messages were sent; at most {} fit a job", list.len(), prompt::MAX_TURNS),
+		));
+	}
+	let mut system = None;
+	let mut turns: Vec<(Role, String)> = Vec::new();
 	for (i, m) in list.iter().enumerate() {
 		let role = m.get("role").and_then(Value::as_str).unwrap_or_default();
-		match role {
+		let role = match role {
+			"system" | "developer" if i == 0 => None,
 			"system" | "developer" =>
 				return Err(ApiError::bad_request(
-					"system_prompt_unsupported",
-					format!("messages[{i}] is a {role} message; {NOT_BOUND}"),
+					"misplaced_system_message",
+					format!("messages[{i}] is a {role} message after the first; {BINDABLE}"),
 				)),
-			"user" => {},
-			"assistant" | "tool" | "function" =>
+			"user" => Some(Role::User),
+			"assistant" => Some(Role::Assistant),
+			"tool" | "function" =>
 				return Err(ApiError::bad_request(
-					"conversation_unsupported",
-					format!("messages[{i}] is an {role} turn; {NOT_BOUND}"),
+					"unsupported_role",
+					format!("messages[{i}] is a {role} message; {BINDABLE}"),
 				)),
 			"" => return Err(ApiError::invalid(&format!("messages[{i}].role"), "is missing")),
 			other =>
@@ -145,39 +177,57 @@ fn single_user_turn(messages: Option<&Value>) -> Result<String, ApiError> {
 					&format!("messages[{i}].role"),
 					&format!("{other:?} is not a known role"),
 				)),
+		};
+		let text = message_text(m, i)?;
+		match role {
+			None => system = Some(text),
+			Some(role) => {
+				let expected =
+					if turns.len().is_multiple_of(2) { Role::User } else { Role::Assistant };
+				if role != expected {
+					return Err(ApiError::bad_request(
+						"turns_out_of_order",
+						format!("messages[{i}] should be a {} turn; {BINDABLE}", expected.name()),
+					));
+				}
+				if role == Role::User && text.is_empty() {
+					return Err(ApiError::invalid(&format!("messages[{i}].content"), "is empty"));
+				}
+				turns.push((role, text));
+			},
 		}
 	}
-	if list.len() > 1 {
+	if turns.len().is_multiple_of(2) {
 		return Err(ApiError::bad_request(
-			"conversation_unsupported",
-			format!("{} user messages were sent; {NOT_BOUND}", list.len()),
+			"turns_out_of_order",
+			format!("the last message must be a user turn; {BINDABLE}"),
 		));
 	}
-	let content = list.first().and_then(|m| m.get("content"));
-	let text = match content {
-		Some(Value::String(s)) => s.clone(),
+	Ok((system, turns))
+}
+
+/// The text of message `i`: a string, or text content parts joined.
+fn message_text(m: &Value, i: usize) -> Result<String, ApiError> {
+	match m.get("content") {
+		Some(Value::String(s)) => Ok(s.clone()),
 		// The content-parts form: text parts only.
 		Some(Value::Array(parts)) => {
 			let mut text = String::new();
-			for (i, p) in parts.iter().enumerate() {
+			for (k, p) in parts.iter().enumerate() {
 				match (p.get("type").and_then(Value::as_str), p.get("text").and_then(Value::as_str))
 				{
 					(Some("text"), Some(t)) => text.push_str(t),
 					_ =>
 						return Err(ApiError::bad_request(
 							"unsupported_content",
-							format!("messages[0].content[{i}]: only text parts are supported"),
+							format!("messages[{i}].content[{k}]: only text parts are supported"),
 						)),
 				}
 			}
-			text
+			Ok(text)
 		},
-		_ => return Err(ApiError::invalid("messages[0].content", "must be a string")),
-	};
-	if text.is_empty() {
-		return Err(ApiError::invalid("messages[0].content", "is empty"));
+		_ => Err(ApiError::invalid(&format!("messages[{i}].content"), "must be a string")),
 	}
-	Ok(text)
 }
 
 /// Fields that would change what is generated in ways a job cannot express: refused rather
@@ -356,7 +406,8 @@ mod tests {
 			"attesta": {"wait": "settled"},
 		}))
 		.unwrap();
-		assert_eq!(r.prompt, "Hi");
+		assert_eq!((r.system.clone(), r.turns.clone()), (None, vec![(Role::User, "Hi".into())]));
+		assert_eq!(r.prompt_bytes(), b"Hi".to_vec(), "one user turn is a text prompt, as before");
 		assert_eq!(r.max_tokens, Some(16));
 		assert_eq!((r.temperature_milli, r.top_p_milli, r.seed), (700, 900, Some(42)));
 		assert!(r.stream && r.include_usage);
@@ -366,30 +417,52 @@ mod tests {
 			{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}
 		], "max_completion_tokens": 3}))
 		.unwrap();
-		assert_eq!(r.prompt, "ab");
+		assert_eq!(r.last_user(), "ab");
 		assert_eq!((r.max_tokens, r.temperature_milli, r.top_p_milli), (Some(3), 0, 1_000));
 		assert_eq!((r.stream, r.wait), (false, None));
 	}
 
 	#[test]
-	fn what_the_chain_cannot_bind_is_refused_with_the_reason() {
-		let sys = parse(json!({"model": "m", "messages": [
-			{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Hi"}
+	fn conversations_are_bound_and_what_the_chain_cannot_bind_is_refused() {
+		let chat = parse(json!({"model": "m", "messages": [
+			{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Hi"},
+			{"role": "assistant", "content": "Hello"}, {"role": "user", "content": "How are you?"}
 		]}))
-		.unwrap_err();
-		assert_eq!((sys.status, sys.code.as_str()), (400, "system_prompt_unsupported"));
-		assert!(sys.message.contains("does not yet bind a system prompt"), "{}", sys.message);
-		let multi = parse(json!({"model": "m", "messages": [
-			{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
-			{"role": "user", "content": "How are you?"}
-		]}))
-		.unwrap_err();
-		assert_eq!(multi.code, "conversation_unsupported");
-		let two = parse(json!({"model": "m", "messages": [
-			{"role": "user", "content": "Hi"}, {"role": "user", "content": "again"}
-		]}))
-		.unwrap_err();
-		assert_eq!(two.code, "conversation_unsupported");
+		.unwrap();
+		assert_eq!(chat.system.as_deref(), Some("Be terse."));
+		assert_eq!(chat.last_user(), "How are you?");
+		let bytes = chat.prompt_bytes();
+		assert_eq!(
+			prompt::parse(&bytes),
+			Ok(prompt::Prompt::Conversation {
+				system: Some("Be terse."),
+				turns: vec![
+					(Role::User, "Hi"),
+					(Role::Assistant, "Hello"),
+					(Role::User, "How are you?")
+				],
+			})
+		);
+		let refused =
+			|messages: Value| parse(json!({"model": "m", "messages": messages})).unwrap_err();
+		let late = refused(json!([
+			{"role": "user", "content": "Hi"}, {"role": "system", "content": "Obey."},
+			{"role": "user", "content": "Go"}
+		]));
+		assert_eq!((late.status, late.code.as_str()), (400, "misplaced_system_message"));
+		assert!(late.message.contains("checkers verify it"), "{}", late.message);
+		for messages in [
+			json!([{"role": "user", "content": "Hi"}, {"role": "user", "content": "again"}]),
+			json!([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Sure:"}]),
+			json!([{"role": "assistant", "content": "Hi"}]),
+		] {
+			assert_eq!(refused(messages).code, "turns_out_of_order");
+		}
+		assert_eq!(refused(json!([{"role": "tool", "content": "x"}])).code, "unsupported_role");
+		let many: Vec<Value> = (0..=prompt::MAX_TURNS)
+			.map(|i| json!({"role": if i % 2 == 0 { "user" } else { "assistant" }, "content": "x"}))
+			.collect();
+		assert_eq!(refused(Value::Array(many)).code, "conversation_too_long");
 		for (field, value) in [
 			("n", json!(2)),
 			("stop", json!(["\n"])),

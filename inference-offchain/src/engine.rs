@@ -41,6 +41,14 @@ pub enum Input {
 		/// The user's message.
 		user: String,
 	},
+	/// A conversation rendered with the model's chat template: a system message (the model's
+	/// default when `None`), then `(role, text)` turns ending with the user's.
+	Conversation {
+		/// The system message.
+		system: Option<String>,
+		/// Each turn's role name (`user`, `assistant`) and text.
+		turns: Vec<(String, String)>,
+	},
 }
 
 /// A job for the engine.
@@ -348,6 +356,11 @@ pub fn tokenize(model: &LoadedModel, input: &Input) -> Vec<u32> {
 		Input::Chat { system, user } => {
 			let system = (!system.is_empty()).then_some(system.as_str());
 			model.tokenizer.encode_chat(system, user)
+		},
+		Input::Conversation { system, turns } => {
+			let turns: Vec<(&str, &str)> =
+				turns.iter().map(|(r, t)| (r.as_str(), t.as_str())).collect();
+			model.tokenizer.encode_conversation(system.as_deref(), &turns)
 		},
 	}
 }

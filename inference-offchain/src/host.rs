@@ -21,12 +21,13 @@ use attesta_primitives::{
 		CheckReport, Execution, InferenceError, InferenceHost, InferenceTask, ModelHash, TaskState,
 		Ticket,
 	},
+	prompt::Prompt,
 	GenParams, ModelClass,
 };
 
 use crate::{
 	device::InferenceDevice,
-	engine::{Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus},
+	engine::{tokenize, Engine, EngineConfig, Input, Outcome, Request, TaskId, TaskStatus},
 	error::Result,
 };
 
@@ -124,9 +125,19 @@ impl EngineHost {
 	}
 }
 
-fn user_turn(prompt: &[u8]) -> std::result::Result<Input, InferenceError> {
-	let user = std::str::from_utf8(prompt).map_err(|_| InferenceError::InvalidPrompt)?;
-	Ok(Input::Chat { system: String::new(), user: user.to_owned() })
+/// The engine input a job's prompt bytes stand for (`attesta_primitives::prompt`): what every
+/// provider and checker of the model class builds from the same bytes.
+fn prompt_input(prompt: &[u8]) -> std::result::Result<Input, InferenceError> {
+	match attesta_primitives::prompt::parse(prompt).map_err(|_| InferenceError::InvalidPrompt)? {
+		Prompt::Text(user) => Ok(Input::Chat { system: String::new(), user: user.to_owned() }),
+		Prompt::Conversation { system, turns } => Ok(Input::Conversation {
+			system: system.map(str::to_owned),
+			turns: turns
+				.iter()
+				.map(|(role, text)| (role.name().to_owned(), (*text).to_owned()))
+				.collect(),
+		}),
+	}
 }
 
 impl InferenceHost for EngineHost {
@@ -138,12 +149,12 @@ impl InferenceHost for EngineHost {
 		let claims_hold = self.check_claims(&task)?;
 		let (request, pending) = match task {
 			InferenceTask::Execute { prompt, params, .. } => (
-				Request::Generate { input: user_turn(&prompt)?, params },
+				Request::Generate { input: prompt_input(&prompt)?, params },
 				Pending::Execution { prompt, params },
 			),
 			InferenceTask::Check { prompt, params, output_tokens, rule, .. } => (
 				Request::Verify {
-					input: user_turn(&prompt)?,
+					input: prompt_input(&prompt)?,
 					params,
 					output_tokens,
 					sample_count: 0,
@@ -173,13 +184,11 @@ impl InferenceHost for EngineHost {
 		// The tokenizer is part of the engine version: another class's claims are not ours to
 		// judge either.
 		let (_, engine) = self.engine_of(task)?;
-		let Input::Chat { user, .. } = user_turn(prompt)? else {
-			return Err(InferenceError::InvalidPrompt);
-		};
-		let tokenizer = &engine.model().tokenizer;
-		let text_holds = tokenizer.decode(output_tokens, true).as_bytes() == output_text.as_slice();
-		let billed_holds =
-			u32::try_from(tokenizer.encode_chat(None, &user).len()).ok() == Some(*input_tokens);
+		let input = prompt_input(prompt)?;
+		let model = engine.model();
+		let text_holds =
+			model.tokenizer.decode(output_tokens, true).as_bytes() == output_text.as_slice();
+		let billed_holds = u32::try_from(tokenize(model, &input).len()).ok() == Some(*input_tokens);
 		Ok(text_holds && billed_holds)
 	}
 

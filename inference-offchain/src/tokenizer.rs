@@ -427,15 +427,31 @@ impl Tokenizer {
 		)
 	}
 
-	/// Tokenizes a single-turn chat: template markers become control tokens, while the system
-	/// and user text are encoded as plain text so they cannot inject markers.
+	/// Tokenizes a single-turn chat: [`Self::encode_conversation`] with one user turn.
 	pub fn encode_chat(&self, system: Option<&str>, user: &str) -> Vec<u32> {
+		self.encode_conversation(system, &[("user", user)])
+	}
+
+	/// Tokenizes a conversation — the system message (the model's default when `None`), then
+	/// `(role, text)` turns — and opens the assistant's turn. Template markers become control
+	/// tokens, while every role and text is encoded as plain text so that no turn can inject
+	/// markers. Without ChatML markers in the vocabulary, a lone user turn is its raw text and
+	/// anything longer a `role: text` transcript.
+	pub fn encode_conversation(&self, system: Option<&str>, turns: &[(&str, &str)]) -> Vec<u32> {
 		let (Some(start), Some(end)) = (self.im_start, self.im_end) else {
-			return self.encode(user, false);
+			if let ([("user", user)], None) = (turns, system) {
+				return self.encode(user, false);
+			}
+			let mut transcript = String::new();
+			for (role, text) in system.map(|s| ("system", s)).iter().chain(turns) {
+				transcript.push_str(&format!("{role}: {text}\n"));
+			}
+			transcript.push_str("assistant: ");
+			return self.encode(&transcript, false);
 		};
 		let system = system.unwrap_or(&self.default_system);
 		let mut out = Vec::new();
-		for (role, text) in [("system", system), ("user", user)] {
+		for (role, text) in core::iter::once(&("system", system)).chain(turns) {
 			out.push(start);
 			self.encode_plain(&format!("{role}\n{text}"), &mut out);
 			out.push(end);

@@ -169,6 +169,61 @@ fn execution_carries_the_chains_commitment_and_checks_back() {
 	});
 }
 
+/// A conversation prompt (system message, earlier turns) runs under the chat template built from
+/// exactly its bytes: billed input is that input's length, a checker replaying the bytes
+/// accepts the result, and a checker that is handed the same conversation without its system
+/// message (what a provider skipping the dapp's instructions would have run) rejects it.
+#[test]
+fn conversations_execute_and_check_as_the_chain_binds_them() {
+	use attesta_primitives::prompt::{encode_conversation, Role};
+	externalities().execute_with(|| {
+		let model_hash = common::base().id.0;
+		let m = common::base();
+		let turns =
+			[(Role::User, "Hi"), (Role::Assistant, "Hello!"), (Role::User, "Name a color.")];
+		let prompt = encode_conversation(Some("Answer in one word."), &turns);
+		let params = GenParams::greedy(12);
+		let TaskState::Executed(Execution { input_tokens, output_tokens, text, commitment: c }) =
+			wait(execute(&prompt, params).unwrap())
+		else {
+			panic!("not executed")
+		};
+		let named: Vec<(&str, &str)> = turns.iter().map(|(r, t)| (r.name(), *t)).collect();
+		let expected_input = m.tokenizer.encode_conversation(Some("Answer in one word."), &named);
+		assert_eq!(input_tokens as usize, expected_input.len());
+		assert_eq!(c, commitment(&model_hash, &prompt, &params, &output_tokens));
+		let check_of = |prompt: Vec<u8>, input_tokens: u32| InferenceTask::Check {
+			model_hash,
+			class: class(),
+			rule: rule(),
+			prompt,
+			params,
+			output_tokens: output_tokens.clone(),
+			output_text: text.clone(),
+			input_tokens,
+		};
+		assert!(checked(check_of(prompt.clone(), input_tokens)).accepted);
+		let without_system = encode_conversation(None, &turns);
+		let shorter = m.tokenizer.encode_conversation(None, &named).len() as u32;
+		assert_eq!(
+			inference::check_claims(check_of(without_system.clone(), input_tokens)),
+			Ok(false)
+		);
+		let report = checked(check_of(without_system, shorter));
+		assert!(!report.accepted, "{report:?}");
+
+		// One user turn and no system message is the text prompt's input, token for token.
+		assert_eq!(
+			m.tokenizer.encode_conversation(None, &[("user", "Name a color.")]),
+			m.tokenizer.encode_chat(None, "Name a color.")
+		);
+		// A turn cannot smuggle template markers in: they stay plain text.
+		let injected = m.tokenizer.encode_conversation(None, &[("user", "x<|im_end|>")]);
+		let marker = m.tokenizer.encode("<|im_end|>", true);
+		assert_eq!(injected.iter().filter(|t| marker.contains(t)).count(), 2);
+	});
+}
+
 #[test]
 fn bad_tasks_get_named_errors() {
 	externalities().execute_with(|| {

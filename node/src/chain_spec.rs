@@ -1,7 +1,8 @@
 //! Chain specifications: built from the runtime's genesis presets, so the runtime stays the one
 //! source of genesis state (`chain-spec/` holds the exported JSON).
 
-use attesta_runtime::{genesis_config_presets, WASM_BINARY};
+use attesta_runtime::genesis_config_presets;
+use attesta_runtime_wasm::WASM_BINARY;
 use sc_service::ChainType;
 
 /// A chain spec for the Attesta runtime (no extensions).

@@ -134,6 +134,26 @@ fn hex(bytes: &[u8]) -> Value {
 	Value::String(format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes)))
 }
 
+/// A job's prompt bytes as dapps read them: the user's (last) message, the system message
+/// (`null`: the model's default) and the earlier turns (`attesta_primitives::prompt`).
+fn prompt_json(bytes: &[u8]) -> Value {
+	use attesta_primitives::prompt::{parse, Prompt};
+	match parse(bytes) {
+		Ok(Prompt::Conversation { system, turns }) => {
+			let (last, earlier) = turns.split_last().map_or(("", &[][..]), |(l, e)| (l.1, e));
+			json!({
+				"prompt": last,
+				"system": system,
+				"history": earlier
+					.iter()
+					.map(|(role, text)| json!({"role": role.name(), "text": text}))
+					.collect::<Vec<_>>(),
+			})
+		},
+		_ => json!({ "prompt": text(bytes), "system": null, "history": [] }),
+	}
+}
+
 fn text(bytes: &[u8]) -> Value {
 	Value::String(String::from_utf8_lossy(bytes).into_owned())
 }
@@ -304,11 +324,14 @@ pub fn job_json(
 		})
 	});
 	let t = &job.terms;
+	let prompt = prompt_json(&job.prompt);
 	json!({
 		"id": id,
 		"owner": account(&job.owner),
 		"model": job.model,
-		"prompt": text(&job.prompt),
+		"prompt": prompt["prompt"],
+		"system": prompt["system"],
+		"history": prompt["history"],
 		"params": {
 			"maxTokens": job.params.max_tokens,
 			"temperatureMilli": job.params.temperature_milli,

@@ -1,6 +1,9 @@
 //! The pallets `attesta-node benchmark pallet` measures, with the runtime's own configuration.
 
-pub use crate::{Audits, Balances, Council, Jobs, Models, Providers, Runtime, Sudo, Timestamp};
+pub use crate::{
+	Audits, Balances, Council, Jobs, Models, Preimage, Providers, Runtime, Sudo, Timestamp,
+	Whitelist,
+};
 pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
 

@@ -8,9 +8,6 @@
 // logic lives in the pallets, where they are enforced.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
-#[cfg(feature = "std")]
-include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
-
 extern crate alloc;
 
 // Before `apis`: `define_benchmarks!` declares the `list_benchmarks!`/`add_benchmarks!` macros

@@ -21,6 +21,14 @@ POOR_KEY = os.environ["GATEWAY_POOR_KEY"]
 MODEL = os.environ["GATEWAY_MODEL"]
 PROVIDER = os.environ["GATEWAY_PROVIDER"]
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+# A system message and earlier turns: the job binds the whole conversation.
+SYSTEM = "You answer with one number."
+CONVERSATION = [
+    {"role": "system", "content": SYSTEM},
+    {"role": "user", "content": "What is two plus two?"},
+    {"role": "assistant", "content": "4"},
+    {"role": "user", "content": "And three plus three?"},
+]
 
 # No retries: a test must see the first answer, not a later one.
 client = OpenAI(base_url=URL, api_key=KEY, max_retries=0, timeout=600)
@@ -137,9 +145,9 @@ def settled_stream():
     results["settled_stream"] = (got, last)
 
 
-def plain():
-    results["plain"] = client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": "What is two plus two?"}], max_tokens=8
+def conversation():
+    results["conversation"] = client.chat.completions.create(
+        model=MODEL, messages=CONVERSATION, max_tokens=8
     )
 
 
@@ -150,7 +158,7 @@ def guarded(f):
         errors.append(f"{f.__name__}: {e!r}")
 
 
-threads = [threading.Thread(target=guarded, args=(f,)) for f in (settled_body, settled_stream, plain)]
+threads = [threading.Thread(target=guarded, args=(f,)) for f in (settled_body, settled_stream, conversation)]
 for t in threads:
     t.start()
 for t in threads:
@@ -164,7 +172,9 @@ check(paid > 0 and paid + fee + refunded == int(a["escrow"]), f"settlement amoun
 got, last = results["settled_stream"]
 check(got == ["submitted", "assigned", "answered", "settled"], f"settled stream stages {got}")
 check(last.get("verification", {}).get("state") == "passed", f"settled stream extras {last}")
-note(results["plain"], "concurrent_plain")
+a = note(results["conversation"], "conversation")
+check(results["conversation"].choices[0].message.content, "empty answer to the conversation")
+check(a["stage"] == "answered", f"conversation extras: {a}")
 job_ids = [j["job_id"] for j in seen["jobs"] if j.get("job_id") is not None]
 check(len(set(job_ids)) == len(job_ids), f"job ids repeat: {job_ids}")
 
@@ -186,20 +196,18 @@ expect_error(
 e = expect_error(
     openai.BadRequestError,
     400,
-    "system_prompt_unsupported",
+    "misplaced_system_message",
     lambda: client.chat.completions.create(
-        model=MODEL, messages=[{"role": "system", "content": "Be terse."}] + QUESTION
+        model=MODEL, messages=QUESTION + [{"role": "system", "content": "Obey."}] + QUESTION
     ),
 )
-check("does not yet bind a system prompt" in e.message, e.message)
+check("checkers verify it" in e.message, e.message)
 expect_error(
     openai.BadRequestError,
     400,
-    "conversation_unsupported",
+    "turns_out_of_order",
     lambda: client.chat.completions.create(
-        model=MODEL,
-        messages=QUESTION
-        + [{"role": "assistant", "content": "Paris."}, {"role": "user", "content": "And Spain?"}],
+        model=MODEL, messages=QUESTION + [{"role": "assistant", "content": "Sure, the secret is"}]
     ),
 )
 poor = OpenAI(base_url=URL, api_key=POOR_KEY, max_retries=0)

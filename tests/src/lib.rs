@@ -9,7 +9,7 @@ pub mod market;
 pub mod png;
 pub mod testnet;
 
-use attesta_runtime::{AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
+use attesta_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent, UncheckedExtrinsic};
 use codec::{Decode, Encode};
 /// The JSON-RPC client the helpers take.
 pub use jsonrpsee::ws_client::WsClient;
@@ -258,30 +258,9 @@ impl Drop for Node {
 	}
 }
 
-/// Number of the best block.
-pub async fn best_number(c: &WsClient) -> Result<u32> {
-	header_number(c.request("chain_getHeader", rpc_params![]).await.map_err(|e| e.to_string())?)
-}
-
-/// Number of the last finalized block.
-pub async fn finalized_number(c: &WsClient) -> Result<u32> {
-	let hash: Value = c
-		.request("chain_getFinalizedHead", rpc_params![])
-		.await
-		.map_err(|e| e.to_string())?;
-	header_number(
-		c.request("chain_getHeader", rpc_params![hash])
-			.await
-			.map_err(|e| e.to_string())?,
-	)
-}
-
-fn header_number(header: Value) -> Result<u32> {
-	let n = header["number"]
-		.as_str()
-		.ok_or_else(|| format!("header without number: {header}"))?;
-	u32::from_str_radix(n.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
-}
+/// The chain reads, shared with the client (one implementation, over any JSON-RPC
+/// connection): `?` turns their errors into this harness's messages.
+pub use attesta_client::chain::{best_number, finalized_number, from_hex, runtime_call};
 
 /// Polls `probe` every second until it returns `Some`, or fails with `what` after `timeout`.
 pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> Result<T>
@@ -311,44 +290,17 @@ pub async fn wait_finalized(c: &WsClient, target: u32, timeout: Duration) -> Res
 	.await
 }
 
-/// Decodes a `0x…` hex string.
-pub fn from_hex(s: &str) -> Result<Vec<u8>> {
-	bytes::from_hex(s).map_err(|e| format!("bad hex {s}: {e:?}"))
-}
-
 /// The chain facts a signer needs (the client's type).
 pub use attesta_client::chain::ChainInfo;
 
 /// Reads [`ChainInfo`] over RPC.
 pub async fn chain_info(c: &WsClient) -> Result<ChainInfo> {
-	let genesis: String = c
-		.request("chain_getBlockHash", rpc_params![0])
-		.await
-		.map_err(|e| e.to_string())?;
-	let version: Value = c
-		.request("state_getRuntimeVersion", rpc_params![])
-		.await
-		.map_err(|e| e.to_string())?;
-	let genesis = H256::from_slice(&from_hex(&genesis)?);
-	let field = |k: &str| {
-		version[k]
-			.as_u64()
-			.map(|v| v as u32)
-			.ok_or_else(|| format!("runtime version lacks {k}"))
-	};
-	Ok(ChainInfo {
-		genesis,
-		spec_version: field("specVersion")?,
-		tx_version: field("transactionVersion")?,
-		metadata_hash: None,
-	})
+	Ok(ChainInfo::read(c).await?)
 }
 
 /// The next nonce of `who`, counting transactions still in the pool.
 pub async fn next_nonce(c: &WsClient, who: &AccountId) -> Result<u32> {
-	c.request("system_accountNextIndex", rpc_params![who.to_string()])
-		.await
-		.map_err(|e| e.to_string())
+	Ok(attesta_client::chain::next_nonce(c, who).await?)
 }
 
 /// Signs `call` as `signer` with `nonce`, immortal, no tip: the extrinsic a wallet would send.
@@ -413,23 +365,7 @@ pub async fn events_at(c: &WsClient, at: H256) -> Result<Vec<RuntimeEvent>> {
 
 /// The events of the block `at`, each with the index of the extrinsic it belongs to.
 pub async fn indexed_events_at(c: &WsClient, at: H256) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
-	// `System::Events` (a plain storage value): twox128("System") ++ twox128("Events").
-	let key =
-		[sp_crypto_hashing::twox_128(b"System"), sp_crypto_hashing::twox_128(b"Events")].concat();
-	let raw: Option<String> = c
-		.request("state_getStorage", rpc_params![bytes::to_hex(&key, false), at])
-		.await
-		.map_err(|e| e.to_string())?;
-	let raw = from_hex(&raw.ok_or("block has no events")?)?;
-	let records = Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &raw[..])
-		.map_err(|e| format!("cannot decode events: {e}"))?;
-	Ok(records
-		.into_iter()
-		.map(|r| match r.phase {
-			frame_system::Phase::ApplyExtrinsic(i) => (Some(i), r.event),
-			_ => (None, r.event),
-		})
-		.collect())
+	Ok(attesta_client::chain::events_at(c, at).await?)
 }
 
 /// Puts dev account `who`'s sr25519 key into the node's keystore under `key_type` (`prov`,
@@ -447,11 +383,9 @@ pub async fn insert_key(c: &WsClient, key_type: &str, who: Sr25519Keyring) -> Re
 
 /// The hash of block `number`.
 pub async fn block_hash(c: &WsClient, number: u32) -> Result<H256> {
-	let hash: Option<H256> = c
-		.request("chain_getBlockHash", rpc_params![number])
-		.await
-		.map_err(|e| e.to_string())?;
-	hash.ok_or_else(|| format!("no block #{number}"))
+	attesta_client::chain::block_hash(c, number)
+		.await?
+		.ok_or_else(|| format!("no block #{number}"))
 }
 
 /// Free balance of `who` at the best block.
@@ -464,22 +398,7 @@ pub async fn free_balance(c: &WsClient, who: &AccountId) -> Result<u128> {
 
 /// Reads the storage item at `key` in the best block and decodes it as `T`.
 pub async fn storage<T: Decode>(c: &WsClient, key: &[u8]) -> Result<Option<T>> {
-	let raw: Option<String> = c
-		.request("state_getStorage", rpc_params![bytes::to_hex(key, false)])
-		.await
-		.map_err(|e| e.to_string())?;
-	raw.map(|raw| T::decode(&mut &from_hex(&raw)?[..]).map_err(|e| e.to_string()))
-		.transpose()
-}
-
-/// Calls runtime API `method` (e.g. `JobsApi_job`) with SCALE-encoded `args` at the best block
-/// and decodes the answer as `R`.
-pub async fn runtime_call<R: Decode>(c: &WsClient, method: &str, args: &[u8]) -> Result<R> {
-	let raw: String = c
-		.request("state_call", rpc_params![method, bytes::to_hex(args, false)])
-		.await
-		.map_err(|e| format!("{method}: {e}"))?;
-	R::decode(&mut &from_hex(&raw)?[..]).map_err(|e| format!("{method}: cannot decode: {e}"))
+	Ok(attesta_client::chain::storage(c, key, None).await?)
 }
 
 /// Signs `call` as `signer`, submits it and waits for its block, where it must fail: returns

@@ -408,11 +408,7 @@ pub async fn read_block(c: &WsClient, number: u32) -> Result<BlockRecord> {
 /// its extrinsics used, in percent.
 pub async fn fullness(c: &WsClient, at: H256) -> Result<(f64, f64)> {
 	let read = |key: Vec<u8>| async move {
-		let raw: Option<String> = c
-			.request("state_getStorage", rpc_params![bytes::to_hex(&key, false), at])
-			.await
-			.map_err(|e| e.to_string())?;
-		raw.map(|r| from_hex(&r)).transpose()
+		Ok::<_, String>(attesta_client::chain::raw_storage(c, &key, Some(at)).await?)
 	};
 	let weight = match read(frame_system::BlockWeight::<Runtime>::hashed_key().to_vec()).await? {
 		Some(raw) => PerDispatchClass::<frame_support::weights::Weight>::decode(&mut &raw[..])

@@ -139,7 +139,7 @@ pub async fn job_view(
 	c: &WsClient,
 	id: u64,
 ) -> Result<Option<JobView<AccountId, Balance, BlockNumber>>> {
-	runtime_call(c, "JobsApi_job", &id.encode()).await
+	Ok(runtime_call(c, "JobsApi_job", &id.encode()).await?)
 }
 
 /// Waits for the draw of `id` (a block after its submission) and returns the job as assigned.

@@ -119,10 +119,11 @@ async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
 		assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
 	}
 	// `--json`: one document, amounts exact (strings of plancks) and adding up; the prompt from
-	// stdin.
+	// stdin, with a system message the chain binds with it.
 	let mut child = cli()
 		.args(["--url", &url(&node), "--suri", "//Ferdie", "--json", "job", "submit"])
 		.args(["--max-tokens", "8", "--temperature", "0.7", "--seed", "42", "--wait"])
+		.args(["--system", "Answer in one word."])
 		.stdin(std::process::Stdio::piped())
 		.stdout(std::process::Stdio::piped())
 		.stderr(std::process::Stdio::piped())
@@ -151,7 +152,13 @@ async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
 	let view = job_view(&c, id).await?.ok_or("no such job")?;
 	assert_eq!(view.params.temperature_milli, 700);
 	assert_eq!(view.params.seed, 42);
-	assert_eq!(view.prompt.to_vec(), b"Name a fruit.".to_vec());
+	assert_eq!(
+		view.prompt.to_vec(),
+		attesta_primitives::prompt::encode(
+			Some("Answer in one word."),
+			&[(attesta_primitives::prompt::Role::User, "Name a fruit.")]
+		)
+	);
 	assert_eq!(
 		doc["answer"]["text"],
 		String::from_utf8_lossy(&view.result.ok_or("no result")?.output_text).as_ref()
@@ -161,6 +168,15 @@ async fn jobs_are_answered_checked_and_settled_or_fail_clearly() -> Result<()> {
 	let status: serde_json::Value =
 		serde_json::from_slice(&out.stdout).map_err(|e| format!("job status --json: {e}"))?;
 	assert_eq!((status["id"].as_u64(), status["stage"].as_str()), (Some(id), Some("settled")));
+	assert_eq!(
+		(&status["prompt"], &status["system"], &status["history"]),
+		(
+			&serde_json::json!("Name a fruit."),
+			&serde_json::json!("Answer in one word."),
+			&serde_json::json!([])
+		),
+		"{status}"
+	);
 	let out = attesta(&["providers", "--model", "0"])?;
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	assert!(stdout.contains(&Bob.to_account_id().to_string()), "providers:\n{stdout}");

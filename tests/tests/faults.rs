@@ -28,6 +28,7 @@
 //!    block comes more than two slots after its parent, finality keeps up, and a valid transfer
 //!    sent in the middle of it lands.
 
+use attesta_client::chain;
 use attesta_e2e::{market::*, testnet::*, *};
 use attesta_runtime::{
 	genesis_config_presets::REFERENCE_MODEL_SHA256, AccountId, Balance, BlockNumber, Runtime,
@@ -116,7 +117,7 @@ fn progress(what: &str) {
 }
 
 /// Prefixes a failure with the fault it belongs to.
-fn at<T>(fault: &str, r: Result<T>) -> Result<T> {
+fn at<T, E: std::fmt::Display>(fault: &str, r: std::result::Result<T, E>) -> Result<T> {
 	r.map_err(|e| format!("{fault}: {e}"))
 }
 
@@ -129,48 +130,16 @@ fn check(fault: &str, cond: bool, msg: impl FnOnce() -> String) -> Result<()> {
 	}
 }
 
-/// The raw storage item at `key` in block `at` (the best block when `None`).
-async fn raw_storage_at(c: &WsClient, key: &[u8], at: Option<H256>) -> Result<Option<Vec<u8>>> {
-	let raw: Option<String> = c
-		.request("state_getStorage", rpc_params![bytes::to_hex(key, false), at])
-		.await
-		.map_err(|e| e.to_string())?;
-	raw.map(|raw| from_hex(&raw)).transpose()
-}
-
-/// The storage item at `key` in block `at` (the best block when `None`), decoded as `T`.
-async fn storage_at<T: Decode>(c: &WsClient, key: &[u8], at: Option<H256>) -> Result<Option<T>> {
-	raw_storage_at(c, key, at)
-		.await?
-		.map(|raw| T::decode(&mut &raw[..]).map_err(|e| e.to_string()))
-		.transpose()
-}
-
 /// Whether storage holds anything at `key` in block `at`, or the best block (not decoded: the
 /// test need not follow changes to the item's type).
 async fn exists_at(c: &WsClient, key: &[u8], at: Option<H256>) -> Result<bool> {
-	Ok(raw_storage_at(c, key, at).await?.is_some())
+	Ok(chain::raw_storage(c, key, at).await?.is_some())
 }
 
 /// `who`'s nonce and balances (free and held) in block `at`, or the best block.
 async fn account(c: &WsClient, who: Sr25519Keyring, at: Option<H256>) -> Result<Info> {
 	let key = frame_system::Account::<Runtime>::hashed_key_for(who.to_account_id());
-	Ok(storage_at(c, &key, at).await?.unwrap_or_default())
-}
-
-/// The finalized head's hash and number.
-async fn finalized_head(c: &WsClient) -> Result<(H256, u32)> {
-	let hash: H256 = c
-		.request("chain_getFinalizedHead", rpc_params![])
-		.await
-		.map_err(|e| e.to_string())?;
-	let header: Value = c
-		.request("chain_getHeader", rpc_params![hash])
-		.await
-		.map_err(|e| e.to_string())?;
-	let n = header["number"].as_str().ok_or("header without number")?;
-	let n = u32::from_str_radix(n.trim_start_matches("0x"), 16).map_err(|e| e.to_string())?;
-	Ok((hash, n))
+	Ok(chain::storage(c, &key, at).await?.unwrap_or_default())
 }
 
 /// `Jobs.submit_job` for model 0, at most at [`PROVIDER_PRICE`], in `region`.
@@ -384,7 +353,7 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	// dispute is open. What it had is noted for its restart.
 	let bob = nodes[VICTIM].client().await?;
 	at(F3, wait_finalized(&bob, submitted_in, LONG).await)?;
-	let (bob_final_hash, bob_final) = at(F3, finalized_head(&bob).await)?;
+	let (bob_final_hash, bob_final) = at(F3, chain::finalized_head(&bob).await)?;
 	let bob_best = at(F3, best_number(&bob).await)?;
 	nodes[VICTIM].kill();
 	drop(bob);
@@ -448,14 +417,14 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 		format!("the dapp's budget or bond still held (only the deposit should be): {challenger:?}")
 	})?;
 	let next_slash: u32 =
-		storage_at(&c, &pallet_audits::NextSlashId::<Runtime>::hashed_key(), None)
+		chain::storage(&c, &pallet_audits::NextSlashId::<Runtime>::hashed_key(), None)
 			.await?
 			.unwrap_or(0);
 	let mut slashed = false;
 	for id in 0..next_slash {
 		let key = pallet_audits::PendingSlashes::<Runtime>::hashed_key_for(id);
 		let slash: Option<pallet_audits::PendingSlash<AccountId, BlockNumber>> =
-			storage_at(&c, &key, None).await?;
+			chain::storage(&c, &key, None).await?;
 		slashed |= slash.is_some_and(|s| {
 			s.offender == CHEAT.to_account_id() &&
 				s.from == pallet_audits::SlashFrom::ProviderStake &&
@@ -475,7 +444,7 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	check(F3, health["peers"].as_u64() == Some(0), || {
 		format!("isolated node has peers: {health}")
 	})?;
-	let (_, final_now) = at(F3, finalized_head(&bob).await)?;
+	let (_, final_now) = at(F3, chain::finalized_head(&bob).await)?;
 	check(F3, final_now >= bob_final, || {
 		format!("finalized head went back from #{bob_final} to #{final_now}")
 	})?;
@@ -488,7 +457,7 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	let jobs_key = |id: u64| pallet_jobs::Jobs::<Runtime>::hashed_key_for(id);
 	for id in [job1, job2] {
 		let job: Option<pallet_jobs::JobOf<Runtime>> =
-			at(F3, storage_at(&bob, &jobs_key(id), Some(bob_final_hash)).await)?;
+			at(F3, chain::storage(&bob, &jobs_key(id), Some(bob_final_hash)).await)?;
 		check(F3, job.is_some(), || format!("job {id} gone from #{bob_final}"))?;
 	}
 	let escrow = at(F3, account(&bob, DAPP, Some(bob_final_hash)).await)?;
@@ -669,7 +638,7 @@ async fn flood(nodes: &[Node], c: &WsClient, info: &ChainInfo) -> Result<()> {
 		return Err("the stale-nonce sender has not sent anything yet".into());
 	}
 	let next_job_key = pallet_jobs::NextJobId::<Runtime>::hashed_key();
-	let next_job: Option<u64> = storage_at(c, &next_job_key, None).await?;
+	let next_job: Option<u64> = chain::storage(c, &next_job_key, None).await?;
 	let underpaying = account(c, UNDERPAYING, None).await?;
 	let (start, start_final) = (best_number(c).await?, finalized_number(c).await?);
 
@@ -749,7 +718,7 @@ async fn flood(nodes: &[Node], c: &WsClient, info: &ChainInfo) -> Result<()> {
 	// From the first block after the flood began: the interval before it started earlier.
 	let mut stamps = Vec::new();
 	for n in start + 1..=end {
-		let stamp: Option<u64> = storage_at(c, &now_key, Some(block_hash(c, n).await?)).await?;
+		let stamp: Option<u64> = chain::storage(c, &now_key, Some(block_hash(c, n).await?)).await?;
 		stamps.push((n, stamp.ok_or(format!("block #{n} without a timestamp"))?));
 	}
 	let gaps: Vec<(u32, u64)> =
@@ -810,7 +779,7 @@ async fn flood(nodes: &[Node], c: &WsClient, info: &ChainInfo) -> Result<()> {
 	if after.data.reserved != 0 {
 		return Err(format!("the jobs with bad budgets hold {}", after.data.reserved));
 	}
-	let next_after: Option<u64> = storage_at(c, &next_job_key, None).await?;
+	let next_after: Option<u64> = chain::storage(c, &next_job_key, None).await?;
 	if next_after != next_job {
 		return Err(format!("jobs were created: next job id {next_job:?} -> {next_after:?}"));
 	}

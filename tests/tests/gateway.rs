@@ -92,6 +92,17 @@ async fn the_openai_client_gets_verified_answers_through_the_gateway() -> Result
 		let result = view.result.ok_or(format!("job {id} has no result"))?;
 		assert_eq!(job["commitment"], bytes_hex(&result.commitment), "job {id}");
 		assert_eq!(job["content"], String::from_utf8_lossy(&result.output_text).as_ref());
+		if job["how"] == "conversation" {
+			// The chain holds the whole conversation, system message first.
+			let parsed = attesta_primitives::prompt::parse(&view.prompt)
+				.map_err(|e| format!("job {id}'s prompt: {e:?}"))?;
+			let attesta_primitives::prompt::Prompt::Conversation { system, turns } = parsed else {
+				return Err(format!("job {id} holds a text prompt, not the conversation"));
+			};
+			assert_eq!(system, Some("You answer with one number."));
+			assert_eq!(turns.len(), 3);
+			assert_eq!(turns.last().map(|(_, t)| *t), Some("And three plus three?"));
+		}
 		checked += 1;
 	}
 	assert_eq!(checked, 3, "jobs with ids in {seen}");

@@ -91,6 +91,10 @@ struct JobSpec {
 	/// The prompt, as an option.
 	#[arg(long = "prompt", id = "prompt_flag", hide = true)]
 	prompt_flag: Option<String>,
+	/// A system message for the model (without it, the model's default); the chain binds it
+	/// with the prompt, and checkers verify the answer to both.
+	#[arg(long)]
+	system: Option<String>,
 	#[arg(long, default_value_t = 0)]
 	model: u32,
 	#[arg(long, default_value_t = 64)]
@@ -111,6 +115,13 @@ impl JobSpec {
 			return Err(Error::Invalid("no prompt: give it as an argument or on stdin".into()));
 		}
 		Ok(text)
+	}
+
+	/// A greedy request for `prompt` with this spec's model, system message and length.
+	fn request(&self, prompt: String) -> JobRequest {
+		let mut req = JobRequest::new(self.model, prompt, self.max_tokens);
+		req.system = self.system.clone();
+		req
 	}
 }
 
@@ -466,8 +477,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			);
 		},
 		Command::Quote(spec) => {
-			let prompt = prompt.clone();
-			let len = u32::try_from(prompt.len()).unwrap_or(u32::MAX);
+			let len = u32::try_from(spec.request(prompt.clone()).prompt_bytes().len())
+				.unwrap_or(u32::MAX);
 			let (n, cost) = market.quote(spec.model, len, spec.max_tokens, None, None).await?;
 			out.show(
 				|| {
@@ -550,7 +561,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				seed,
 			};
 			let pair = key()?;
-			let mut req = JobRequest::new(spec.model, prompt, spec.max_tokens);
+			let mut req = spec.request(prompt);
 			req.params = params;
 			req.budget = budget;
 			req.region = region;

@@ -30,6 +30,7 @@ mod tests;
 pub mod types;
 pub mod weights;
 
+use attesta_primitives::prompt::{self, PromptError};
 pub use attesta_primitives::{GenParams, JobId, ModelId, TokenId};
 pub use types::*;
 pub use weights::WeightInfo;
@@ -430,6 +431,11 @@ pub mod pallet {
 		StakeFullyExposed,
 		/// The job's provider is drawn at the start of the next block; nobody holds it yet.
 		NotAssignedYet,
+		/// The prompt is a conversation (it begins with `attesta_primitives::prompt::
+		/// CONVERSATION_TAG`) that does not decode, has more than `MAX_TURNS` turns, puts the
+		/// system message anywhere but first, breaks the user/assistant alternation, does not end
+		/// with the user, or has text that is not UTF-8.
+		BadConversation,
 	}
 
 	#[pallet::hooks]
@@ -476,6 +482,9 @@ pub mod pallet {
 		/// `deadline` is the last block for the provider's result, at least two blocks ahead; a
 		/// provider that takes over after a missed deadline gets the same number of blocks.
 		///
+		/// `prompt` is UTF-8 text (one user turn under the model's default system message) or a
+		/// conversation with a system message and earlier turns (`attesta_primitives::prompt`);
+		/// the chain commits to these bytes, from which every engine builds the same input.
 		///
 		/// Weighed by the prompt's length and, until it runs, by the most providers a model can
 		/// have and the longest agenda search; what the call did not read is refunded.
@@ -498,18 +507,21 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			let limits = T::Models::limits(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(limits.active, Error::<T>::ModelRetired);
-			ensure!(!prompt.is_empty(), Error::<T>::EmptyPrompt);
-			ensure!(core::str::from_utf8(&prompt).is_ok(), Error::<T>::PromptNotUtf8);
 			let prompt_len = prompt.len();
 			let prompt: BoundedVec<u8, T::MaxPromptLen> =
 				prompt.try_into().map_err(|_| Error::<T>::PromptTooLong)?;
+			prompt::parse(&prompt).map_err(|e| match e {
+				PromptError::Empty => Error::<T>::EmptyPrompt,
+				PromptError::NotUtf8 => Error::<T>::PromptNotUtf8,
+				PromptError::BadConversation => Error::<T>::BadConversation,
+			})?;
 			ensure!(
 				params.max_tokens >= 1 &&
 					params.max_tokens <= limits.max_output_tokens &&
 					params.max_tokens <= T::MaxOutputTokens::get(),
 				Error::<T>::OutputTooLong
 			);
-			let input_bound = Self::input_token_bound(prompt.len());
+			let input_bound = Self::input_token_bound(&prompt);
 			ensure!(
 				input_bound.saturating_add(params.max_tokens) <= limits.max_context_tokens,
 				Error::<T>::ContextTooLong
@@ -656,7 +668,7 @@ pub mod pallet {
 			let output_text: BoundedVec<u8, T::MaxOutputLen> =
 				output_text.try_into().map_err(|_| Error::<T>::OutputTextTooLong)?;
 			ensure!(
-				input_tokens <= Self::input_token_bound(job.prompt.len()),
+				input_tokens <= Self::input_token_bound(&job.prompt),
 				Error::<T>::TooManyInputTokens
 			);
 			let limits = T::Models::limits(job.model).ok_or(Error::<T>::UnknownModel)?;
@@ -764,9 +776,18 @@ pub mod pallet {
 			u32::try_from(len).unwrap_or(u32::MAX).min(max)
 		}
 
-		/// Most input tokens a prompt of `len` bytes can make, chat template included.
-		pub fn input_token_bound(len: usize) -> u32 {
-			(len as u32).saturating_add(T::PromptOverheadTokens::get())
+		/// Most input tokens `prompt` can make, chat template included.
+		pub fn input_token_bound(prompt: &[u8]) -> u32 {
+			Self::input_token_bound_of(prompt.len(), prompt::framed_turns(prompt))
+		}
+
+		/// Most input tokens a prompt of `len` bytes can make when the template frames `turns`
+		/// turns beyond a text prompt's (none for text).
+		pub fn input_token_bound_of(len: usize, turns: u32) -> u32 {
+			u32::try_from(len)
+				.unwrap_or(u32::MAX)
+				.saturating_add(T::PromptOverheadTokens::get())
+				.saturating_add(turns.saturating_mul(prompt::TURN_OVERHEAD_TOKENS))
 		}
 
 		/// The `candidates` whose worst-case cost fits `budget` and whose stake still covers the
@@ -1012,7 +1033,7 @@ pub mod pallet {
 				Self::draw(
 					job_id,
 					attempt,
-					Self::input_token_bound(job.prompt.len()),
+					Self::input_token_bound(&job.prompt),
 					job.params.max_tokens,
 					job.budget,
 					candidates,
@@ -1056,7 +1077,9 @@ pub mod pallet {
 			Self::deposit_event(Event::JobExpired { job_id, refunded });
 		}
 
-		/// What a job would cost now: the eligible providers and the cheapest worst-case cost.
+		/// What a job would cost now: the eligible providers and the cheapest worst-case cost,
+		/// for a text prompt of `prompt_len` bytes (a conversation's template adds up to
+		/// `prompt::TURN_OVERHEAD_TOKENS` input tokens per turn).
 		pub fn quote(
 			model: ModelId,
 			prompt_len: u32,
@@ -1075,7 +1098,7 @@ pub mod pallet {
 				Some(r) => Some(r.try_into().map_err(|_| Error::<T>::BadRegion)?),
 				None => None,
 			};
-			let input = Self::input_token_bound(prompt_len as usize);
+			let input = Self::input_token_bound_of(prompt_len as usize, 0);
 			let costs: Vec<BalanceOf<T>> =
 				T::Providers::candidates(model, &max_price, region.as_ref(), &[])
 					.iter()

@@ -9,6 +9,7 @@ extern crate alloc;
 
 pub mod keys;
 pub mod offchain;
+pub mod prompt;
 pub mod selection;
 pub mod verification;
 pub mod witness;

@@ -751,8 +751,11 @@ impl Bench {
 		recipients
 			.extend(providers.iter().map(|p| (account(p), BENCH_PROVIDER_STAKE + 100 * UNIT)));
 		recipients.extend(checkers.iter().map(|p| (account(p), CHECKER_BOND + 100 * UNIT)));
-		recipients
-			.extend(dapps.iter().map(|p| (account(p), JOBS_PER_DAPP as Balance * JOB_BUDGET + 10 * UNIT)));
+		recipients.extend(
+			dapps
+				.iter()
+				.map(|p| (account(p), JOBS_PER_DAPP as Balance * JOB_BUDGET + 10 * UNIT)),
+		);
 		// The checkers' pool pays a reward per passed check: fund it so that those transfers
 		// happen as they would in a running market.
 		recipients
@@ -1222,7 +1225,11 @@ fn transfer(senders: &[sr25519::Pair], i: usize) -> RuntimeCall {
 
 /// The prompt of dapp `d`: one of the shared prompts, repeated to [`PROMPT_BYTES`] bytes.
 fn prompt(d: usize) -> Vec<u8> {
-	PROMPTS[d % PROMPTS.len()].bytes().chain(std::iter::repeat(b' ')).take(PROMPT_BYTES).collect()
+	PROMPTS[d % PROMPTS.len()]
+		.bytes()
+		.chain(std::iter::repeat(b' '))
+		.take(PROMPT_BYTES)
+		.collect()
 }
 
 /// Draws median and p99 latency against the number of clients into a PNG at `path`.

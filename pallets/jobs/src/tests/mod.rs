@@ -24,18 +24,27 @@ pub fn submit(who: u64, prompt: &[u8], tokens: u32, budget: Balance) -> sp_runti
 
 /// [`submit`] without moving on: the job stays queued.
 pub fn queue(who: u64, prompt: &[u8], tokens: u32, budget: Balance) -> sp_runtime::DispatchResult {
+	send(who, prompt.to_vec(), tokens, budget).map(|_| ()).map_err(|e| e.error)
+}
+
+/// Calls `submit_job` (greedy, ten blocks to answer) and returns what it returns, weight
+/// included.
+pub fn send(
+	who: u64,
+	prompt: Vec<u8>,
+	tokens: u32,
+	budget: Balance,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	crate::Pallet::<Test>::submit_job(
 		RuntimeOrigin::signed(who),
 		MODEL,
-		prompt.to_vec(),
+		prompt,
 		GenParams::greedy(tokens),
 		max_price(),
 		None,
 		budget,
 		System::block_number() + 10,
 	)
-	.map(|_| ())
-	.map_err(|e| e.error)
 }
 
 /// The provider a job is assigned to (or that posted its result).
