@@ -7,6 +7,7 @@
 //! function. Everything runs on the CPU by default (the `cuda` feature forwards
 //! to candle's CUDA backend) and never touches the network.
 
+mod steps;
 pub mod device;
 pub mod engine;
 pub mod error;

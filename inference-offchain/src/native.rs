@@ -19,6 +19,7 @@ use crate::{
 	error::{Error, Result},
 	kernels::{self, QMatrix},
 	model::Config,
+	steps::Steps,
 };
 
 #[derive(Debug)]
@@ -238,6 +239,9 @@ impl Native {
 	/// Runs `tokens` at positions `pos..` after the cache and returns the final-normed hidden
 	/// states, `tokens.len() × hidden`, row-major. Tokens must be in range (checked by caller).
 	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		if let [tok] = tokens {
+			return self.decode(*tok, kv, pos, false).0;
+		}
 		// Run on a worker of the compute pool so that the kernels' splits are cheap. Long
 		// sequences go in chunks, which bounds the scratch memory and changes no bit (every
 		// output is computed the same way whatever the batch); the chunks share one scratch.
@@ -263,6 +267,208 @@ impl Native {
 			}
 			out
 		})
+	}
+
+	/// The logits of one decode step: `tok` at position `pos` after the cache (the bits of
+	/// [`Self::forward_hidden`] then [`Self::logits`]).
+	pub fn decode_logits(&self, tok: u32, kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		self.decode(tok, kv, pos, true).1
+	}
+
+	/// One decode step: token `tok` at position `pos`, appended to the cache; returns the
+	/// final-normed hidden state and, if `with_logits`, the output head's logits.
+	///
+	/// The whole step is one parallel region on the compute threads instead of a fork-join
+	/// per product (which put the helper threads to sleep and woke them again ~150 times a
+	/// token): a sequence of [`Steps`] (per layer: q/k/v with RoPE and the cache append, the
+	/// attention heads, the output projection, gate/up with SwiGLU, down; then the output
+	/// head), each cut into chunks of output rows or heads that the threads taking part claim
+	/// as they go. The serial work between products (residual adds, norms: a few hundred
+	/// floats) is the epilogue of the step before, run by the thread that finishes it. The
+	/// caller's thread runs every step; the other threads join when the pool gives them the
+	/// task, so a preempted thread holds up no one. Every output element is computed by one
+	/// thread with the operations the batched pass performs for it, hence the same bits for
+	/// any number of threads and any chunking.
+	fn decode(
+		&self,
+		tok: u32,
+		kv: &mut NativeKv,
+		pos: usize,
+		with_logits: bool,
+	) -> (Vec<f32>, Vec<f32>) {
+		let c = &self.cfg;
+		let (h, hd, ff, kvd) = (c.hidden_size, c.head_dim, c.intermediate_size, self.kv_dim());
+		let (nh, nkv, layers) = (c.num_heads, c.num_kv_heads, self.blocks.len());
+		let (qw, rep, eps) = (h + 2 * kvd, nh / nkv, c.rms_norm_eps as f32);
+		let scale = (1.0 / (hd as f64).sqrt()) as f32;
+		let head = self.head.as_ref().unwrap_or(&self.embed);
+		kv.reserve(pos + 1, pos, kvd);
+		let cap = kv.cap;
+		// This position's values, filled in by the chunks of the value heads.
+		for v in &mut kv.v {
+			debug_assert_eq!(v.len(), pos * kvd);
+			v.resize((pos + 1) * kvd, 0.0);
+		}
+		let mut x = vec![0.0f32; h];
+		self.embed_rows(&[tok], &mut x);
+		let mut hb = vec![0.0f32; h];
+		kernels::rms_norm(&x, &self.blocks[0].attn_norm, eps, &mut hb);
+		let (mut qkv, mut att, mut o) = (vec![0.0f32; qw], vec![0.0f32; h], vec![0.0f32; h]);
+		let (mut gu, mut act) = (vec![0.0f32; 2 * ff], vec![0.0f32; ff]);
+		let mut hidden = vec![0.0f32; h];
+		let mut logits = vec![0.0f32; if with_logits { head.rows() } else { 0 }];
+		let p = Shared {
+			x: x.as_mut_ptr(),
+			hb: hb.as_mut_ptr(),
+			qkv: qkv.as_mut_ptr(),
+			att: att.as_mut_ptr(),
+			o: o.as_mut_ptr(),
+			gu: gu.as_mut_ptr(),
+			act: act.as_mut_ptr(),
+			hidden: hidden.as_mut_ptr(),
+			logits: logits.as_mut_ptr(),
+			kt: kv.kt.iter_mut().map(|k| k.as_mut_ptr()).collect(),
+			vc: kv.v.iter_mut().map(|v| v.as_mut_ptr()).collect(),
+		};
+		let isa = kernels::isa();
+		let threads = kernels::threads();
+		// Chunks: ~4 per thread (a thread that runs ahead takes more); one thread: one each.
+		let tasks = if threads == 1 { 1 } else { 4 * threads };
+		let rows = |n: usize, unit: usize| n.div_ceil(tasks).next_multiple_of(unit);
+		let units = qw / hd;
+		let unit_chunk = units.div_ceil(tasks);
+		// Attention: one query head per chunk on several threads (more to share out), else
+		// the heads of one kv head together (each key and value read once for all of them).
+		let per = if threads > 1 && nkv < 4 * threads { 1 } else { rep };
+		let (wo_chunk, ff_chunk) = (rows(h, GROUP_ROWS), rows(ff, 2 * GROUP_ROWS));
+		let head_chunk = rows(head.rows(), GROUP_ROWS);
+		let total = (5 * layers + usize::from(with_logits)) as u32;
+		let steps = Steps::new();
+		// SAFETY (all the raw accesses below): the chunks of a step write disjoint rows of
+		// the shared buffers and read only what earlier steps completed; an epilogue runs
+		// alone between two steps; the buffers outlive the region.
+		let run = || unsafe {
+			// The whole `Shared` (a closure would capture its raw pointer fields one by one).
+			let p = &p;
+			let mut scores = Vec::new();
+			let slice = |ptr: *mut f32, n: usize| std::slice::from_raw_parts(ptr, n);
+			let slice_mut = |ptr: *mut f32, n: usize| std::slice::from_raw_parts_mut(ptr, n);
+			// x += o, then the norm with weights `w` into `out`.
+			let res_norm = |w: &[f32], out: *mut f32| {
+				let x = slice_mut(p.x, h);
+				for (xv, ov) in x.iter_mut().zip(slice(p.o, h)) {
+					*xv += *ov;
+				}
+				kernels::rms_norm(x, w, eps, slice_mut(out, h));
+			};
+			let gemv = |w: &QMatrix, x: *mut f32, n: usize, r0: usize, chunk: usize, y| {
+				let r1 = (r0 + chunk).min(w.rows());
+				kernels::gemv_rows(w, slice(x, n), r0, r1, y);
+			};
+			for (l, b) in self.blocks.iter().enumerate() {
+				let s = 5 * l as u32;
+				if steps.current() >= total {
+					break;
+				}
+				steps.run(
+					s,
+					units.div_ceil(unit_chunk),
+					|i| {
+						let (u0, u1) = (i * unit_chunk, ((i + 1) * unit_chunk).min(units));
+						gemv(&b.qkv, p.hb, h, u0 * hd, (u1 - u0) * hd, p.qkv);
+						for u in u0..u1 {
+							let row = slice_mut(p.qkv.add(u * hd), hd);
+							if u < nh + nkv {
+								self.rope(row, pos);
+							}
+							if (nh..nh + nkv).contains(&u) {
+								let kt = p.kt[l].add((u - nh) * hd * cap + pos);
+								for (i, &k) in row.iter().enumerate() {
+									*kt.add(i * cap) = k;
+								}
+							} else if u >= nh + nkv {
+								let at = pos * kvd + (u - nh - nkv) * hd;
+								slice_mut(p.vc[l].add(at), hd).copy_from_slice(row);
+							}
+						}
+					},
+					|| {},
+				);
+				steps.run(
+					s + 1,
+					nh / per,
+					|i| {
+						let qh = i * per;
+						let g = qh / rep;
+						let a = Attend {
+							q: slice(p.qkv.add(qh * hd), per * hd),
+							hd,
+							kt: slice(p.kt[l], kvd * cap),
+							cap,
+							vc: slice(p.vc[l], (pos + 1) * kvd),
+							len: pos + 1,
+							kvd,
+							off: g * hd,
+							scale,
+						};
+						attend_on(isa, &a, &mut scores, slice_mut(p.att.add(qh * hd), per * hd));
+					},
+					|| {},
+				);
+				steps.run(
+					s + 2,
+					h.div_ceil(wo_chunk),
+					|i| gemv(&b.wo, p.att, h, i * wo_chunk, wo_chunk, p.o),
+					|| res_norm(&b.ffn_norm, p.hb),
+				);
+				steps.run(
+					s + 3,
+					ff.div_ceil(ff_chunk),
+					|i| {
+						let (f0, f1) = (i * ff_chunk, ((i + 1) * ff_chunk).min(ff));
+						gemv(&b.gate_up, p.hb, h, f0, f1 - f0, p.gu);
+						gemv(&b.gate_up, p.hb, h, ff + f0, f1 - f0, p.gu);
+						kernels::swiglu(
+							slice(p.gu.add(f0), f1 - f0),
+							slice(p.gu.add(ff + f0), f1 - f0),
+							slice_mut(p.act.add(f0), f1 - f0),
+						);
+					},
+					|| {},
+				);
+				steps.run(
+					s + 4,
+					h.div_ceil(wo_chunk),
+					|i| gemv(&b.down, p.act, ff, i * wo_chunk, wo_chunk, p.o),
+					// The residual, then the next block's norm or the final one.
+					|| match self.blocks.get(l + 1) {
+						Some(next) => res_norm(&next.attn_norm, p.hb),
+						None => res_norm(&self.norm, p.hidden),
+					},
+				);
+			}
+			if with_logits {
+				steps.run(
+					total - 1,
+					head.rows().div_ceil(head_chunk),
+					|i| gemv(head, p.hidden, h, i * head_chunk, head_chunk, p.logits),
+					|| {},
+				);
+			}
+		};
+		if threads == 1 {
+			run();
+		} else {
+			rayon::scope(|sc| {
+				for _ in 1..threads {
+					sc.spawn(|_| run());
+				}
+				run();
+				steps.wait_for(total);
+			});
+		}
+		drop(p);
+		(hidden, logits)
 	}
 
 	/// [`Self::forward_hidden`] of `tokens` from position 0 on an empty cache (the same bits),
@@ -520,15 +726,7 @@ fn attention(
 		let g = head / rep;
 		let q = &qkv[t * qw + head * hd..t * qw + (head + per) * hd];
 		let a = Attend { q, hd, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
-		match isa {
-			#[cfg(target_arch = "x86_64")]
-			// SAFETY: the kernel ISA is only chosen when the CPU has it.
-			kernels::Isa::Avx512 => unsafe { attend_avx512(&a, scores, o) },
-			#[cfg(target_arch = "x86_64")]
-			// SAFETY: as above.
-			kernels::Isa::Avx2 => unsafe { attend_avx2(&a, scores, o) },
-			_ => attend(&a, scores, o),
-		}
+		attend_on(isa, &a, scores, o);
 	};
 	let out = &mut out[..n * h];
 	if n * nh == per || threads == 1 {
@@ -542,6 +740,42 @@ fn attention(
 			.for_each_init(Vec::new, |s, (i, o)| one(s, i, o));
 	}
 }
+
+/// [`attend`] compiled for `isa` (the same results on every one).
+fn attend_on(isa: kernels::Isa, a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	match isa {
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: the kernel ISA is only chosen when the CPU has it.
+		kernels::Isa::Avx512 => unsafe { attend_avx512(a, scores, o) },
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: as above.
+		kernels::Isa::Avx2 => unsafe { attend_avx2(a, scores, o) },
+		_ => attend(a, scores, o),
+	}
+}
+
+/// Raw pointers to the buffers a decode step's threads share (see [`Native::decode`]).
+struct Shared {
+	x: *mut f32,
+	hb: *mut f32,
+	qkv: *mut f32,
+	att: *mut f32,
+	o: *mut f32,
+	gu: *mut f32,
+	act: *mut f32,
+	hidden: *mut f32,
+	logits: *mut f32,
+	/// Per layer: the transposed keys and the values of the cache.
+	kt: Vec<*mut f32>,
+	vc: Vec<*mut f32>,
+}
+
+// SAFETY: the threads of a decode step write disjoint parts of these buffers between barriers
+// (`Native::decode`), and the buffers outlive the parallel region.
+unsafe impl Sync for Shared {}
+
+/// Rows of output a group of the block layout holds: a thread's share starts on a group.
+const GROUP_ROWS: usize = kernels::GROUP;
 
 /// Head widths with a grouped kernel ([`attend_group`]); others run one query at a time.
 const GROUP_WIDTHS: [usize; 3] = [16, 32, 64];
