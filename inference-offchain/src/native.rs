@@ -750,7 +750,7 @@ fn attend_on(isa: kernels::Isa, a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [
 		#[cfg(target_arch = "x86_64")]
 		// SAFETY: as above.
 		kernels::Isa::Avx2 => unsafe { attend_avx2(a, scores, o) },
-		_ => attend(a, scores, o),
+		_ => attend::<false>(a, scores, o),
 	}
 }
 
@@ -802,13 +802,14 @@ struct Attend<'a> {
 /// output is `Σ_j e_j·v_j` in increasing `j` (vectorised across dimensions), divided by the
 /// sum. Queries of the widths in [`GROUP_WIDTHS`] go through [`attend_group`] together (each
 /// block of keys and values read from memory once for all of them, then from L1; the same
-/// operations per query), others one by one.
+/// operations per query), others one by one. `WIDE`: the AVX-512 loops of [`attend_group`]
+/// (only where the CPU has AVX-512F).
 #[inline(always)]
-fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+fn attend<const WIDE: bool>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 	match a.hd {
-		64 => attend_group::<64>(a, scores, o),
-		32 => attend_group::<32>(a, scores, o),
-		16 => attend_group::<16>(a, scores, o),
+		64 => attend_group::<64, WIDE>(a, scores, o),
+		32 => attend_group::<32, WIDE>(a, scores, o),
+		16 => attend_group::<16, WIDE>(a, scores, o),
 		_ =>
 			for (i, o) in o.chunks_exact_mut(a.hd).enumerate() {
 				let q = &a.q[i * a.hd..(i + 1) * a.hd];
@@ -819,9 +820,15 @@ fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 
 /// The queries of width `HD` in `a.q` (of one token, one kv head): for each query exactly the
 /// operations of [`attend_hd`], in blocks of [`KEY_BLOCK`] positions that all the queries use
-/// while the block is in L1 (the partial sums are kept between blocks bit for bit).
+/// while the block is in L1 (the partial sums are kept between blocks bit for bit). With
+/// `WIDE` the scores and outputs come from [`wide::scores`] and [`wide::values`] (the same
+/// operations, several queries interleaved).
 #[inline(always)]
-fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+fn attend_group<const HD: usize, const WIDE: bool>(
+	a: &Attend<'_>,
+	scores: &mut Vec<f32>,
+	o: &mut [f32],
+) {
 	let nq = a.q.len() / HD;
 	let len = a.len;
 	let padded = len.next_multiple_of(KEY_BLOCK);
@@ -829,21 +836,25 @@ fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut 
 	scores.resize(nq * padded, 0.0);
 	// Scores: four independent 16-lane chains per query over a block of 64 positions;
 	// positions past `len` read capacity slack and are dropped.
-	for jb in 0..padded / KEY_BLOCK {
-		for (q, sq) in a.q.chunks_exact(HD).zip(scores.chunks_exact_mut(padded)) {
-			let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
-			for (d, &qd) in q[..HD].iter().enumerate() {
-				let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
-				for (b, ab) in acc.iter_mut().enumerate() {
-					for l in 0..16 {
-						ab[l] += qd * row[b * 16 + l];
+	if WIDE {
+		wide::scores::<HD>(a, padded, scores);
+	} else {
+		for jb in 0..padded / KEY_BLOCK {
+			for (q, sq) in a.q.chunks_exact(HD).zip(scores.chunks_exact_mut(padded)) {
+				let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
+				for (d, &qd) in q[..HD].iter().enumerate() {
+					let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
+					for (b, ab) in acc.iter_mut().enumerate() {
+						for l in 0..16 {
+							ab[l] += qd * row[b * 16 + l];
+						}
 					}
 				}
-			}
-			let sb = &mut sq[jb * KEY_BLOCK..(jb + 1) * KEY_BLOCK];
-			for (b, ab) in acc.iter().enumerate() {
-				for l in 0..16 {
-					sb[b * 16 + l] = ab[l] * a.scale;
+				let sb = &mut sq[jb * KEY_BLOCK..(jb + 1) * KEY_BLOCK];
+				for (b, ab) in acc.iter().enumerate() {
+					for l in 0..16 {
+						sb[b * 16 + l] = ab[l] * a.scale;
+					}
 				}
 			}
 		}
@@ -865,23 +876,175 @@ fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut 
 	}
 	// Outputs: each query's running sums over a block of positions, then the next query's.
 	o.fill(0.0);
-	for j0 in (0..len).step_by(KEY_BLOCK) {
-		let j1 = (j0 + KEY_BLOCK).min(len);
-		for (sq, oq) in scores.chunks_exact(padded).zip(o.chunks_exact_mut(HD)) {
-			let mut acc = [0.0f32; HD];
-			acc.copy_from_slice(oq);
-			for (j, &e) in sq[j0..j1].iter().enumerate() {
-				let v = &a.vc[(j0 + j) * a.kvd + a.off..][..HD];
-				for d in 0..HD {
-					acc[d] += e * v[d];
+	if WIDE {
+		wide::values::<HD>(a, padded, scores, o);
+	} else {
+		for j0 in (0..len).step_by(KEY_BLOCK) {
+			let j1 = (j0 + KEY_BLOCK).min(len);
+			for (sq, oq) in scores.chunks_exact(padded).zip(o.chunks_exact_mut(HD)) {
+				let mut acc = [0.0f32; HD];
+				acc.copy_from_slice(oq);
+				for (j, &e) in sq[j0..j1].iter().enumerate() {
+					let v = &a.vc[(j0 + j) * a.kvd + a.off..][..HD];
+					for d in 0..HD {
+						acc[d] += e * v[d];
+					}
 				}
+				oq.copy_from_slice(&acc);
 			}
-			oq.copy_from_slice(&acc);
 		}
 	}
 	for (oq, &sum) in o.chunks_exact_mut(HD).zip(&sums) {
 		for v in oq.iter_mut() {
 			*v /= sum;
+		}
+	}
+}
+
+/// The AVX-512 loops of [`attend_group`]: the same operations per score and output (a plain
+/// multiply, then a plain add; never a fused one), with up to [`wide::QUERIES`] queries
+/// interleaved so that their sums, independent chains, overlap their add latencies (the
+/// portable loops leave four chains, half the adder throughput, to the compiler).
+mod wide {
+	use super::{Attend, KEY_BLOCK};
+	#[cfg(target_arch = "x86_64")]
+	use std::arch::x86_64::*;
+
+	/// Queries interleaved: four queries' score sums (16 registers) or outputs (up to 16).
+	pub(super) const QUERIES: usize = 4;
+
+	/// The scaled scores of every query of `a` (rows of `padded` in `scores`): per query and
+	/// position, `Σ_d q[d]·k[d]` in increasing `d` from +0, then times the scale.
+	#[inline(always)]
+	pub(super) fn scores<const HD: usize>(a: &Attend<'_>, padded: usize, scores: &mut [f32]) {
+		let nq = a.q.len() / HD;
+		assert!(
+			a.q.len() == nq * HD &&
+				scores.len() >= nq * padded &&
+				padded.is_multiple_of(KEY_BLOCK) &&
+				padded <= a.cap &&
+				(a.off + HD) * a.cap <= a.kt.len(),
+			"attention shapes"
+		);
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: only `attend_avx512` sets `WIDE`, where the CPU has AVX-512F; every index
+		// is within the bounds asserted above.
+		unsafe {
+			let mut q0 = 0;
+			while q0 < nq {
+				match (nq - q0).min(QUERIES) {
+					4 => scores_x::<HD, 4>(a, q0, padded, scores),
+					3 => scores_x::<HD, 3>(a, q0, padded, scores),
+					2 => scores_x::<HD, 2>(a, q0, padded, scores),
+					_ => scores_x::<HD, 1>(a, q0, padded, scores),
+				}
+				q0 += (nq - q0).min(QUERIES);
+			}
+		}
+		#[cfg(not(target_arch = "x86_64"))]
+		unreachable!("AVX-512 loops off x86-64");
+	}
+
+	/// The unnormalised outputs of every query of `a` into `o`: `Σ_j e_j·v_j` in increasing
+	/// `j` from +0, the weights `e` being the query's row of `scores`.
+	#[inline(always)]
+	pub(super) fn values<const HD: usize>(
+		a: &Attend<'_>,
+		padded: usize,
+		scores: &[f32],
+		o: &mut [f32],
+	) {
+		let nq = a.q.len() / HD;
+		assert!(
+			HD.is_multiple_of(16) &&
+				HD <= 64 &&
+				o.len() == nq * HD &&
+				scores.len() >= nq * padded &&
+				a.len <= padded &&
+				(a.len - 1) * a.kvd + a.off + HD <= a.vc.len(),
+			"attention shapes"
+		);
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: as in `scores`.
+		unsafe {
+			let mut q0 = 0;
+			while q0 < nq {
+				match (nq - q0).min(QUERIES) {
+					4 => values_x::<HD, 4>(a, q0, padded, scores, o),
+					3 => values_x::<HD, 3>(a, q0, padded, scores, o),
+					2 => values_x::<HD, 2>(a, q0, padded, scores, o),
+					_ => values_x::<HD, 1>(a, q0, padded, scores, o),
+				}
+				q0 += (nq - q0).min(QUERIES);
+			}
+		}
+		#[cfg(not(target_arch = "x86_64"))]
+		unreachable!("AVX-512 loops off x86-64");
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx512f")]
+	unsafe fn scores_x<const HD: usize, const NQ: usize>(
+		a: &Attend<'_>,
+		q0: usize,
+		padded: usize,
+		scores: &mut [f32],
+	) {
+		let (q, kt) = (a.q.as_ptr().add(q0 * HD), a.kt.as_ptr().add(a.off * a.cap));
+		let scale = _mm512_set1_ps(a.scale);
+		for jb in 0..padded / KEY_BLOCK {
+			let mut acc = [[_mm512_setzero_ps(); KEY_BLOCK / 16]; NQ];
+			for d in 0..HD {
+				let row = kt.add(d * a.cap + jb * KEY_BLOCK);
+				let k: [__m512; KEY_BLOCK / 16] =
+					std::array::from_fn(|b| _mm512_loadu_ps(row.add(16 * b)));
+				for (qi, aq) in acc.iter_mut().enumerate() {
+					let qd = _mm512_set1_ps(*q.add(qi * HD + d));
+					for (ab, kb) in aq.iter_mut().zip(&k) {
+						*ab = _mm512_add_ps(*ab, _mm512_mul_ps(qd, *kb));
+					}
+				}
+			}
+			for (qi, aq) in acc.iter().enumerate() {
+				let sb = scores.as_mut_ptr().add((q0 + qi) * padded + jb * KEY_BLOCK);
+				for (b, ab) in aq.iter().enumerate() {
+					_mm512_storeu_ps(sb.add(16 * b), _mm512_mul_ps(*ab, scale));
+				}
+			}
+		}
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx512f")]
+	unsafe fn values_x<const HD: usize, const NQ: usize>(
+		a: &Attend<'_>,
+		q0: usize,
+		padded: usize,
+		scores: &[f32],
+		o: &mut [f32],
+	) {
+		let w = HD / 16;
+		let mut acc = [[_mm512_setzero_ps(); 4]; NQ];
+		let vc = a.vc.as_ptr().add(a.off);
+		let e = scores.as_ptr().add(q0 * padded);
+		for j in 0..a.len {
+			let v = vc.add(j * a.kvd);
+			let mut vv = [_mm512_setzero_ps(); 4];
+			for (c, vc) in vv.iter_mut().enumerate().take(w) {
+				*vc = _mm512_loadu_ps(v.add(16 * c));
+			}
+			for (qi, aq) in acc.iter_mut().enumerate() {
+				let ej = _mm512_set1_ps(*e.add(qi * padded + j));
+				for (ac, vc) in aq.iter_mut().zip(&vv).take(w) {
+					*ac = _mm512_add_ps(*ac, _mm512_mul_ps(ej, *vc));
+				}
+			}
+		}
+		for (qi, aq) in acc.iter().enumerate() {
+			let out = o.as_mut_ptr().add((q0 + qi) * HD);
+			for (c, ac) in aq.iter().enumerate().take(w) {
+				_mm512_storeu_ps(out.add(16 * c), *ac);
+			}
 		}
 	}
 }
@@ -977,13 +1140,13 @@ const KEY_BLOCK: usize = 64;
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn attend_avx512(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	attend(a, scores, o)
+	attend::<true>(a, scores, o)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn attend_avx2(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	attend(a, scores, o)
+	attend::<false>(a, scores, o)
 }
 
 /// RoPE tables for the interleaved (GGUF llama) layout, the same bits on every platform: the
@@ -1071,6 +1234,35 @@ mod tests {
 	}
 
 	#[test]
+	#[ignore = "benchmark"]
+	fn attention_throughput() {
+		let mut rng = SplitMix64::new(4);
+		let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_normal() as f32).collect() };
+		let (hd, nkv, len) = (64, 3, 512);
+		let cap = key_capacity(len);
+		let kvd = nkv * hd;
+		let (kt, vc) = (r(kvd * cap), r(kvd * len));
+		for nq in [1, 3] {
+			let q = r(nq * hd);
+			let a = Attend { q: &q, hd, kt: &kt, cap, vc: &vc, len, kvd, off: hd, scale: 0.125 };
+			let (mut s, mut o) = (Vec::new(), vec![0.0; nq * hd]);
+			let mut best = f64::INFINITY;
+			for _ in 0..2000 {
+				let t = std::time::Instant::now();
+				attend_on(kernels::isa(), &a, &mut s, &mut o);
+				best = best.min(t.elapsed().as_secs_f64());
+			}
+			// Multiply-adds: scores and outputs, `hd` each per query and position.
+			let madds = 2 * nq * hd * len;
+			eprintln!(
+				"attention hd {hd} nq {nq} len {len}: {:.2} us, {:.2} G multiply-adds/s",
+				best * 1e6,
+				madds as f64 / best / 1e9
+			);
+		}
+	}
+
+	#[test]
 	fn grouped_attention_equals_one_query_at_a_time_on_every_isa() {
 		let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
 		let mut rng = SplitMix64::new(4);
@@ -1097,7 +1289,7 @@ mod tests {
 						assert_eq!(bits(&o1), bits(&want[..hd]));
 					}
 					let mut got = vec![f32::NAN; nq * hd];
-					attend(&a, &mut s, &mut got);
+					attend::<false>(&a, &mut s, &mut got);
 					assert_eq!(bits(&got), bits(&want), "hd {hd} len {len} nq {nq} off {off}");
 					#[cfg(target_arch = "x86_64")]
 					for isa in kernels::Isa::all_available() {
@@ -1107,7 +1299,7 @@ mod tests {
 							kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s, &mut o3) },
 							// SAFETY: as above.
 							kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s, &mut o3) },
-							kernels::Isa::Scalar => attend(&a, &mut s, &mut o3),
+							kernels::Isa::Scalar => attend::<false>(&a, &mut s, &mut o3),
 						}
 						assert_eq!(bits(&o3), bits(&want), "{isa:?} hd {hd} nq {nq}");
 					}
