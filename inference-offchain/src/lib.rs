@@ -7,7 +7,6 @@
 //! function. Everything runs on the CPU by default (the `cuda` feature forwards
 //! to candle's CUDA backend) and never touches the network.
 
-mod steps;
 pub mod device;
 pub mod engine;
 pub mod error;
@@ -19,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod native;
 pub mod sampling;
+mod steps;
 pub mod tiny;
 pub mod tokenizer;
 pub mod verify;

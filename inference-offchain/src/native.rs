@@ -957,8 +957,7 @@ mod wide {
 		let nq = a.q.len() / HD;
 		assert!(
 			HD.is_multiple_of(16) &&
-				HD <= 64 &&
-				o.len() == nq * HD &&
+				HD <= 64 && o.len() == nq * HD &&
 				scores.len() >= nq * padded &&
 				a.len <= padded &&
 				(a.len - 1) * a.kvd + a.off + HD <= a.vc.len(),
