@@ -311,11 +311,17 @@ impl Native {
 		}
 		let mut x = vec![0.0f32; h];
 		self.embed_rows(&[tok], &mut x);
-		let mut hb = vec![0.0f32; h];
-		kernels::rms_norm(&x, &self.blocks[0].attn_norm, eps, &mut hb);
+		let (mut hb, mut hidden) = (vec![0.0f32; h], vec![0.0f32; h]);
+		match self.blocks.first() {
+			Some(b) => kernels::rms_norm(&x, &b.attn_norm, eps, &mut hb),
+			None => {
+				// No block: the batched pass's last residual adds zeros, then the final norm.
+				x.iter_mut().for_each(|v| *v += 0.0);
+				kernels::rms_norm(&x, &self.norm, eps, &mut hidden);
+			},
+		}
 		let (mut qkv, mut att, mut o) = (vec![0.0f32; qw], vec![0.0f32; h], vec![0.0f32; h]);
 		let (mut gu, mut act) = (vec![0.0f32; 2 * ff], vec![0.0f32; ff]);
-		let mut hidden = vec![0.0f32; h];
 		let mut logits = vec![0.0f32; if with_logits { head.rows() } else { 0 }];
 		let p = Shared {
 			x: x.as_mut_ptr(),
