@@ -526,6 +526,19 @@ pub fn matmul_with(isa: Isa, tasks: usize, w: &QMatrix, x: &[f32], n: usize, y: 
 	}
 }
 
+/// Output rows `r0..r1` of `w·x` for one token (`x`: `w.cols` floats), written at their own
+/// indices of `y`: the operations [`matmul`] performs for those rows, however it splits them.
+///
+/// # Safety
+/// `y` must point to `w.rows` writable floats of which no other thread reads or writes rows
+/// `r0..r1` during the call.
+pub(crate) unsafe fn gemv_rows(w: &QMatrix, x: &[f32], r0: usize, r1: usize, y: *mut f32) {
+	assert!(x.len() >= w.cols && r0 <= r1 && r1 <= w.rows, "gemv shapes");
+	if r0 < r1 {
+		rows_kernel(isa(), w, x, 1, r0, r1, OutPtr(y));
+	}
+}
+
 /// Bytes of activations per token panel of a batched product (they stay in L2 while a panel
 /// of weight rows is dequantized once for all of them).
 const TOKEN_PANEL_BYTES: usize = 768 << 10;

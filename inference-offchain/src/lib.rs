@@ -18,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod native;
 pub mod sampling;
+mod steps;
 pub mod tiny;
 pub mod tokenizer;
 pub mod verify;

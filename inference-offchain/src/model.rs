@@ -318,6 +318,11 @@ impl Llama {
 		match &self.imp {
 			Imp::Native(n) => {
 				self.check_tokens(tokens, cache)?;
+				if let [tok] = tokens {
+					let logits = n.decode_logits(*tok, &mut cache.native, cache.pos);
+					cache.pos += 1;
+					return Ok(logits);
+				}
 				let hidden = n.forward_hidden(tokens, &mut cache.native, cache.pos);
 				cache.pos += tokens.len();
 				let h = self.cfg.hidden_size;

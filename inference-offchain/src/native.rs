@@ -19,6 +19,7 @@ use crate::{
 	error::{Error, Result},
 	kernels::{self, QMatrix},
 	model::Config,
+	steps::Steps,
 };
 
 #[derive(Debug)]
@@ -238,6 +239,9 @@ impl Native {
 	/// Runs `tokens` at positions `pos..` after the cache and returns the final-normed hidden
 	/// states, `tokens.len() × hidden`, row-major. Tokens must be in range (checked by caller).
 	pub fn forward_hidden(&self, tokens: &[u32], kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		if let [tok] = tokens {
+			return self.decode(*tok, kv, pos, false).0;
+		}
 		// Run on a worker of the compute pool so that the kernels' splits are cheap. Long
 		// sequences go in chunks, which bounds the scratch memory and changes no bit (every
 		// output is computed the same way whatever the batch); the chunks share one scratch.
@@ -263,6 +267,214 @@ impl Native {
 			}
 			out
 		})
+	}
+
+	/// The logits of one decode step: `tok` at position `pos` after the cache (the bits of
+	/// [`Self::forward_hidden`] then [`Self::logits`]).
+	pub fn decode_logits(&self, tok: u32, kv: &mut NativeKv, pos: usize) -> Vec<f32> {
+		self.decode(tok, kv, pos, true).1
+	}
+
+	/// One decode step: token `tok` at position `pos`, appended to the cache; returns the
+	/// final-normed hidden state and, if `with_logits`, the output head's logits.
+	///
+	/// The whole step is one parallel region on the compute threads instead of a fork-join
+	/// per product (which put the helper threads to sleep and woke them again ~150 times a
+	/// token): a sequence of [`Steps`] (per layer: q/k/v with RoPE and the cache append, the
+	/// attention heads, the output projection, gate/up with SwiGLU, down; then the output
+	/// head), each cut into chunks of output rows or heads that the threads taking part claim
+	/// as they go. The serial work between products (residual adds, norms: a few hundred
+	/// floats) is the epilogue of the step before, run by the thread that finishes it. The
+	/// caller's thread runs every step; the other threads join when the pool gives them the
+	/// task, so a preempted thread holds up no one. Every output element is computed by one
+	/// thread with the operations the batched pass performs for it, hence the same bits for
+	/// any number of threads and any chunking.
+	fn decode(
+		&self,
+		tok: u32,
+		kv: &mut NativeKv,
+		pos: usize,
+		with_logits: bool,
+	) -> (Vec<f32>, Vec<f32>) {
+		let c = &self.cfg;
+		let (h, hd, ff, kvd) = (c.hidden_size, c.head_dim, c.intermediate_size, self.kv_dim());
+		let (nh, nkv, layers) = (c.num_heads, c.num_kv_heads, self.blocks.len());
+		let (qw, rep, eps) = (h + 2 * kvd, nh / nkv, c.rms_norm_eps as f32);
+		let scale = (1.0 / (hd as f64).sqrt()) as f32;
+		let head = self.head.as_ref().unwrap_or(&self.embed);
+		kv.reserve(pos + 1, pos, kvd);
+		let cap = kv.cap;
+		// This position's values, filled in by the chunks of the value heads.
+		for v in &mut kv.v {
+			debug_assert_eq!(v.len(), pos * kvd);
+			v.resize((pos + 1) * kvd, 0.0);
+		}
+		let mut x = vec![0.0f32; h];
+		self.embed_rows(&[tok], &mut x);
+		let (mut hb, mut hidden) = (vec![0.0f32; h], vec![0.0f32; h]);
+		match self.blocks.first() {
+			Some(b) => kernels::rms_norm(&x, &b.attn_norm, eps, &mut hb),
+			None => {
+				// No block: the batched pass's last residual adds zeros, then the final norm.
+				x.iter_mut().for_each(|v| *v += 0.0);
+				kernels::rms_norm(&x, &self.norm, eps, &mut hidden);
+			},
+		}
+		let (mut qkv, mut att, mut o) = (vec![0.0f32; qw], vec![0.0f32; h], vec![0.0f32; h]);
+		let (mut gu, mut act) = (vec![0.0f32; 2 * ff], vec![0.0f32; ff]);
+		let mut logits = vec![0.0f32; if with_logits { head.rows() } else { 0 }];
+		let p = Shared {
+			x: x.as_mut_ptr(),
+			hb: hb.as_mut_ptr(),
+			qkv: qkv.as_mut_ptr(),
+			att: att.as_mut_ptr(),
+			o: o.as_mut_ptr(),
+			gu: gu.as_mut_ptr(),
+			act: act.as_mut_ptr(),
+			hidden: hidden.as_mut_ptr(),
+			logits: logits.as_mut_ptr(),
+			kt: kv.kt.iter_mut().map(|k| k.as_mut_ptr()).collect(),
+			vc: kv.v.iter_mut().map(|v| v.as_mut_ptr()).collect(),
+		};
+		let isa = kernels::isa();
+		let threads = kernels::threads();
+		// Chunks: ~4 per thread (a thread that runs ahead takes more); one thread: one each.
+		let tasks = if threads == 1 { 1 } else { 4 * threads };
+		let rows = |n: usize, unit: usize| n.div_ceil(tasks).next_multiple_of(unit);
+		let units = qw / hd;
+		let unit_chunk = units.div_ceil(tasks);
+		// Attention: one query head per chunk on several threads (more to share out), else
+		// the heads of one kv head together (each key and value read once for all of them).
+		let per = if threads > 1 && nkv < 4 * threads { 1 } else { rep };
+		let (wo_chunk, ff_chunk) = (rows(h, GROUP_ROWS), rows(ff, 2 * GROUP_ROWS));
+		let head_chunk = rows(head.rows(), GROUP_ROWS);
+		let total = (5 * layers + usize::from(with_logits)) as u32;
+		let steps = Steps::new();
+		// SAFETY (all the raw accesses below): the chunks of a step write disjoint rows of
+		// the shared buffers and read only what earlier steps completed; an epilogue runs
+		// alone between two steps; the buffers outlive the region.
+		let run = || unsafe {
+			// The whole `Shared` (a closure would capture its raw pointer fields one by one).
+			let p = &p;
+			let mut scores = Vec::new();
+			let slice = |ptr: *mut f32, n: usize| std::slice::from_raw_parts(ptr, n);
+			let slice_mut = |ptr: *mut f32, n: usize| std::slice::from_raw_parts_mut(ptr, n);
+			// x += o, then the norm with weights `w` into `out`.
+			let res_norm = |w: &[f32], out: *mut f32| {
+				let x = slice_mut(p.x, h);
+				for (xv, ov) in x.iter_mut().zip(slice(p.o, h)) {
+					*xv += *ov;
+				}
+				kernels::rms_norm(x, w, eps, slice_mut(out, h));
+			};
+			let gemv = |w: &QMatrix, x: *mut f32, n: usize, r0: usize, chunk: usize, y| {
+				let r1 = (r0 + chunk).min(w.rows());
+				kernels::gemv_rows(w, slice(x, n), r0, r1, y);
+			};
+			for (l, b) in self.blocks.iter().enumerate() {
+				let s = 5 * l as u32;
+				if steps.current() >= total {
+					break;
+				}
+				steps.run(
+					s,
+					units.div_ceil(unit_chunk),
+					|i| {
+						let (u0, u1) = (i * unit_chunk, ((i + 1) * unit_chunk).min(units));
+						gemv(&b.qkv, p.hb, h, u0 * hd, (u1 - u0) * hd, p.qkv);
+						for u in u0..u1 {
+							let row = slice_mut(p.qkv.add(u * hd), hd);
+							if u < nh + nkv {
+								self.rope(row, pos);
+							}
+							if (nh..nh + nkv).contains(&u) {
+								let kt = p.kt[l].add((u - nh) * hd * cap + pos);
+								for (i, &k) in row.iter().enumerate() {
+									*kt.add(i * cap) = k;
+								}
+							} else if u >= nh + nkv {
+								let at = pos * kvd + (u - nh - nkv) * hd;
+								slice_mut(p.vc[l].add(at), hd).copy_from_slice(row);
+							}
+						}
+					},
+					|| {},
+				);
+				steps.run(
+					s + 1,
+					nh / per,
+					|i| {
+						let qh = i * per;
+						let g = qh / rep;
+						let a = Attend {
+							q: slice(p.qkv.add(qh * hd), per * hd),
+							hd,
+							kt: slice(p.kt[l], kvd * cap),
+							cap,
+							vc: slice(p.vc[l], (pos + 1) * kvd),
+							len: pos + 1,
+							kvd,
+							off: g * hd,
+							scale,
+						};
+						attend_on(isa, &a, &mut scores, slice_mut(p.att.add(qh * hd), per * hd));
+					},
+					|| {},
+				);
+				steps.run(
+					s + 2,
+					h.div_ceil(wo_chunk),
+					|i| gemv(&b.wo, p.att, h, i * wo_chunk, wo_chunk, p.o),
+					|| res_norm(&b.ffn_norm, p.hb),
+				);
+				steps.run(
+					s + 3,
+					ff.div_ceil(ff_chunk),
+					|i| {
+						let (f0, f1) = (i * ff_chunk, ((i + 1) * ff_chunk).min(ff));
+						gemv(&b.gate_up, p.hb, h, f0, f1 - f0, p.gu);
+						gemv(&b.gate_up, p.hb, h, ff + f0, f1 - f0, p.gu);
+						kernels::swiglu(
+							slice(p.gu.add(f0), f1 - f0),
+							slice(p.gu.add(ff + f0), f1 - f0),
+							slice_mut(p.act.add(f0), f1 - f0),
+						);
+					},
+					|| {},
+				);
+				steps.run(
+					s + 4,
+					h.div_ceil(wo_chunk),
+					|i| gemv(&b.down, p.act, ff, i * wo_chunk, wo_chunk, p.o),
+					// The residual, then the next block's norm or the final one.
+					|| match self.blocks.get(l + 1) {
+						Some(next) => res_norm(&next.attn_norm, p.hb),
+						None => res_norm(&self.norm, p.hidden),
+					},
+				);
+			}
+			if with_logits {
+				steps.run(
+					total - 1,
+					head.rows().div_ceil(head_chunk),
+					|i| gemv(head, p.hidden, h, i * head_chunk, head_chunk, p.logits),
+					|| {},
+				);
+			}
+		};
+		if threads == 1 {
+			run();
+		} else {
+			rayon::scope(|sc| {
+				for _ in 1..threads {
+					sc.spawn(|_| run());
+				}
+				run();
+				steps.wait_for(total);
+			});
+		}
+		drop(p);
+		(hidden, logits)
 	}
 
 	/// [`Self::forward_hidden`] of `tokens` from position 0 on an empty cache (the same bits),
@@ -520,15 +732,7 @@ fn attention(
 		let g = head / rep;
 		let q = &qkv[t * qw + head * hd..t * qw + (head + per) * hd];
 		let a = Attend { q, hd, kt, cap, vc, len: pos + t + 1, kvd, off: g * hd, scale };
-		match isa {
-			#[cfg(target_arch = "x86_64")]
-			// SAFETY: the kernel ISA is only chosen when the CPU has it.
-			kernels::Isa::Avx512 => unsafe { attend_avx512(&a, scores, o) },
-			#[cfg(target_arch = "x86_64")]
-			// SAFETY: as above.
-			kernels::Isa::Avx2 => unsafe { attend_avx2(&a, scores, o) },
-			_ => attend(&a, scores, o),
-		}
+		attend_on(isa, &a, scores, o);
 	};
 	let out = &mut out[..n * h];
 	if n * nh == per || threads == 1 {
@@ -542,6 +746,42 @@ fn attention(
 			.for_each_init(Vec::new, |s, (i, o)| one(s, i, o));
 	}
 }
+
+/// [`attend`] compiled for `isa` (the same results on every one).
+fn attend_on(isa: kernels::Isa, a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+	match isa {
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: the kernel ISA is only chosen when the CPU has it.
+		kernels::Isa::Avx512 => unsafe { attend_avx512(a, scores, o) },
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: as above.
+		kernels::Isa::Avx2 => unsafe { attend_avx2(a, scores, o) },
+		_ => attend::<false>(a, scores, o),
+	}
+}
+
+/// Raw pointers to the buffers a decode step's threads share (see [`Native::decode`]).
+struct Shared {
+	x: *mut f32,
+	hb: *mut f32,
+	qkv: *mut f32,
+	att: *mut f32,
+	o: *mut f32,
+	gu: *mut f32,
+	act: *mut f32,
+	hidden: *mut f32,
+	logits: *mut f32,
+	/// Per layer: the transposed keys and the values of the cache.
+	kt: Vec<*mut f32>,
+	vc: Vec<*mut f32>,
+}
+
+// SAFETY: the threads of a decode step write disjoint parts of these buffers between barriers
+// (`Native::decode`), and the buffers outlive the parallel region.
+unsafe impl Sync for Shared {}
+
+/// Rows of output a group of the block layout holds: a thread's share starts on a group.
+const GROUP_ROWS: usize = kernels::GROUP;
 
 /// Head widths with a grouped kernel ([`attend_group`]); others run one query at a time.
 const GROUP_WIDTHS: [usize; 3] = [16, 32, 64];
@@ -568,13 +808,14 @@ struct Attend<'a> {
 /// output is `Σ_j e_j·v_j` in increasing `j` (vectorised across dimensions), divided by the
 /// sum. Queries of the widths in [`GROUP_WIDTHS`] go through [`attend_group`] together (each
 /// block of keys and values read from memory once for all of them, then from L1; the same
-/// operations per query), others one by one.
+/// operations per query), others one by one. `WIDE`: the AVX-512 loops of [`attend_group`]
+/// (only where the CPU has AVX-512F).
 #[inline(always)]
-fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+fn attend<const WIDE: bool>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 	match a.hd {
-		64 => attend_group::<64>(a, scores, o),
-		32 => attend_group::<32>(a, scores, o),
-		16 => attend_group::<16>(a, scores, o),
+		64 => attend_group::<64, WIDE>(a, scores, o),
+		32 => attend_group::<32, WIDE>(a, scores, o),
+		16 => attend_group::<16, WIDE>(a, scores, o),
 		_ =>
 			for (i, o) in o.chunks_exact_mut(a.hd).enumerate() {
 				let q = &a.q[i * a.hd..(i + 1) * a.hd];
@@ -585,9 +826,15 @@ fn attend(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
 
 /// The queries of width `HD` in `a.q` (of one token, one kv head): for each query exactly the
 /// operations of [`attend_hd`], in blocks of [`KEY_BLOCK`] positions that all the queries use
-/// while the block is in L1 (the partial sums are kept between blocks bit for bit).
+/// while the block is in L1 (the partial sums are kept between blocks bit for bit). With
+/// `WIDE` the scores and outputs come from [`wide::scores`] and [`wide::values`] (the same
+/// operations, several queries interleaved).
 #[inline(always)]
-fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
+fn attend_group<const HD: usize, const WIDE: bool>(
+	a: &Attend<'_>,
+	scores: &mut Vec<f32>,
+	o: &mut [f32],
+) {
 	let nq = a.q.len() / HD;
 	let len = a.len;
 	let padded = len.next_multiple_of(KEY_BLOCK);
@@ -595,21 +842,25 @@ fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut 
 	scores.resize(nq * padded, 0.0);
 	// Scores: four independent 16-lane chains per query over a block of 64 positions;
 	// positions past `len` read capacity slack and are dropped.
-	for jb in 0..padded / KEY_BLOCK {
-		for (q, sq) in a.q.chunks_exact(HD).zip(scores.chunks_exact_mut(padded)) {
-			let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
-			for (d, &qd) in q[..HD].iter().enumerate() {
-				let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
-				for (b, ab) in acc.iter_mut().enumerate() {
-					for l in 0..16 {
-						ab[l] += qd * row[b * 16 + l];
+	if WIDE {
+		wide::scores::<HD>(a, padded, scores);
+	} else {
+		for jb in 0..padded / KEY_BLOCK {
+			for (q, sq) in a.q.chunks_exact(HD).zip(scores.chunks_exact_mut(padded)) {
+				let mut acc = [[0.0f32; 16]; KEY_BLOCK / 16];
+				for (d, &qd) in q[..HD].iter().enumerate() {
+					let row = &a.kt[(a.off + d) * a.cap + jb * KEY_BLOCK..][..KEY_BLOCK];
+					for (b, ab) in acc.iter_mut().enumerate() {
+						for l in 0..16 {
+							ab[l] += qd * row[b * 16 + l];
+						}
 					}
 				}
-			}
-			let sb = &mut sq[jb * KEY_BLOCK..(jb + 1) * KEY_BLOCK];
-			for (b, ab) in acc.iter().enumerate() {
-				for l in 0..16 {
-					sb[b * 16 + l] = ab[l] * a.scale;
+				let sb = &mut sq[jb * KEY_BLOCK..(jb + 1) * KEY_BLOCK];
+				for (b, ab) in acc.iter().enumerate() {
+					for l in 0..16 {
+						sb[b * 16 + l] = ab[l] * a.scale;
+					}
 				}
 			}
 		}
@@ -631,23 +882,174 @@ fn attend_group<const HD: usize>(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut 
 	}
 	// Outputs: each query's running sums over a block of positions, then the next query's.
 	o.fill(0.0);
-	for j0 in (0..len).step_by(KEY_BLOCK) {
-		let j1 = (j0 + KEY_BLOCK).min(len);
-		for (sq, oq) in scores.chunks_exact(padded).zip(o.chunks_exact_mut(HD)) {
-			let mut acc = [0.0f32; HD];
-			acc.copy_from_slice(oq);
-			for (j, &e) in sq[j0..j1].iter().enumerate() {
-				let v = &a.vc[(j0 + j) * a.kvd + a.off..][..HD];
-				for d in 0..HD {
-					acc[d] += e * v[d];
+	if WIDE {
+		wide::values::<HD>(a, padded, scores, o);
+	} else {
+		for j0 in (0..len).step_by(KEY_BLOCK) {
+			let j1 = (j0 + KEY_BLOCK).min(len);
+			for (sq, oq) in scores.chunks_exact(padded).zip(o.chunks_exact_mut(HD)) {
+				let mut acc = [0.0f32; HD];
+				acc.copy_from_slice(oq);
+				for (j, &e) in sq[j0..j1].iter().enumerate() {
+					let v = &a.vc[(j0 + j) * a.kvd + a.off..][..HD];
+					for d in 0..HD {
+						acc[d] += e * v[d];
+					}
 				}
+				oq.copy_from_slice(&acc);
 			}
-			oq.copy_from_slice(&acc);
 		}
 	}
 	for (oq, &sum) in o.chunks_exact_mut(HD).zip(&sums) {
 		for v in oq.iter_mut() {
 			*v /= sum;
+		}
+	}
+}
+
+/// The AVX-512 loops of [`attend_group`]: the same operations per score and output (a plain
+/// multiply, then a plain add; never a fused one), with up to [`wide::QUERIES`] queries
+/// interleaved so that their sums, independent chains, overlap their add latencies (the
+/// portable loops leave four chains, half the adder throughput, to the compiler).
+mod wide {
+	use super::{Attend, KEY_BLOCK};
+	#[cfg(target_arch = "x86_64")]
+	use std::arch::x86_64::*;
+
+	/// Queries interleaved: four queries' score sums (16 registers) or outputs (up to 16).
+	pub(super) const QUERIES: usize = 4;
+
+	/// The scaled scores of every query of `a` (rows of `padded` in `scores`): per query and
+	/// position, `Σ_d q[d]·k[d]` in increasing `d` from +0, then times the scale.
+	#[inline(always)]
+	pub(super) fn scores<const HD: usize>(a: &Attend<'_>, padded: usize, scores: &mut [f32]) {
+		let nq = a.q.len() / HD;
+		assert!(
+			a.q.len() == nq * HD &&
+				scores.len() >= nq * padded &&
+				padded.is_multiple_of(KEY_BLOCK) &&
+				padded <= a.cap &&
+				(a.off + HD) * a.cap <= a.kt.len(),
+			"attention shapes"
+		);
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: only `attend_avx512` sets `WIDE`, where the CPU has AVX-512F; every index
+		// is within the bounds asserted above.
+		unsafe {
+			let mut q0 = 0;
+			while q0 < nq {
+				match (nq - q0).min(QUERIES) {
+					4 => scores_x::<HD, 4>(a, q0, padded, scores),
+					3 => scores_x::<HD, 3>(a, q0, padded, scores),
+					2 => scores_x::<HD, 2>(a, q0, padded, scores),
+					_ => scores_x::<HD, 1>(a, q0, padded, scores),
+				}
+				q0 += (nq - q0).min(QUERIES);
+			}
+		}
+		#[cfg(not(target_arch = "x86_64"))]
+		unreachable!("AVX-512 loops off x86-64");
+	}
+
+	/// The unnormalised outputs of every query of `a` into `o`: `Σ_j e_j·v_j` in increasing
+	/// `j` from +0, the weights `e` being the query's row of `scores`.
+	#[inline(always)]
+	pub(super) fn values<const HD: usize>(
+		a: &Attend<'_>,
+		padded: usize,
+		scores: &[f32],
+		o: &mut [f32],
+	) {
+		let nq = a.q.len() / HD;
+		assert!(
+			HD.is_multiple_of(16) &&
+				HD <= 64 && o.len() == nq * HD &&
+				scores.len() >= nq * padded &&
+				a.len <= padded &&
+				(a.len - 1) * a.kvd + a.off + HD <= a.vc.len(),
+			"attention shapes"
+		);
+		#[cfg(target_arch = "x86_64")]
+		// SAFETY: as in `scores`.
+		unsafe {
+			let mut q0 = 0;
+			while q0 < nq {
+				match (nq - q0).min(QUERIES) {
+					4 => values_x::<HD, 4>(a, q0, padded, scores, o),
+					3 => values_x::<HD, 3>(a, q0, padded, scores, o),
+					2 => values_x::<HD, 2>(a, q0, padded, scores, o),
+					_ => values_x::<HD, 1>(a, q0, padded, scores, o),
+				}
+				q0 += (nq - q0).min(QUERIES);
+			}
+		}
+		#[cfg(not(target_arch = "x86_64"))]
+		unreachable!("AVX-512 loops off x86-64");
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx512f")]
+	unsafe fn scores_x<const HD: usize, const NQ: usize>(
+		a: &Attend<'_>,
+		q0: usize,
+		padded: usize,
+		scores: &mut [f32],
+	) {
+		let (q, kt) = (a.q.as_ptr().add(q0 * HD), a.kt.as_ptr().add(a.off * a.cap));
+		let scale = _mm512_set1_ps(a.scale);
+		for jb in 0..padded / KEY_BLOCK {
+			let mut acc = [[_mm512_setzero_ps(); KEY_BLOCK / 16]; NQ];
+			for d in 0..HD {
+				let row = kt.add(d * a.cap + jb * KEY_BLOCK);
+				let k: [__m512; KEY_BLOCK / 16] =
+					std::array::from_fn(|b| _mm512_loadu_ps(row.add(16 * b)));
+				for (qi, aq) in acc.iter_mut().enumerate() {
+					let qd = _mm512_set1_ps(*q.add(qi * HD + d));
+					for (ab, kb) in aq.iter_mut().zip(&k) {
+						*ab = _mm512_add_ps(*ab, _mm512_mul_ps(qd, *kb));
+					}
+				}
+			}
+			for (qi, aq) in acc.iter().enumerate() {
+				let sb = scores.as_mut_ptr().add((q0 + qi) * padded + jb * KEY_BLOCK);
+				for (b, ab) in aq.iter().enumerate() {
+					_mm512_storeu_ps(sb.add(16 * b), _mm512_mul_ps(*ab, scale));
+				}
+			}
+		}
+	}
+
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx512f")]
+	unsafe fn values_x<const HD: usize, const NQ: usize>(
+		a: &Attend<'_>,
+		q0: usize,
+		padded: usize,
+		scores: &[f32],
+		o: &mut [f32],
+	) {
+		let w = HD / 16;
+		let mut acc = [[_mm512_setzero_ps(); 4]; NQ];
+		let vc = a.vc.as_ptr().add(a.off);
+		let e = scores.as_ptr().add(q0 * padded);
+		for j in 0..a.len {
+			let v = vc.add(j * a.kvd);
+			let mut vv = [_mm512_setzero_ps(); 4];
+			for (c, vc) in vv.iter_mut().enumerate().take(w) {
+				*vc = _mm512_loadu_ps(v.add(16 * c));
+			}
+			for (qi, aq) in acc.iter_mut().enumerate() {
+				let ej = _mm512_set1_ps(*e.add(qi * padded + j));
+				for (ac, vc) in aq.iter_mut().zip(&vv).take(w) {
+					*ac = _mm512_add_ps(*ac, _mm512_mul_ps(ej, *vc));
+				}
+			}
+		}
+		for (qi, aq) in acc.iter().enumerate() {
+			let out = o.as_mut_ptr().add((q0 + qi) * HD);
+			for (c, ac) in aq.iter().enumerate().take(w) {
+				_mm512_storeu_ps(out.add(16 * c), *ac);
+			}
 		}
 	}
 }
@@ -743,13 +1145,13 @@ const KEY_BLOCK: usize = 64;
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn attend_avx512(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	attend(a, scores, o)
+	attend::<true>(a, scores, o)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn attend_avx2(a: &Attend<'_>, scores: &mut Vec<f32>, o: &mut [f32]) {
-	attend(a, scores, o)
+	attend::<false>(a, scores, o)
 }
 
 /// RoPE tables for the interleaved (GGUF llama) layout, the same bits on every platform: the
@@ -837,6 +1239,35 @@ mod tests {
 	}
 
 	#[test]
+	#[ignore = "benchmark"]
+	fn attention_throughput() {
+		let mut rng = SplitMix64::new(4);
+		let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_normal() as f32).collect() };
+		let (hd, nkv, len) = (64, 3, 512);
+		let cap = key_capacity(len);
+		let kvd = nkv * hd;
+		let (kt, vc) = (r(kvd * cap), r(kvd * len));
+		for nq in [1, 3] {
+			let q = r(nq * hd);
+			let a = Attend { q: &q, hd, kt: &kt, cap, vc: &vc, len, kvd, off: hd, scale: 0.125 };
+			let (mut s, mut o) = (Vec::new(), vec![0.0; nq * hd]);
+			let mut best = f64::INFINITY;
+			for _ in 0..2000 {
+				let t = std::time::Instant::now();
+				attend_on(kernels::isa(), &a, &mut s, &mut o);
+				best = best.min(t.elapsed().as_secs_f64());
+			}
+			// Multiply-adds: scores and outputs, `hd` each per query and position.
+			let madds = 2 * nq * hd * len;
+			eprintln!(
+				"attention hd {hd} nq {nq} len {len}: {:.2} us, {:.2} G multiply-adds/s",
+				best * 1e6,
+				madds as f64 / best / 1e9
+			);
+		}
+	}
+
+	#[test]
 	fn grouped_attention_equals_one_query_at_a_time_on_every_isa() {
 		let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
 		let mut rng = SplitMix64::new(4);
@@ -863,7 +1294,7 @@ mod tests {
 						assert_eq!(bits(&o1), bits(&want[..hd]));
 					}
 					let mut got = vec![f32::NAN; nq * hd];
-					attend(&a, &mut s, &mut got);
+					attend::<false>(&a, &mut s, &mut got);
 					assert_eq!(bits(&got), bits(&want), "hd {hd} len {len} nq {nq} off {off}");
 					#[cfg(target_arch = "x86_64")]
 					for isa in kernels::Isa::all_available() {
@@ -873,7 +1304,7 @@ mod tests {
 							kernels::Isa::Avx512 => unsafe { attend_avx512(&a, &mut s, &mut o3) },
 							// SAFETY: as above.
 							kernels::Isa::Avx2 => unsafe { attend_avx2(&a, &mut s, &mut o3) },
-							kernels::Isa::Scalar => attend(&a, &mut s, &mut o3),
+							kernels::Isa::Scalar => attend::<false>(&a, &mut s, &mut o3),
 						}
 						assert_eq!(bits(&o3), bits(&want), "{isa:?} hd {hd} nq {nq}");
 					}
