@@ -220,12 +220,6 @@ pub async fn storage<T: Decode>(
 		.transpose()
 }
 
-/// The key of a plain storage value, or the prefix of a map's entries: `twox128(pallet) ++
-/// twox128(item)`.
-pub fn storage_prefix(pallet: &[u8], item: &[u8]) -> Vec<u8> {
-	[sp_crypto_hashing::twox_128(pallet), sp_crypto_hashing::twox_128(item)].concat()
-}
-
 /// The keys under `prefix` at the best block (at most 1,000).
 pub async fn storage_keys(rpc: &impl Requester, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
 	let keys: Vec<String> = rpc.call("state_getKeysPaged", vec![hex(prefix), json!(1000)]).await?;
@@ -242,7 +236,10 @@ pub async fn runtime_call<R: Decode>(rpc: &impl Requester, method: &str, args: &
 
 /// The events of block `at`, with the extrinsic each belongs to.
 pub async fn events_at(rpc: &impl Requester, at: H256) -> Result<Vec<(Option<u32>, RuntimeEvent)>> {
-	let key = storage_prefix(b"System", b"Events");
+	// `System::Events` is private to its pallet: its key from FRAME's hashing and the name the
+	// runtime gives the pallet.
+	let system = <attesta_runtime::System as frame_support::traits::PalletInfoAccess>::name();
+	let key = frame_support::storage::storage_prefix(system.as_bytes(), b"Events");
 	let records: Vec<frame_system::EventRecord<RuntimeEvent, Hash>> =
 		storage(rpc, &key, Some(at)).await?.unwrap_or_default();
 	Ok(records

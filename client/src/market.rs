@@ -181,7 +181,7 @@ impl Market {
 
 	/// The registered models, by id.
 	pub async fn models(&self) -> Result<Vec<(ModelId, pallet_models::ModelInfo)>> {
-		let prefix = chain::storage_prefix(b"Models", b"Models");
+		let prefix = pallet_models::Models::<Runtime>::map_storage_final_prefix();
 		let mut models = Vec::new();
 		for key in chain::storage_keys(&self.rpc, &prefix).await? {
 			// Twox64Concat: 8 hash bytes, then the id itself.

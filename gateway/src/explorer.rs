@@ -8,6 +8,7 @@ use crate::{
 };
 use attesta_client::chain;
 use attesta_runtime::{BlockNumber, Runtime};
+use frame_support::storage::StoragePrefixedMap;
 use pallet_audits::{PendingSlash, SlashId};
 use serde_json::{json, Value};
 
@@ -80,7 +81,7 @@ pub async fn activity(gateway: &Gateway, limit: u64) -> Result<Value, ApiError> 
 			Some(json!({"job": j.get("id"), "dispute": dispute}))
 		})
 		.collect();
-	let prefix = chain::storage_prefix(b"Audits", b"PendingSlashes");
+	let prefix = pallet_audits::PendingSlashes::<Runtime>::final_prefix();
 	let mut slashes = Vec::new();
 	for key in chain::storage_keys(rpc, &prefix).await.map_err(chain_error)? {
 		// Twox64Concat: 8 hash bytes, then the id.
