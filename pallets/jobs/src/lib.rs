@@ -552,9 +552,14 @@ pub mod pallet {
 			let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			// Whether some provider could take it now, so the dapp learns at once why not; the
 			// draw itself waits for randomness no one knows yet.
-			let candidates = T::Providers::candidates(model, &max_price, region.as_ref(), &[]);
-			ensure!(!candidates.is_empty(), Error::<T>::NoEligibleProvider);
-			Self::eligible(input_bound, params.max_tokens, budget, candidates)?;
+			let scanned = Self::could_be_taken(
+				model,
+				&max_price,
+				region.as_ref(),
+				input_bound,
+				params.max_tokens,
+				budget,
+			)?;
 			let deposit = Self::storage_deposit(prompt.len() as u32, params.max_tokens);
 			let free =
 				T::Currency::reducible_balance(&who, Preservation::Preserve, Fortitude::Polite);
@@ -595,7 +600,7 @@ pub mod pallet {
 			Ok(Some(
 				T::WeightInfo::submit_job(
 					Self::weighed_len(prompt_len, T::MaxPromptLen::get()),
-					T::Providers::serving(model),
+					scanned,
 				)
 				.saturating_add(Self::agenda_search_weight(probes)),
 			)
@@ -814,6 +819,39 @@ pub mod pallet {
 				.collect();
 			ensure!(!affordable.is_empty(), Error::<T>::StakeFullyExposed);
 			Ok(affordable)
+		}
+
+		/// Whether some provider could take a job now: [`Self::eligible`]'s test, stopping at the
+		/// first provider that passes it, so that a model with many providers costs a dapp the
+		/// records read, not the registry. With nobody, the error [`Self::eligible`] would give.
+		/// Returns the provider records read.
+		fn could_be_taken(
+			model: ModelId,
+			max_price: &Price<BalanceOf<T>>,
+			region: Option<&Region>,
+			input_tokens: u32,
+			max_tokens: u32,
+			budget: BalanceOf<T>,
+		) -> Result<u32, Error<T>> {
+			let (mut any, mut affordable, mut found) = (false, false, false);
+			let read = T::Providers::scan_candidates(model, max_price, region, &mut |c| {
+				any = true;
+				if job_cost(&c.price, input_tokens, max_tokens).is_none_or(|cost| cost > budget) {
+					return false;
+				}
+				affordable = true;
+				found = T::Audit::may_expose(
+					c.stake,
+					Exposure::<T>::get(&c.who).saturating_add(budget),
+				);
+				found
+			});
+			match (found, any, affordable) {
+				(true, ..) => Ok(read),
+				(_, false, _) => Err(Error::<T>::NoEligibleProvider),
+				(_, _, false) => Err(Error::<T>::BudgetBelowQuote),
+				_ => Err(Error::<T>::StakeFullyExposed),
+			}
 		}
 
 		/// Picks one of the [`Self::eligible`] `candidates`.

@@ -41,9 +41,15 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	) -> Vec<Candidate<AccountId, Balance>>;
 	/// Most providers one model can have (bounds the candidates).
 	fn max_per_model() -> u32;
-	/// How many providers serve `model` now: the records `candidates` reads, which a call that
-	/// scans them is weighed by.
-	fn serving(model: ModelId) -> u32;
+	/// The providers `candidates` would return, one at a time in the same order, until `visit`
+	/// returns `true`; returns how many provider records were read (what a call that stops
+	/// early is weighed by).
+	fn scan_candidates(
+		model: ModelId,
+		max_price: &Price<Balance>,
+		region: Option<&Region>,
+		visit: &mut dyn FnMut(&Candidate<AccountId, Balance>) -> bool,
+	) -> u32;
 	/// Books one unit of `who`'s capacity for a newly assigned job.
 	fn job_assigned(who: &AccountId) -> sp_runtime::DispatchResult;
 	/// Frees the capacity a job held and records how it ended. Returns whether `who` was
@@ -630,30 +636,43 @@ pub mod pallet {
 			region: Option<&Region>,
 			exclude: &[T::AccountId],
 		) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+			let mut all = Vec::new();
+			Self::scan_candidates(model, max_price, region, &mut |c| {
+				if !exclude.contains(&c.who) {
+					all.push(c.clone());
+				}
+				false
+			});
+			all
+		}
+
+		fn scan_candidates(
+			model: ModelId,
+			max_price: &Price<BalanceOf<T>>,
+			region: Option<&Region>,
+			visit: &mut dyn FnMut(&Candidate<T::AccountId, BalanceOf<T>>) -> bool,
+		) -> u32 {
 			let minimum = T::MinimumStake::get();
 			let now = frame_system::Pallet::<T>::block_number();
-			ModelProviders::<T>::get(model)
-				.into_iter()
-				.filter(|who| !exclude.contains(who))
-				.filter_map(|who| Providers::<T>::get(&who).map(|info| (who, info)))
-				.filter(|(_, info)| {
-					!info.suspended &&
-						info.benched_until <= now &&
-						info.stake >= minimum &&
-						info.active_jobs < info.capacity &&
-						info.price.within(max_price) &&
-						region.is_none_or(|r| &info.region == r)
-				})
-				.map(|(who, info)| Candidate { who, price: info.price, stake: info.stake })
-				.collect()
+			let mut read = 0u32;
+			for who in ModelProviders::<T>::get(model) {
+				read = read.saturating_add(1);
+				let Some(info) = Providers::<T>::get(&who) else { continue };
+				let takes = !info.suspended &&
+					info.benched_until <= now &&
+					info.stake >= minimum &&
+					info.active_jobs < info.capacity &&
+					info.price.within(max_price) &&
+					region.is_none_or(|r| &info.region == r);
+				if takes && visit(&Candidate { who, price: info.price, stake: info.stake }) {
+					break;
+				}
+			}
+			read
 		}
 
 		fn max_per_model() -> u32 {
 			T::MaxProvidersPerModel::get()
-		}
-
-		fn serving(model: ModelId) -> u32 {
-			ModelProviders::<T>::decode_len(model).unwrap_or(0) as u32
 		}
 
 		fn job_assigned(who: &T::AccountId) -> DispatchResult {

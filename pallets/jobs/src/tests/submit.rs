@@ -343,8 +343,8 @@ fn calls_are_weighed_by_what_they_carry() {
 			declared,
 			<() as WeightInfo>::submit_job(200, max_providers).saturating_add(search)
 		);
-		let serving = <Test as Config>::Providers::serving(MODEL);
-		assert!(serving >= 1 && serving < max_providers);
+		// Every provider of the mock could take it: the scan stops at the first.
+		let serving = 1;
 		let post = send(DAPP, prompt, 4, 1_000).unwrap();
 		let used = post.actual_weight.expect("a refund");
 		let first_agenda = crate::Pallet::<Test>::agenda_search_weight(1);
@@ -384,6 +384,33 @@ fn calls_are_weighed_by_what_they_carry() {
 			weight(result(most as usize + 1_000)),
 			<() as WeightInfo>::submit_result(most).saturating_add(search)
 		);
+	});
+}
+
+/// The submission's scan stops at the first provider that could take the job and charges the
+/// records it read: one when the first provider can, more when the ones before it cannot (here
+/// the first is suspended), all of them for a job nobody can take, which is refused with the
+/// same error as a full scan would give.
+#[test]
+fn the_provider_scan_charges_the_records_it_read() {
+	build_and_execute(|| {
+		let first_agenda = crate::Pallet::<Test>::agenda_search_weight(1);
+		let charged = |providers_read: u32| {
+			Some(<() as WeightInfo>::submit_job(2, providers_read).saturating_add(first_agenda))
+		};
+		let suspend = |who: u64| {
+			pallet_providers::Providers::<Test>::mutate(who, |p| {
+				if let Some(p) = p.as_mut() {
+					p.suspended = true;
+				}
+			})
+		};
+		assert_eq!(send(DAPP, b"hi".to_vec(), 4, 1_000).unwrap().actual_weight, charged(1));
+		let serving = pallet_providers::ModelProviders::<Test>::get(MODEL);
+		suspend(serving[0]);
+		assert_eq!(send(DAPP, b"hi".to_vec(), 4, 1_000).unwrap().actual_weight, charged(2));
+		serving.iter().for_each(|p| suspend(*p));
+		assert_noop!(queue(DAPP, b"hi", 4, 1_000), Error::<Test>::NoEligibleProvider);
 	});
 }
 
