@@ -805,20 +805,31 @@ pub mod pallet {
 		) -> Result<Vec<(T::AccountId, Price<BalanceOf<T>>)>, Error<T>> {
 			let affordable: Vec<_> = candidates
 				.into_iter()
-				.filter(|c| {
-					job_cost(&c.price, input_tokens, max_tokens).is_some_and(|cost| cost <= budget)
-				})
+				.filter(|c| Self::affords(c, input_tokens, max_tokens, budget))
 				.collect();
 			ensure!(!affordable.is_empty(), Error::<T>::BudgetBelowQuote);
 			let affordable: Vec<_> = affordable
 				.into_iter()
-				.filter(|c| {
-					T::Audit::may_expose(c.stake, Exposure::<T>::get(&c.who).saturating_add(budget))
-				})
+				.filter(|c| Self::may_hold(c, budget))
 				.map(|c| (c.who, c.price))
 				.collect();
 			ensure!(!affordable.is_empty(), Error::<T>::StakeFullyExposed);
 			Ok(affordable)
+		}
+
+		/// Whether `c`'s worst-case cost for the job fits `budget`.
+		fn affords(
+			c: &Candidate<T::AccountId, BalanceOf<T>>,
+			input_tokens: u32,
+			max_tokens: u32,
+			budget: BalanceOf<T>,
+		) -> bool {
+			job_cost(&c.price, input_tokens, max_tokens).is_some_and(|cost| cost <= budget)
+		}
+
+		/// Whether `c`'s stake still covers `budget` on top of the budgets it holds open.
+		fn may_hold(c: &Candidate<T::AccountId, BalanceOf<T>>, budget: BalanceOf<T>) -> bool {
+			T::Audit::may_expose(c.stake, Exposure::<T>::get(&c.who).saturating_add(budget))
 		}
 
 		/// Whether some provider could take a job now: [`Self::eligible`]'s test, stopping at the
@@ -836,14 +847,11 @@ pub mod pallet {
 			let (mut any, mut affordable, mut found) = (false, false, false);
 			let read = T::Providers::scan_candidates(model, max_price, region, &mut |c| {
 				any = true;
-				if job_cost(&c.price, input_tokens, max_tokens).is_none_or(|cost| cost > budget) {
+				if !Self::affords(c, input_tokens, max_tokens, budget) {
 					return false;
 				}
 				affordable = true;
-				found = T::Audit::may_expose(
-					c.stake,
-					Exposure::<T>::get(&c.who).saturating_add(budget),
-				);
+				found = Self::may_hold(c, budget);
 				found
 			});
 			match (found, any, affordable) {
