@@ -3,7 +3,7 @@
 //! and submission that finds its extrinsic in a block even if the node it was sent to died.
 
 use crate::{
-	rpc::{Requester, Rpc},
+	rpc::{header_number, Requester, Rpc},
 	Error, Result,
 };
 use attesta_runtime::{
@@ -147,13 +147,6 @@ pub async fn best_number(rpc: &impl Requester) -> Result<u32> {
 pub async fn finalized_number(rpc: &impl Requester) -> Result<u32> {
 	let hash: Value = rpc.call("chain_getFinalizedHead", vec![]).await?;
 	header_number(&rpc.call("chain_getHeader", vec![hash]).await?)
-}
-
-fn header_number(header: &Value) -> Result<u32> {
-	let n = header["number"]
-		.as_str()
-		.ok_or_else(|| Error::Decode(format!("header without number: {header}")))?;
-	u32::from_str_radix(n.trim_start_matches("0x"), 16).map_err(|e| Error::Decode(e.to_string()))
 }
 
 /// The hash of block `number`, if the node has it.
@@ -323,10 +316,6 @@ pub struct Included {
 
 /// Signs `call` with the signer's next nonce, submits it and waits (up to `timeout`) until it
 /// is in a block; fails with the named dispatch error if it failed there.
-///
-/// If the node goes away, the same bytes are sent again through the next endpoint (a node that
-/// already has them says so, which is fine) and the search for the extrinsic goes on from the
-/// block where it started, so nothing is sent twice and nothing is missed.
 pub async fn submit(
 	rpc: &Rpc,
 	info: &ChainInfo,
@@ -334,15 +323,33 @@ pub async fn submit(
 	call: RuntimeCall,
 	timeout: Duration,
 ) -> Result<Included> {
+	let deadline = Instant::now() + timeout;
 	let nonce = next_nonce(rpc, &signer.public().into()).await?;
 	let xt = sign(call, signer, nonce, info, birth_block(rpc).await?);
 	let encoded = xt.encode();
-	let xt_hash = sp_crypto_hashing::blake2_256(&encoded);
-	let mut next = best_number(rpc).await?.saturating_add(1);
-	let mut sent_to = send(rpc, &encoded).await?;
-	let deadline = Instant::now() + timeout;
-	while Instant::now() < deadline {
-		let best = best_number(rpc).await?;
+	let from = best_number(rpc).await?.saturating_add(1);
+	send(rpc, &encoded).await?;
+	await_inclusion(rpc, &encoded, from, deadline).await
+}
+
+/// Waits until the sent extrinsic `encoded` is in a block numbered `from` or later, looking
+/// at each block as the node announces it; fails with the named dispatch error if it failed
+/// there, and with [`Error::Timeout`] after `deadline`.
+///
+/// If the node goes away, the same bytes are sent again through the next endpoint (a node that
+/// already has them says so, which is fine) and the search goes on from the block where it
+/// was, so nothing is sent twice and nothing is missed.
+pub async fn await_inclusion(
+	rpc: &Rpc,
+	encoded: &[u8],
+	from: u32,
+	deadline: Instant,
+) -> Result<Included> {
+	let xt_hash = sp_crypto_hashing::blake2_256(encoded);
+	let mut sent_to = rpc.endpoint().await;
+	let mut next = from;
+	let mut heads = rpc.heads();
+	while let Some(best) = heads.next(deadline).await? {
 		while next <= best {
 			if let Some(found) = find_in_block(rpc, next, &xt_hash).await? {
 				return Ok(found);
@@ -350,14 +357,12 @@ pub async fn submit(
 			next = next.saturating_add(1);
 		}
 		// Failed over since sending: the new node may not have the extrinsic yet.
-		let endpoint = rpc.endpoint().await;
-		if endpoint != sent_to {
-			sent_to = send(rpc, &encoded).await?;
+		if rpc.endpoint().await != sent_to {
+			sent_to = send(rpc, encoded).await?;
 		}
-		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
 	Err(Error::Timeout(format!(
-		"extrinsic 0x{} not in a block within {timeout:?}",
+		"extrinsic 0x{} not in a block in time",
 		bytes::to_hex(&xt_hash, false)
 	)))
 }

@@ -296,8 +296,9 @@ impl Market {
 		}
 		let deadline = Instant::now() + timeout;
 		let mut next = job.block.saturating_add(1);
-		while Instant::now() < deadline {
-			for (_, _, events) in self.blocks_since(&mut next).await? {
+		let mut heads = self.rpc.heads();
+		while let Some(best) = heads.next(deadline).await? {
+			for (_, _, events) in self.blocks_up_to(&mut next, best).await? {
 				for event in events {
 					match event {
 						RuntimeEvent::Jobs(pallet_jobs::Event::JobAssigned {
@@ -317,7 +318,6 @@ impl Market {
 					}
 				}
 			}
-			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 		Err(Error::Timeout(format!("no provider drawn for job {}", job.job_id)))
 	}
@@ -338,8 +338,9 @@ impl Market {
 		let mut checks = 0u32;
 		let mut verdict = Verdict::Unchecked;
 		let mut missed = Vec::new();
-		while Instant::now() < deadline {
-			for (number, hash, events) in self.blocks_since(&mut next).await? {
+		let mut heads = self.rpc.heads();
+		while let Some(best) = heads.next(deadline).await? {
+			for (number, hash, events) in self.blocks_up_to(&mut next, best).await? {
 				for event in events {
 					match event {
 						RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted {
@@ -440,15 +441,17 @@ impl Market {
 					}
 				}
 			}
-			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 		Err(Error::Timeout(format!("job {id} did not end within {timeout:?}")))
 	}
 
-	/// The blocks from `*next` to the best one, each with its number, hash and events; moves
-	/// `*next` past them.
-	async fn blocks_since(&self, next: &mut u32) -> Result<Vec<(u32, H256, Vec<RuntimeEvent>)>> {
-		let best = chain::best_number(&self.rpc).await?;
+	/// The blocks from `*next` to `best`, each with its number, hash and events; moves `*next`
+	/// past them.
+	async fn blocks_up_to(
+		&self,
+		next: &mut u32,
+		best: u32,
+	) -> Result<Vec<(u32, H256, Vec<RuntimeEvent>)>> {
 		let mut blocks = Vec::new();
 		while *next <= best {
 			let Some(hash) = chain::block_hash(&self.rpc, *next).await? else { break };

@@ -5,7 +5,11 @@
 use substrate_wasm_builder::WasmBuilder;
 
 fn main() {
-	let runtime = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+	// Read when the script runs, not baked in when it compiles: checkouts that share a target
+	// directory share this script's binary.
+	let dir =
+		std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|e| panic!("CARGO_MANIFEST_DIR: {e}"));
+	let runtime = std::path::Path::new(&dir).join("../Cargo.toml");
 	let runtime = runtime.canonicalize().unwrap_or(runtime);
 	let builder = WasmBuilder::new()
 		.with_project(runtime)
