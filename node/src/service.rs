@@ -282,6 +282,15 @@ pub fn new_full<
 
 		let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
 
+		task_manager.spawn_handle().spawn(
+			"aura-equivocations",
+			None,
+			crate::equivocation::report_aura_equivocations(
+				client.clone(),
+				OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+			),
+		);
+
 		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
 			StartAuraParams {
 				slot_duration,

@@ -4,7 +4,7 @@
 use crate::{
 	opaque, AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Historical,
 	InherentDataExt, Jobs, Nonce, Providers, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
-	TransactionPayment, VERSION,
+	TransactionPayment, Validators, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -141,6 +141,24 @@ impl_runtime_apis! {
 			Historical::prove((sp_consensus_grandpa::KEY_TYPE, authority_id))
 				.map(|p| p.encode())
 				.map(sp_consensus_grandpa::OpaqueKeyOwnershipProof::new)
+		}
+	}
+
+	impl pallet_validators::equivocation::AuraEquivocationApi<Block> for Runtime {
+		fn generate_key_ownership_proof(authority: AuraId) -> Option<sp_runtime::OpaqueValue> {
+			use codec::Encode;
+			use frame_support::traits::KeyOwnerProofSystem;
+			Historical::prove((pallet_validators::equivocation::AURA_KEY_TYPE, authority))
+				.map(|p| sp_runtime::OpaqueValue::new(p.encode()))
+		}
+
+		fn submit_report_equivocation_unsigned_extrinsic(
+			equivocation_proof: pallet_validators::equivocation::AuraEquivocationProof<
+				<Block as BlockT>::Header,
+			>,
+			key_owner_proof: sp_runtime::OpaqueValue,
+		) -> Option<()> {
+			Validators::submit_unsigned_report(equivocation_proof, key_owner_proof.decode()?)
 		}
 	}
 

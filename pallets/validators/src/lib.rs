@@ -17,6 +17,8 @@
 //!   GRANDPA equivocation) is removed from the set as governance would remove it, unless that would
 //!   leave fewer than `MinValidators`; governance may add it back. Validators hold no stake here,
 //!   so losing the seat is the punishment.
+//! * Aura equivocations (one key sealing two headers for one slot), which FRAME's Aura pallet does
+//!   not report, are reported here: [`equivocation`], `report_equivocation_unsigned`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -24,6 +26,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod equivocation;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -42,14 +45,16 @@ pub use weights::WeightInfo;
 )]
 #[frame_support::pallet]
 pub mod pallet {
-	use super::WeightInfo;
-	use alloc::vec::Vec;
+	use super::{equivocation::AuraEquivocationProof, WeightInfo};
+	use alloc::{boxed::Box, vec::Vec};
 	use frame_support::{pallet_prelude::*, traits::Contains};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
 		traits::{One, Saturating, Zero},
 		Permill,
 	};
+	use sp_session::{GetSessionNumber, GetValidatorCount};
+	use sp_staking::offence::OffenceReportSystem;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -73,6 +78,15 @@ pub mod pallet {
 		/// Blocks a session lasts when the set does not change.
 		#[pallet::constant]
 		type SessionPeriod: Get<BlockNumberFor<Self>>;
+		/// Proves that an Aura key was a validator's in a session (on Attesta,
+		/// `pallet_session::historical`'s `MembershipProof`).
+		type KeyOwnerProof: Parameter + GetSessionNumber + GetValidatorCount;
+		/// Checks Aura equivocation reports and reports the offence
+		/// ([`crate::equivocation::EquivocationReportSystem`]).
+		type EquivocationReportSystem: OffenceReportSystem<
+			Option<Self::AccountId>,
+			(AuraEquivocationProof<HeaderFor<Self>>, Self::KeyOwnerProof),
+		>;
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -160,6 +174,13 @@ pub mod pallet {
 		TooManyValidators,
 		/// The set would fall below `MinValidators`.
 		TooFewValidators,
+		/// The headers are not two different headers for the proof's slot both sealed by its
+		/// offender.
+		InvalidEquivocationProof,
+		/// The key ownership proof does not prove the offender's key a validator's.
+		InvalidKeyOwnershipProof,
+		/// This offender's equivocation at this slot was reported already.
+		DuplicateOffenceReport,
 	}
 
 	#[pallet::call]
@@ -195,6 +216,45 @@ pub mod pallet {
 			Self::deposit_event(Event::ValidatorRemoved { who });
 			Ok(())
 		}
+
+		/// Reports an Aura equivocation: the proof's offender sealed two different headers for
+		/// one slot. Sent unsigned by the validator nodes that import both headers, into their
+		/// own blocks only; the offence goes to `pallet-offences`, and from there to the
+		/// offender's removal. Free: a false or repeated report is refused before a block
+		/// takes it.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::report_equivocation(
+			key_owner_proof.validator_count(),
+			crate::equivocation::proof_len(equivocation_proof),
+		))]
+		pub fn report_equivocation_unsigned(
+			origin: OriginFor<T>,
+			equivocation_proof: Box<AuraEquivocationProof<HeaderFor<T>>>,
+			key_owner_proof: T::KeyOwnerProof,
+		) -> DispatchResultWithPostInfo {
+			ensure_none(origin)?;
+			T::EquivocationReportSystem::process_evidence(
+				None,
+				(*equivocation_proof, key_owner_proof),
+			)?;
+			Ok(Pays::No.into())
+		}
+	}
+
+	// As `pallet-grandpa`'s reports: `#[pallet::authorize]` would need `AuthorizeCall` in the
+	// chain's transaction extensions first.
+	#[allow(deprecated)]
+	#[pallet::validate_unsigned]
+	impl<T: Config> ValidateUnsigned for Pallet<T> {
+		type Call = Call<T>;
+
+		fn validate_unsigned(source: TransactionSource, call: &Self::Call) -> TransactionValidity {
+			Self::validate_report(source, call)
+		}
+
+		fn pre_dispatch(call: &Self::Call) -> Result<(), TransactionValidityError> {
+			Self::pre_dispatch_report(call)
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -211,8 +271,8 @@ pub mod pallet {
 		}
 	}
 
-	/// Offences reported through `pallet-offences` (GRANDPA equivocations): each offender, once,
-	/// leaves the set. The slash fractions are not used: validators hold no stake here.
+	/// Offences reported through `pallet-offences` (GRANDPA and Aura equivocations): each offender,
+	/// once, leaves the set. The slash fractions are not used: validators hold no stake here.
 	impl<T: Config, Full>
 		sp_staking::offence::OnOffenceHandler<T::AccountId, (T::AccountId, Full), Weight> for Pallet<T>
 	{

@@ -42,6 +42,9 @@ impl pallet_validators::Config for Test {
 	type MinValidators = ConstU32<2>;
 	type MaxValidators = ConstU32<4>;
 	type SessionPeriod = frame_support::traits::ConstU64<10>;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	// The proofs themselves are tested here; reporting them, in the runtime's tests.
+	type EquivocationReportSystem = ();
 	type WeightInfo = ();
 }
 

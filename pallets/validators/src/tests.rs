@@ -94,3 +94,88 @@ fn a_proven_offender_leaves_the_set_but_never_below_the_minimum() {
 		assert!(!Changed::<Test>::get());
 	});
 }
+
+/// What counts as proof that an Aura key equivocated: two different headers for one slot, both
+/// sealed by it, and nothing less.
+mod aura_equivocation_proofs {
+	use crate::equivocation::{is_valid, AuraEquivocationProof, AuraId, AuraSignature, Slot};
+	use sp_consensus_aura::{digests::CompatibleDigestItem, sr25519::AuthorityPair};
+	use sp_core::{Pair, H256};
+	use sp_runtime::{
+		generic::{Digest, DigestItem},
+		traits::{BlakeTwo256, Header as _},
+	};
+
+	type Header = sp_runtime::generic::Header<u64, BlakeTwo256>;
+
+	fn pair(seed: u8) -> AuthorityPair {
+		AuthorityPair::from_seed(&[seed; 32])
+	}
+
+	/// A header of block 1 for `slot` with state root `state`, not yet sealed.
+	fn unsealed(slot: u64, state: u8) -> Header {
+		let pre_digest =
+			<DigestItem as CompatibleDigestItem<AuraSignature>>::aura_pre_digest(Slot::from(slot));
+		Header::new(
+			1,
+			H256::zero(),
+			H256::repeat_byte(state),
+			H256::zero(),
+			Digest { logs: vec![pre_digest] },
+		)
+	}
+
+	/// `header` sealed by `key`, as an Aura author seals: a signature over its hash.
+	fn seal(mut header: Header, key: &AuthorityPair) -> Header {
+		let signature = key.sign(header.hash().as_ref());
+		header
+			.digest_mut()
+			.push(<DigestItem as CompatibleDigestItem<_>>::aura_seal(signature));
+		header
+	}
+
+	fn proof(
+		offender: &AuthorityPair,
+		slot: u64,
+		a: Header,
+		b: Header,
+	) -> AuraEquivocationProof<Header> {
+		AuraEquivocationProof {
+			offender: AuraId::from(offender.public()),
+			slot: Slot::from(slot),
+			first_header: a,
+			second_header: b,
+		}
+	}
+
+	#[test]
+	fn two_different_headers_for_one_slot_sealed_by_one_key_prove_it() {
+		let key = pair(1);
+		let (a, b) = (seal(unsealed(7, 1), &key), seal(unsealed(7, 2), &key));
+		assert!(is_valid(&proof(&key, 7, a.clone(), b.clone())));
+		assert!(is_valid(&proof(&key, 7, b, a)), "in either order");
+	}
+
+	#[test]
+	fn anything_less_is_no_proof() {
+		let (key, other) = (pair(1), pair(2));
+		let a = seal(unsealed(7, 1), &key);
+		// One header twice, or one header sealed twice (what the author signed is the same).
+		assert!(!is_valid(&proof(&key, 7, a.clone(), a.clone())));
+		let resealed = seal(unsealed(7, 1), &key);
+		assert_ne!(a.hash(), resealed.hash(), "sr25519 seals differ each time");
+		assert!(!is_valid(&proof(&key, 7, a.clone(), resealed)));
+		// Two slots, or a slot other than the proof's.
+		assert!(!is_valid(&proof(&key, 7, a.clone(), seal(unsealed(8, 2), &key))));
+		let b = seal(unsealed(7, 2), &key);
+		assert!(!is_valid(&proof(&key, 8, a.clone(), b.clone())));
+		// Another key's seal on one of them, or the headers blamed on another key.
+		assert!(!is_valid(&proof(&key, 7, a.clone(), seal(unsealed(7, 2), &other))));
+		assert!(!is_valid(&proof(&other, 7, a.clone(), b.clone())));
+		// An unsealed header, or one whose content changed after sealing.
+		assert!(!is_valid(&proof(&key, 7, a.clone(), unsealed(7, 2))));
+		let mut tampered = b;
+		tampered.set_state_root(H256::repeat_byte(3));
+		assert!(!is_valid(&proof(&key, 7, a, tampered)));
+	}
+}

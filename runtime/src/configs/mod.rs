@@ -110,6 +110,13 @@ impl pallet_validators::Config for Runtime {
 	type MinValidators = ConstU32<1>;
 	type MaxValidators = ConstU32<32>;
 	type SessionPeriod = ConstU32<SESSION_LENGTH>;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = pallet_validators::equivocation::EquivocationReportSystem<
+		Self,
+		Offences,
+		Historical,
+		ReportLongevity,
+	>;
 	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
 }
 
@@ -178,7 +185,8 @@ impl pallet_authorship::Config for Runtime {
 	type EventHandler = ();
 }
 
-/// Proven offences (GRANDPA equivocations) go to [`Validators`], which removes the offender.
+/// Proven offences (GRANDPA and Aura equivocations) go to [`Validators`], which removes the
+/// offender.
 impl pallet_offences::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
