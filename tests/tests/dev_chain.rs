@@ -1,5 +1,6 @@
 //! A `--dev` node, driven over JSON-RPC: it authors and finalizes blocks, a signed transfer
-//! lands with its event, bad extrinsics are refused, and the metadata decodes.
+//! lands with its event, bad extrinsics are refused, and the metadata decodes. A twin holding
+//! its author's Aura key seals blocks for the same slots, and the nodes report it.
 
 use attesta_e2e::*;
 use attesta_runtime::{BalancesCall, RuntimeCall, RuntimeEvent, UNIT};
@@ -8,7 +9,7 @@ use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use sp_core::bytes;
 use sp_keyring::Sr25519Keyring;
-use std::time::Duration;
+use std::{sync::atomic::Ordering, time::Duration};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()> {
@@ -142,6 +143,79 @@ async fn dev_node_finalizes_accepts_transfers_and_rejects_garbage() -> Result<()
 		Ok((best_number(&c).await? > before).then_some(()))
 	})
 	.await?;
+	Ok(())
+}
+
+/// Alice's Aura key on a second node: both nodes author each of Alice's slots (all of them: she is
+/// the dev chain's one validator), so each slot gets two sealed blocks. The validator nodes
+/// notice it on import and report it; the chain records the offence once per slot and keeps
+/// Alice, as the set never falls below its minimum of one (`runtime/tests/equivocation.rs` shows
+/// an offender leaving a larger set).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_validator_sealing_two_blocks_for_one_slot_is_reported() -> Result<()> {
+	let alice = Node::start("dev-equivocating", &["--dev", "--tmp"]).await?;
+	let c = alice.client().await?;
+	wait_finalized(&c, 1, Duration::from_secs(120)).await?;
+	let boot = alice.multiaddr().await?;
+	let twin = Node::start(
+		"dev-equivocating-twin",
+		&[
+			"--chain",
+			"dev",
+			"--tmp",
+			"--validator",
+			"--bootnodes",
+			&boot,
+			// A validator's network key must exist beforehand; any fixed one does here.
+			"--node-key",
+			"0000000000000000000000000000000000000000000000000000000000000001",
+		],
+	)
+	.await?;
+	insert_key(&twin.client().await?, "aura", Sr25519Keyring::Alice).await?;
+
+	// The next block of Alice's best chain to look at.
+	let next = &std::sync::atomic::AtomicU32::new(1);
+	let offence =
+		wait_for("the equivocation reported on chain", Duration::from_secs(240), || async {
+			let best = best_number(&c).await?;
+			while next.load(Ordering::Relaxed) <= best {
+				let number = next.fetch_add(1, Ordering::Relaxed);
+				let events = events_at(&c, block_hash(&c, number).await?).await?;
+				let reported = events.iter().any(|e| {
+					matches!(
+						e,
+						RuntimeEvent::Offences(pallet_offences::Event::Offence { kind, .. })
+							if kind == b"aura:equivocatio"
+					)
+				});
+				if reported {
+					return Ok(Some(events));
+				}
+			}
+			Ok(None)
+		})
+		.await
+		.map_err(|e| {
+			format!(
+				"{e}
+Alice:
+{}
+twin:
+{}",
+				alice.log_tail(),
+				twin.log_tail()
+			)
+		})?;
+	assert!(
+		offence.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Validators(pallet_validators::Event::OffenderKept { who, .. })
+				if *who == Sr25519Keyring::Alice.to_account_id()
+		)),
+		"the offender is named and kept (the set's minimum): {offence:?}"
+	);
+	assert!(alice.log_text().contains("sealed two blocks for slot"), "Alice's node saw it");
 	Ok(())
 }
 
