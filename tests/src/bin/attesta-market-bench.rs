@@ -3,8 +3,10 @@
 //! `JOBS` jobs of `TOKENS` greedy tokens. Prints how regularly blocks arrive while the node
 //! runs inference, results and checks per block, and latencies.
 //!
-//! Usage: `attesta-market-bench [JOBS=12] [TOKENS=48]` (needs the node built and the model
-//! fetched: `scripts/setup.sh`, `cargo build --workspace`).
+//! Usage: `attesta-market-bench [JOBS=12] [TOKENS=48] [--inference-threads N] [--together K]`
+//! (needs the node built and the model fetched: `scripts/setup.sh`, `cargo build --workspace`).
+//! `--together 3` sends three jobs at once, from three dapps, in every round: more work than
+//! the engine does in a block, so it measures block production under a saturated engine.
 
 use attesta_e2e::{market::*, *};
 use attesta_runtime::{RuntimeCall, RuntimeEvent, UNIT};
@@ -38,6 +40,9 @@ struct Args {
 	/// The node's inference threads (its default on 2 cores is 1: all but one).
 	#[arg(long, default_value_t = 1)]
 	inference_threads: usize,
+	/// Jobs sent at once, each from its own dapp (at most 3), per round of submissions.
+	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3))]
+	together: u32,
 }
 
 fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
@@ -50,7 +55,7 @@ fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 async fn run() -> Result<()> {
-	let Args { jobs, tokens, inference_threads } = clap::Parser::parse();
+	let Args { jobs, tokens, inference_threads, together } = clap::Parser::parse();
 	let keys = [("prov", Bob), ("chck", Alice), ("chck", Charlie)];
 	let (node, c, info) =
 		start_market_node_with_threads("market-bench", &keys, "", inference_threads).await?;
@@ -84,29 +89,35 @@ async fn run() -> Result<()> {
 	});
 	let dapps: [Sr25519Keyring; 3] = [Dave, Eve, Ferdie];
 	let mut submitted_at = BTreeMap::new();
-	for i in 0..jobs {
-		let dapp = dapps[i as usize % dapps.len()];
+	let mut sent = 0u32;
+	while sent < jobs {
 		let best = best_number(&c).await?;
-		let events = execute(
-			&c,
-			&info,
-			dapp,
-			RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-				model: 0,
-				prompt: PROMPTS[i as usize % PROMPTS.len()].as_bytes().to_vec(),
-				params: GenParams::greedy(tokens),
-				max_price: Price { input: UNIT, output: UNIT },
-				region: None,
-				budget: 10 * UNIT,
-				deadline: best + 100,
-			}),
-		)
-		.await?;
-		for e in events {
-			if let RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, .. }) = e {
-				submitted_at.insert(job_id, best_number(&c).await?);
+		let round = together.min(jobs - sent);
+		let submissions = (0..round).map(|k| {
+			let i = (sent + k) as usize;
+			execute(
+				&c,
+				&info,
+				dapps[k as usize],
+				RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+					model: 0,
+					prompt: PROMPTS[i % PROMPTS.len()].as_bytes().to_vec(),
+					params: GenParams::greedy(tokens),
+					max_price: Price { input: UNIT, output: UNIT },
+					region: None,
+					budget: 10 * UNIT,
+					deadline: best + 400,
+				}),
+			)
+		});
+		for events in futures::future::try_join_all(submissions).await? {
+			for e in events {
+				if let RuntimeEvent::Jobs(pallet_jobs::Event::JobSubmitted { job_id, .. }) = e {
+					submitted_at.insert(job_id, best_number(&c).await?);
+				}
 			}
 		}
+		sent += round;
 	}
 
 	let mut answered = BTreeMap::new();
