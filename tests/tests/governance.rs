@@ -6,6 +6,9 @@
 //! finalizing, the open jobs keep their terms and new transactions are signed for it. Last, a
 //! fifth validator registers its session keys, is added by motion and authors blocks, and one
 //! of the four is removed by motion while the others keep finalizing.
+//!
+//! It prints what it measured (`cargo test --test governance -- --nocapture`): blocks from the
+//! first motion of each change to its effect, and block intervals around the upgrade.
 
 use attesta_e2e::{market::*, testnet::*, *};
 use attesta_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent, UNIT};
@@ -64,6 +67,20 @@ async fn motion(
 		"the motion did not execute: {events:?}"
 	);
 	Ok(events)
+}
+
+/// The intervals, in seconds, between the timestamps of blocks `from..=to` on the node at `c`.
+async fn block_intervals(c: &WsClient, from: u32, to: u32) -> Result<Vec<f64>> {
+	use frame_support::traits::PalletInfoAccess;
+	let pallet = <attesta_runtime::Timestamp as PalletInfoAccess>::name();
+	let key = frame_support::storage::storage_prefix(pallet.as_bytes(), b"Now");
+	let mut stamps = Vec::new();
+	for n in from..=to {
+		let at = block_hash(c, n).await?;
+		let ms: u64 = attesta_client::chain::storage(c, &key, Some(at)).await?.unwrap_or_default();
+		stamps.push(ms);
+	}
+	Ok(stamps.windows(2).map(|w| w[1].saturating_sub(w[0]) as f64 / 1000.0).collect())
 }
 
 /// The runtime's next spec version, built by `scripts/build-next-runtime.sh`.
@@ -189,6 +206,7 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 
 	// The runtime upgrade: its code's hash is authorised by Root, reached in two motions.
 	let code = next_runtime()?;
+	let upgrade_proposed = best_number(&clients[0]).await?;
 	let code_hash = <Runtime as frame_system::Config>::Hashing::hash(&code);
 	let authorize = RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash });
 	let call_hash = <Runtime as frame_system::Config>::Hashing::hash_of(&authorize);
@@ -217,6 +235,7 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 		"no CodeUpdated: {events:?}"
 	);
 	let upgraded_at = best_number(&clients[3]).await?;
+	let mut all_upgraded = upgraded_at;
 	for (n, c) in nodes.iter().zip(&clients) {
 		wait_for(
 			&format!("the next spec version on {}", n.name),
@@ -227,8 +246,19 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 			},
 		)
 		.await?;
+		all_upgraded = all_upgraded.max(best_number(c).await?);
 		wait_finalized(c, upgraded_at + 2, Duration::from_secs(90)).await?;
 	}
+	let around =
+		block_intervals(&clients[0], upgraded_at.saturating_sub(3), upgraded_at + 3).await?;
+	println!(
+		"measured: upgrade: first motion at #{upgrade_proposed}, code applied in #{upgraded_at} \
+		 ({} blocks), every node on the new spec by #{all_upgraded}; block intervals from \
+		 #{} to #{}: {around:?} s",
+		upgraded_at - upgrade_proposed,
+		upgraded_at.saturating_sub(3),
+		upgraded_at + 3,
+	);
 	// The open jobs keep their terms; a transaction signed for the new version goes through.
 	let upgraded = chain_info(&clients[0]).await?;
 	let third = submit_job(&clients[0], &upgraded).await?;
@@ -260,7 +290,9 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 	let add = RuntimeCall::Validators(pallet_validators::Call::add_validator {
 		who: Eve.to_account_id(),
 	});
+	let add_proposed = best_number(&clients[0]).await?;
 	motion(&clients, &info, 2, &[Alice, Bob], add).await?;
+	let add_closed = best_number(&clients[0]).await?;
 	for (n, c) in nodes.iter().zip(&clients) {
 		wait_for(
 			&format!("Eve among the validators on {}", n.name),
@@ -276,15 +308,29 @@ async fn a_council_motion_changes_the_sample_rate_for_new_jobs_on_every_node() -
 	})
 	.await
 	.map_err(|e| format!("{e}\n{}", eve.log_tail()))?;
+	let eve_authors = best_number(&clients[0]).await?;
+	println!(
+		"measured: validator added: motion from #{add_proposed} to #{add_closed}, Eve authoring \
+		 by #{eve_authors} ({} blocks after the motion closed)",
+		eve_authors - add_closed
+	);
 	// One removed by motion: Dave leaves the set, and the other four keep finalizing.
 	let remove = RuntimeCall::Validators(pallet_validators::Call::remove_validator {
 		who: Dave.to_account_id(),
 	});
+	let remove_proposed = best_number(&clients[0]).await?;
 	motion(&clients, &info, 2, &[Alice, Bob], remove).await?;
+	let remove_closed = best_number(&clients[0]).await?;
 	wait_for("Dave out of the validators", Duration::from_secs(240), || async {
 		Ok((!session_validators(&clients[0]).await?.contains(&Dave.to_account_id())).then_some(()))
 	})
 	.await?;
+	let dave_out = best_number(&clients[0]).await?;
+	println!(
+		"measured: validator removed: motion from #{remove_proposed} to #{remove_closed}, out of \
+		 the set by #{dave_out} ({} blocks after the motion closed)",
+		dave_out - remove_closed
+	);
 	let now = best_number(&clients[0]).await?;
 	wait_finalized(&clients[0], now + 3, Duration::from_secs(120)).await?;
 	drop(eve);
