@@ -54,8 +54,8 @@ pub struct InferenceParams {
 	#[arg(long = "inference-workers", value_name = "N", default_value_t = 1)]
 	pub workers: usize,
 
-	/// CPU threads of the inference kernels, shared by all jobs (default: all cores but one,
-	/// so block authoring and import always have a core).
+	/// CPU threads of the inference kernels, shared by all jobs (default: all cores, but on a
+	/// validator all cores but one, so block authoring and import always have a core).
 	#[arg(long = "inference-threads", value_name = "N")]
 	pub threads: Option<usize>,
 

@@ -8,7 +8,7 @@ use crate::{
 use attesta_inference::{load::hex, EngineHost};
 use attesta_primitives::offchain::InferenceHost;
 use attesta_runtime::opaque::Block;
-use sc_cli::SubstrateCli;
+use sc_cli::{CliConfiguration, SubstrateCli};
 use sc_service::PartialComponents;
 use std::sync::Arc;
 
@@ -156,10 +156,12 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
 		None => {
+			let validator = cli.run.role(cli.run.is_dev()?)?.is_authority();
+			let threads = inference_threads(&cli.inference, validator);
 			// Before any thread of the node exists: candle sizes its pools from the environment.
-			attesta_inference::engine::set_compute_threads(inference_threads(&cli.inference));
+			attesta_inference::engine::set_compute_threads(threads);
 			let runner = cli.create_runner(&cli.run)?;
-			let inference = start_inference(&cli.inference)?;
+			let inference = start_inference(&cli.inference, threads)?;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -178,17 +180,22 @@ pub fn run() -> sc_cli::Result<()> {
 	}
 }
 
-/// Compute threads of the inference kernels: as asked, else all cores but one.
-fn inference_threads(params: &InferenceParams) -> usize {
+/// Compute threads of the inference kernels: as asked; else all cores where inference is the
+/// node's main work, and all cores but one on a validator, so that authoring and import always
+/// have a core of their own (README, "Benchmarks": a saturated engine on all cores did not
+/// delay blocks on a quiet chain, but importing full blocks takes up to 0.7 s of a core).
+fn inference_threads(params: &InferenceParams, validator: bool) -> usize {
 	params.threads.unwrap_or_else(|| {
-		std::thread::available_parallelism()
-			.map_or(1, |n| n.get().saturating_sub(1))
-			.max(1)
+		let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+		cores.saturating_sub(usize::from(validator)).max(1)
 	})
 }
 
 /// Loads the models named on the command line into the inference engine; no models, no engine.
-fn start_inference(params: &InferenceParams) -> sc_cli::Result<Option<Arc<dyn InferenceHost>>> {
+fn start_inference(
+	params: &InferenceParams,
+	threads: usize,
+) -> sc_cli::Result<Option<Arc<dyn InferenceHost>>> {
 	if params.models.is_empty() {
 		log::info!("🧠 No --inference-model given: this node neither executes nor checks jobs");
 		return Ok(None);
@@ -200,7 +207,7 @@ fn start_inference(params: &InferenceParams) -> sc_cli::Result<Option<Arc<dyn In
 			"🧠 Inference engine serves model 0x{} ({} workers, {} threads)",
 			hex(&model),
 			params.workers.max(1),
-			inference_threads(params)
+			threads
 		);
 	}
 	Ok(Some(host.into_shared()))

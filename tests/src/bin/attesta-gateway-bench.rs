@@ -87,7 +87,10 @@ async fn run() -> Result<()> {
 	let (node, c, info) =
 		start_market_node("gw-bench", &[("prov", Bob), ("chck", Alice)], "").await?;
 	register_checker(&c, &info, Alice).await?;
-	register_provider(&c, &info, Bob, "eu", 8).await?;
+	// Room for every request in flight (up to the chain's most, 64): what is measured is the
+	// gateway, not a provider turning jobs away.
+	let capacity = u32::try_from(inflight).unwrap_or(64).clamp(8, 64);
+	register_provider(&c, &info, Bob, "eu", capacity).await?;
 	let gateway = Gateway::start(
 		"bench",
 		&node.url(),

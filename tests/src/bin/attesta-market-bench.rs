@@ -43,7 +43,18 @@ struct Args {
 	/// Jobs sent at once, each from its own dapp (at most 3), per round of submissions.
 	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3))]
 	together: u32,
+	/// Prompts that ask for long answers, so that outputs run to about TOKENS (short questions
+	/// end in a sentence).
+	#[arg(long)]
+	long: bool,
 }
+
+/// Requests for long answers.
+const LONG_PROMPTS: [&str; 3] = [
+	"Write a long, detailed story about a lighthouse keeper and a storm, in many paragraphs.",
+	"Explain in great detail, step by step, how bread is made, from wheat to loaf.",
+	"Describe the history of sailing ships at length, century by century.",
+];
 
 fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
 	let n = xs.len().max(1) as f64;
@@ -55,7 +66,8 @@ fn stats(xs: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 async fn run() -> Result<()> {
-	let Args { jobs, tokens, inference_threads, together } = clap::Parser::parse();
+	let Args { jobs, tokens, inference_threads, together, long } = clap::Parser::parse();
+	let prompts: &[&str] = if long { &LONG_PROMPTS } else { &PROMPTS };
 	let keys = [("prov", Bob), ("chck", Alice), ("chck", Charlie)];
 	let (node, c, info) =
 		start_market_node_with_threads("market-bench", &keys, "", inference_threads).await?;
@@ -101,7 +113,7 @@ async fn run() -> Result<()> {
 				dapps[k as usize],
 				RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
 					model: 0,
-					prompt: PROMPTS[i % PROMPTS.len()].as_bytes().to_vec(),
+					prompt: prompts[i % prompts.len()].as_bytes().to_vec(),
 					params: GenParams::greedy(tokens),
 					max_price: Price { input: UNIT, output: UNIT },
 					region: None,
@@ -122,7 +134,7 @@ async fn run() -> Result<()> {
 
 	let mut answered = BTreeMap::new();
 	let mut settled = BTreeMap::new();
-	let (mut checks, mut disputes) = (0u32, 0u32);
+	let (mut checks, mut disputes, mut output_tokens) = (0u32, 0u32, 0u64);
 	let mut seen = start;
 	let deadline = Instant::now() + Duration::from_secs(900);
 	while settled.len() < submitted_at.len() && Instant::now() < deadline {
@@ -131,8 +143,13 @@ async fn run() -> Result<()> {
 			seen += 1;
 			for e in events_at(&c, block_hash(&c, seen).await?).await? {
 				match e {
-					RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted { job_id, .. }) => {
+					RuntimeEvent::Jobs(pallet_jobs::Event::ResultSubmitted {
+						job_id,
+						output_tokens: n,
+						..
+					}) => {
 						answered.insert(job_id, seen);
+						output_tokens += u64::from(n);
 					},
 					RuntimeEvent::Jobs(pallet_jobs::Event::JobSettled { job_id, .. }) => {
 						settled.insert(job_id, seen);
@@ -171,6 +188,15 @@ async fn run() -> Result<()> {
 	println!("blocks observed: {}", arrivals.len());
 	println!("block interval: mean {mean:.2} s, sd {sd:.2} s, min {min:.2} s, max {max:.2} s (target 6 s)");
 	println!("results per block: {:.2}", answered.len() as f64 / blocks);
+	let first_submitted = submitted_at.values().min().copied().unwrap_or(start);
+	let last_answered = answered.values().max().copied().unwrap_or(first_submitted);
+	let busy_blocks = f64::from(last_answered.saturating_sub(first_submitted).max(1));
+	println!(
+		"output tokens: {output_tokens} ({:.1} per job), {:.0} per block from the first \
+		 submission to the last answer ({busy_blocks} blocks)",
+		output_tokens as f64 / answered.len().max(1) as f64,
+		output_tokens as f64 / busy_blocks
+	);
 	println!(
 		"checks passed: {checks} ({:.2} per block), disputes: {disputes}",
 		f64::from(checks) / blocks
