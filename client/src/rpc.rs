@@ -197,27 +197,27 @@ async fn follow_heads(connection: Arc<Connection>, best: watch::Sender<u32>) {
 			() = best.closed() => return,
 			client = connection.client() => client,
 		};
-		let subscribed = match &client {
-			Ok(client) => client
-				.subscribe::<Value, _>(
-					"chain_subscribeNewHeads",
-					rpc_params![],
-					"chain_unsubscribeNewHeads",
-				)
-				.await
-				.map_err(Some),
-			Err(_) => Err(None),
+		let retry = connection.policy.delay(attempt);
+		attempt = attempt.saturating_add(1);
+		// `client` retried every endpoint already: wait, then start over.
+		let Ok(client) = client else {
+			tokio::time::sleep(retry).await;
+			continue;
 		};
+		let subscribed = client
+			.subscribe::<Value, _>(
+				"chain_subscribeNewHeads",
+				rpc_params![],
+				"chain_unsubscribeNewHeads",
+			)
+			.await;
 		let mut heads = match subscribed {
 			Ok(heads) => heads,
 			Err(e) => {
-				if let (Some(e), Ok(client)) = (e, &client) {
-					if is_transport(&e) {
-						connection.fail_over(client).await;
-					}
+				if is_transport(&e) {
+					connection.fail_over(&client).await;
 				}
-				tokio::time::sleep(connection.policy.delay(attempt)).await;
-				attempt = attempt.saturating_add(1);
+				tokio::time::sleep(retry).await;
 				continue;
 			},
 		};
@@ -233,9 +233,7 @@ async fn follow_heads(connection: Arc<Connection>, best: watch::Sender<u32>) {
 					Some(Err(_)) => {},
 					// The connection went: on to the next endpoint.
 					None => {
-						if let Ok(client) = &client {
-							connection.fail_over(client).await;
-						}
+						connection.fail_over(&client).await;
 						break;
 					},
 				},
