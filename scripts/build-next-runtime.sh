@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the runtime as its next spec version (feature `next-spec`): the code that the upgrade
-# rehearsal in tests/tests/governance.rs applies to a live local testnet by council motion.
+# rehearsal in tests/tests/e2e/governance.rs applies to a live local testnet by council motion.
 # Prints the path of the Wasm it wrote.
 #
 # It reuses the Wasm build of the workspace's runtime (run `cargo build --workspace` first): a

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release binaries (`attesta-node`, the `attesta` command line and
 # `attesta-gateway`) with the production profile and installs them on PATH: into $PREFIX/bin
-# (default ~/.local/bin). The runtime Wasm inside the node is the reproducible one (see
-# scripts/verify-runtime.sh): the same bytes as the committed chain spec's code.
+# (default ~/.local/bin). A node joining the testnet with chain-spec/local-testnet-raw.json runs
+# that spec's code, the reproducible Wasm (scripts/verify-runtime.sh); the Wasm embedded in the
+# binary is built wherever this checkout is and serves only `--dev` and `--chain local`.
 #
 # Usage: scripts/build-release.sh            env: PREFIX (~/.local)
 set -euo pipefail

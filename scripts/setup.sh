@@ -20,8 +20,8 @@ fi
 
 "$here/wasm-toolchain.sh"
 
-# polkadot.js for tests/tests/polkadot_js.rs and playwright-core for the web page's test in
-# tests/tests/gateway.rs: Node.js (Debian's, if none is installed) and the
+# polkadot.js for tests/tests/e2e/polkadot_js.rs and playwright-core for the web page's test in
+# tests/tests/e2e/gateway.rs: Node.js (Debian's, if none is installed) and the
 # pinned packages of tests/js from npm, reinstalled only when package-lock.json changes (a
 # stamp holds the hash of the lock file they were installed from).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

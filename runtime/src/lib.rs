@@ -101,7 +101,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// The same runtime claiming the next spec version (feature `next-spec`): the code a runtime
 /// upgrade is rehearsed with on a live chain (`scripts/build-next-runtime.sh`,
-/// `tests/tests/governance.rs`). `#[runtime_version]` reads literals only, hence two copies.
+/// `tests/tests/e2e/governance.rs`). `#[runtime_version]` reads literals only, hence two copies.
 #[cfg(feature = "next-spec")]
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {

@@ -5,7 +5,7 @@
 //   node tests/js/polkadot-api.mjs ws://127.0.0.1:9944
 //
 // Prints one line per check and exits non-zero on the first mismatch. Run by
-// tests/tests/polkadot_js.rs; install with scripts/setup.sh (npm ci in tests/js).
+// tests/tests/e2e/polkadot_js.rs; install with scripts/setup.sh (npm ci in tests/js).
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';

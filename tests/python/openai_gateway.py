@@ -1,6 +1,6 @@
 """Drives attesta-gateway with the official `openai` package, as any OpenAI user would.
 
-Run by tests/tests/gateway.rs against a dev node with the real model. Settings come from the
+Run by tests/tests/e2e/gateway.rs against a dev node with the real model. Settings come from the
 environment: GATEWAY_URL, GATEWAY_KEY (a funded key), GATEWAY_POOR_KEY (a key whose budget is
 too small for any job), GATEWAY_MODEL (the registry name) and GATEWAY_PROVIDER (the provider's
 SS58 address). Prints one JSON line of what it saw (the Rust test cross-checks it against the

@@ -7,8 +7,9 @@
 //! fifth validator registers its session keys, is added by motion and authors blocks, and one
 //! of the four is removed by motion while the others keep finalizing.
 //!
-//! It prints what it measured (`cargo test --test governance -- --nocapture`): blocks from the
-//! first motion of each change to its effect, and block intervals around the upgrade.
+//! It prints what it measured (`cargo test -p attesta-e2e --test e2e governance:: -- --nocapture`):
+//! blocks from the first motion of each change to its effect, and block intervals around the
+//! upgrade.
 
 use attesta_e2e::{market::*, testnet::*, *};
 use attesta_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent, UNIT};

@@ -1,0 +1,15 @@
+//! The end-to-end tests, one module per scenario, in one test binary: libtest runs them side by
+//! side (each starts its own nodes on free ports, with `--no-mdns`, so they never meet), which
+//! overlaps their waits on 6-second blocks, and the big debug binary is linked once, not once per
+//! scenario. Run one scenario with `cargo test -p attesta-e2e --test e2e governance::`.
+
+mod audits;
+mod client;
+mod client_failover;
+mod dev_chain;
+mod faults;
+mod gateway;
+mod governance;
+mod market;
+mod polkadot_js;
+mod provider_worker;
