@@ -6,12 +6,14 @@ pub use attesta_runtime::configs::DefaultMarketSettings;
 use attesta_runtime::{AccountId, Balance, BlockNumber, RuntimeCall, UNIT};
 use codec::Encode;
 pub use pallet_audits::MarketSettings;
-use pallet_jobs::JobView;
+use pallet_jobs::{GenParams, JobView};
 use pallet_providers::{HardwareClass, Price};
 use sp_runtime::Perbill;
 
 /// Price every test provider asks: 0.001 ATT per input token, 0.01 ATT per output token.
 pub const PROVIDER_PRICE: Price<Balance> = Price { input: UNIT / 1_000, output: UNIT / 100 };
+/// The most a test job pays per token (1 ATT), above every test provider's price.
+pub const ANY_PRICE: Price<Balance> = Price { input: UNIT, output: UNIT };
 /// Stake every test provider bonds. Under the genesis settings (floor check rate 5 %, a
 /// quarter of the stake slashed) it covers about 256 ATT of open budgets: some 25 jobs of the
 /// largest budget at once.
@@ -61,6 +63,26 @@ pub async fn start_market_node_with_threads(
 	wait_finalized(&c, 1, std::time::Duration::from_secs(120)).await?;
 	let info = chain_info(&c).await?;
 	Ok((node, c, info))
+}
+
+/// `Jobs.submit_job` for model 0 at most at `max_price`, in `region` (any region when `None`).
+pub fn submit_job_call(
+	prompt: &[u8],
+	params: GenParams,
+	max_price: Price<Balance>,
+	region: Option<&str>,
+	budget: Balance,
+	deadline: BlockNumber,
+) -> RuntimeCall {
+	RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
+		model: 0,
+		prompt: prompt.to_vec(),
+		params,
+		max_price,
+		region: region.map(|r| r.as_bytes().to_vec()),
+		budget,
+		deadline,
+	})
 }
 
 /// `call` wrapped for the dev chain's sudo key (Alice).

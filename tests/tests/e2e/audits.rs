@@ -19,7 +19,6 @@ use attesta_runtime::{
 use codec::Encode;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use pallet_jobs::{GenParams, JobStatus};
-use pallet_providers::Price;
 use sp_core::crypto::VrfSecret;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
@@ -54,15 +53,7 @@ async fn a_fabricated_result_is_caught_refunded_and_slashed() -> Result<()> {
 			&c,
 			&info,
 			Ferdie,
-			RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-				model: 0,
-				prompt: prompt.clone(),
-				params,
-				max_price: Price { input: UNIT, output: UNIT },
-				region: Some(region.as_bytes().to_vec()),
-				budget: 10 * UNIT,
-				deadline: best + 40,
-			}),
+			submit_job_call(&prompt, params, ANY_PRICE, Some(region), 10 * UNIT, best + 40),
 		)
 		.await?;
 	}
@@ -268,15 +259,7 @@ async fn exempt_results_more_than_64_open_results_are_all_checked() -> Result<()
 	let nonce = next_nonce(&c, &Ferdie.to_account_id()).await?;
 	for i in 0..JOBS as u32 {
 		let xt = sign(
-			RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-				model: 0,
-				prompt: b"Say yes.".to_vec(),
-				params: GenParams::greedy(1),
-				max_price: Price { input: UNIT, output: UNIT },
-				region: None,
-				budget: UNIT,
-				deadline: start + 100,
-			}),
+			submit_job_call(b"Say yes.", GenParams::greedy(1), ANY_PRICE, None, UNIT, start + 100),
 			Ferdie,
 			nonce + i,
 			&info,

@@ -142,25 +142,6 @@ async fn account(c: &WsClient, who: Sr25519Keyring, at: Option<H256>) -> Result<
 	Ok(chain::storage(c, &key, at).await?.unwrap_or_default())
 }
 
-/// `Jobs.submit_job` for model 0, at most at [`PROVIDER_PRICE`], in `region`.
-fn submit_job_call(
-	prompt: &[u8],
-	params: GenParams,
-	region: &str,
-	budget: Balance,
-	deadline: BlockNumber,
-) -> RuntimeCall {
-	RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-		model: 0,
-		prompt: prompt.to_vec(),
-		params,
-		max_price: PROVIDER_PRICE,
-		region: Some(region.as_bytes().to_vec()),
-		budget,
-		deadline,
-	})
-}
-
 /// `Balances.transfer_keep_alive` of `value` to `to`.
 fn transfer_call(to: Sr25519Keyring, value: Balance) -> RuntimeCall {
 	RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
@@ -291,12 +272,26 @@ async fn the_market_survives_crashed_providers_and_validators_restarts_and_a_flo
 	}
 	let prompt = b"What is the capital of France?";
 	let deadline = best_number(&c).await? + RESPONSE_BLOCKS + 1;
-	let job1_call = submit_job_call(prompt, GenParams::greedy(16), "eu", BUDGET, deadline);
+	let job1_call = submit_job_call(
+		prompt,
+		GenParams::greedy(16),
+		PROVIDER_PRICE,
+		Some("eu"),
+		BUDGET,
+		deadline,
+	);
 	// Held beside each budget until the job's record is pruned, a day after it ends.
 	let deposit1 = pallet_jobs::Pallet::<Runtime>::storage_deposit(prompt.len() as u32, 16);
 	let deposit2 = pallet_jobs::Pallet::<Runtime>::storage_deposit(prompt.len() as u32, 24);
 	let cheat_params = GenParams::greedy(24);
-	let job2_call = submit_job_call(prompt, cheat_params, "cheat", 10 * UNIT, deadline + 40);
+	let job2_call = submit_job_call(
+		prompt,
+		cheat_params,
+		PROVIDER_PRICE,
+		Some("cheat"),
+		10 * UNIT,
+		deadline + 40,
+	);
 	let (e1, e2) = tokio::join!(
 		execute(&c, &info, DAPP, job1_call),
 		execute(&c, &info, CHALLENGER, job2_call),
@@ -657,7 +652,14 @@ async fn flood(nodes: &[Node], c: &WsClient, info: &ChainInfo) -> Result<()> {
 	let mut valid_but_refused = Vec::new();
 	for n in 0..2 * BAD_JOBS {
 		let budget = if n % 2 == 0 { 1 } else { DefaultMarketSettings::get().max_job_budget + 1 };
-		let call = submit_job_call(prompt, GenParams::greedy(8), "eu", budget, deadline);
+		let call = submit_job_call(
+			prompt,
+			GenParams::greedy(8),
+			PROVIDER_PRICE,
+			Some("eu"),
+			budget,
+			deadline,
+		);
 		valid_but_refused.push(sign(call, UNDERPAYING, underpaying.nonce + n, info));
 	}
 	let ahead = account(c, AHEAD, None).await?;

@@ -131,15 +131,14 @@ async fn session_validators(c: &WsClient) -> Result<Vec<AccountId>> {
 /// Ferdie submits a job for model 0 through `c`; returns its id.
 async fn submit_job(c: &WsClient, info: &ChainInfo) -> Result<u64> {
 	let deadline = best_number(c).await? + 300;
-	let call = RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-		model: 0,
-		prompt: b"Name a prime number.".to_vec(),
-		params: GenParams::greedy(8),
-		max_price: PROVIDER_PRICE,
-		region: None,
-		budget: UNIT,
+	let call = submit_job_call(
+		b"Name a prime number.",
+		GenParams::greedy(8),
+		PROVIDER_PRICE,
+		None,
+		UNIT,
 		deadline,
-	});
+	);
 	let events = execute(c, info, Ferdie, call).await?;
 	events
 		.iter()

@@ -13,7 +13,6 @@ use jsonrpsee::{
 	rpc_params,
 };
 use pallet_jobs::{GenParams, JobStatus, JobView};
-use pallet_providers::Price;
 use serde_json::{json, Value};
 use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
@@ -38,9 +37,7 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 	// The quote the runtime API gives: one provider, (prompt bytes + 32 template tokens) × input
 	// price + 16 × output price.
 	let prompt = b"What is the capital of France?".to_vec();
-	let args =
-		(0u32, prompt.len() as u32, 16u32, Price { input: UNIT, output: UNIT }, None::<Vec<u8>>)
-			.encode();
+	let args = (0u32, prompt.len() as u32, 16u32, ANY_PRICE, None::<Vec<u8>>).encode();
 	let quote: std::result::Result<(u32, Balance), sp_runtime::DispatchError> =
 		runtime_call(&c, "JobsApi_quote", &args).await?;
 	let expected = (prompt.len() as u128 + 32) * price.input + 16 * price.output;
@@ -54,15 +51,7 @@ async fn a_job_is_assigned_answered_and_settled() -> Result<()> {
 		&c,
 		&info,
 		dapp,
-		RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-			model: 0,
-			prompt: prompt.clone(),
-			params,
-			max_price: Price { input: UNIT, output: UNIT },
-			region: None,
-			budget,
-			deadline: best + 50,
-		}),
+		submit_job_call(&prompt, params, ANY_PRICE, None, budget, best + 50),
 	)
 	.await?;
 	let job_id = events

@@ -11,7 +11,6 @@ use attesta_runtime::{
 };
 use codec::Encode;
 use pallet_jobs::{GenParams, JobStatus, JobView};
-use pallet_providers::Price;
 use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
@@ -40,15 +39,7 @@ async fn the_providers_node_runs_its_job_on_the_real_model() -> Result<()> {
 		&c,
 		&info,
 		dapp,
-		RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-			model: 0,
-			prompt: prompt.clone(),
-			params,
-			max_price: Price { input: UNIT, output: UNIT },
-			region: None,
-			budget: 10 * UNIT,
-			deadline: best + 40,
-		}),
+		submit_job_call(&prompt, params, ANY_PRICE, None, 10 * UNIT, best + 40),
 	)
 	.await?;
 
