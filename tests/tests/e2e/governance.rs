@@ -7,7 +7,7 @@
 //! fifth validator registers its session keys, is added by motion and authors blocks, and one
 //! of the four is removed by motion while the others keep finalizing.
 //!
-//! It prints what it measured (`cargo test -p attesta-e2e --test e2e governance:: -- --nocapture`):
+//! It prints what it measured (`cargo test --workspace --test e2e governance:: -- --nocapture`):
 //! blocks from the first motion of each change to its effect, and block intervals around the
 //! upgrade.
 
