@@ -22,7 +22,7 @@ use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use pallet_jobs::GenParams;
-use pallet_providers::{HardwareClass, Price};
+use pallet_providers::HardwareClass;
 use serde_json::Value;
 use sp_core::{crypto::VrfSecret, sr25519, Pair};
 use sp_keyring::Sr25519Keyring;
@@ -793,15 +793,14 @@ impl Bench {
 				txs.push(Unsigned {
 					signer: p.clone(),
 					nonce: k as u32,
-					call: RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-						model: 0,
-						prompt: prompt(d),
-						params: GenParams::greedy(JOB_TOKENS),
-						max_price: Price { input: UNIT, output: UNIT },
-						region: None,
-						budget: JOB_BUDGET,
-						deadline: deadline + d as u32 % 40,
-					}),
+					call: submit_job_call(
+						&prompt(d),
+						GenParams::greedy(JOB_TOKENS),
+						ANY_PRICE,
+						None,
+						JOB_BUDGET,
+						deadline + d as u32 % 40,
+					),
 				});
 				owner.push(d);
 			}
@@ -1017,9 +1016,7 @@ impl Bench {
 	async fn rpc_latency(&mut self) -> Result<Vec<LatencyRun>> {
 		let alice = Sr25519Keyring::Alice.to_account_id();
 		let account_key = frame_system::Account::<attesta_runtime::Runtime>::hashed_key_for(&alice);
-		let quote_args =
-			(0u32, 30u32, 32u32, Price::<Balance> { input: UNIT, output: UNIT }, None::<Vec<u8>>)
-				.encode();
+		let quote_args = (0u32, 30u32, 32u32, ANY_PRICE, None::<Vec<u8>>).encode();
 		let queries = Arc::new(vec![
 			Query { method: "chain_getHeader", params: vec![] },
 			Query {

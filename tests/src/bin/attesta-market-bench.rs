@@ -9,9 +9,8 @@
 //! the engine does in a block, so it measures block production under a saturated engine.
 
 use attesta_e2e::{market::*, *};
-use attesta_runtime::{RuntimeCall, RuntimeEvent, UNIT};
+use attesta_runtime::{RuntimeEvent, UNIT};
 use pallet_jobs::GenParams;
-use pallet_providers::Price;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
 use sp_runtime::Perbill;
 use std::{
@@ -111,15 +110,14 @@ async fn run() -> Result<()> {
 				&c,
 				&info,
 				dapps[k as usize],
-				RuntimeCall::Jobs(pallet_jobs::Call::submit_job {
-					model: 0,
-					prompt: prompts[i % prompts.len()].as_bytes().to_vec(),
-					params: GenParams::greedy(tokens),
-					max_price: Price { input: UNIT, output: UNIT },
-					region: None,
-					budget: 10 * UNIT,
-					deadline: best + 400,
-				}),
+				submit_job_call(
+					prompts[i % prompts.len()].as_bytes(),
+					GenParams::greedy(tokens),
+					ANY_PRICE,
+					None,
+					10 * UNIT,
+					best + 400,
+				),
 			)
 		});
 		for events in futures::future::try_join_all(submissions).await? {
